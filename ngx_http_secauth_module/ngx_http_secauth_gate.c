@@ -1,0 +1,342 @@
+
+/*
+ * Copyright (C) ngx_http_secauth_module authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_secauth_module.h"
+
+
+static ngx_http_secauth_result_e ngx_http_secauth_check_session(
+    ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx);
+static ngx_http_secauth_result_e ngx_http_secauth_check_jwt(
+    ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx);
+static ngx_int_t ngx_http_secauth_refuse(ngx_http_request_t *r,
+    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx);
+static ngx_int_t ngx_http_secauth_is_browser(ngx_http_request_t *r);
+static ngx_int_t ngx_http_secauth_redirect(ngx_http_request_t *r,
+    ngx_http_secauth_loc_conf_t *slcf);
+static ngx_int_t ngx_http_secauth_challenge(ngx_http_request_t *r,
+    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx);
+static ngx_int_t ngx_http_secauth_bearer(ngx_http_request_t *r,
+    ngx_str_t *token);
+
+
+static ngx_str_t  ngx_http_secauth_method_session = ngx_string("session");
+static ngx_str_t  ngx_http_secauth_method_jwt = ngx_string("jwt");
+
+
+ngx_int_t
+ngx_http_secauth_access_handler(ngx_http_request_t *r)
+{
+    ngx_http_secauth_ctx_t       *ctx;
+    ngx_http_secauth_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
+
+    if (slcf->mode == NGX_HTTP_SECAUTH_OFF || r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_secauth_get_ctx(r, 1);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /*
+     * Each kind of credential is checked at most once per request; after an
+     * internal redirect the earlier result is reused, and only a kind the
+     * new location adds is looked at.
+     */
+
+    if (ngx_http_secauth_mode_has_session(slcf->mode)) {
+        if (ctx->session == NGX_HTTP_SECAUTH_UNCHECKED) {
+            ctx->session = ngx_http_secauth_check_session(r, ctx);
+        }
+
+        if (ctx->session == NGX_HTTP_SECAUTH_VALID) {
+            ctx->method = ngx_http_secauth_method_session;
+            return NGX_OK;
+        }
+    }
+
+    if (ngx_http_secauth_mode_has_jwt(slcf->mode)) {
+        if (ctx->jwt == NGX_HTTP_SECAUTH_UNCHECKED) {
+            ctx->jwt = ngx_http_secauth_check_jwt(r, ctx);
+        }
+
+        if (ctx->jwt == NGX_HTTP_SECAUTH_VALID) {
+            ctx->method = ngx_http_secauth_method_jwt;
+            return NGX_OK;
+        }
+    }
+
+    return ngx_http_secauth_refuse(r, slcf, ctx);
+}
+
+
+static ngx_http_secauth_result_e
+ngx_http_secauth_check_session(ngx_http_request_t *r,
+    ngx_http_secauth_ctx_t *ctx)
+{
+    /* session cookies arrive with the session store */
+
+    return NGX_HTTP_SECAUTH_ABSENT;
+}
+
+
+static ngx_http_secauth_result_e
+ngx_http_secauth_check_jwt(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+    ngx_str_t  token;
+
+    rc = ngx_http_secauth_bearer(r, &token);
+
+    if (rc == NGX_DECLINED) {
+        return NGX_HTTP_SECAUTH_ABSENT;
+    }
+
+    if (rc == NGX_ERROR) {
+        ngx_str_set(&ctx->error, "malformed");
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "secauth: malformed bearer credentials");
+        return NGX_HTTP_SECAUTH_INVALID;
+    }
+
+    /* no verification keys yet: no token can be valid */
+
+    ngx_str_set(&ctx->error, "bad_signature");
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "secauth: bearer token refused: no key verifies it");
+
+    return NGX_HTTP_SECAUTH_INVALID;
+}
+
+
+/*
+ * Finds "Authorization: Bearer <token>". The scheme is case-insensitive
+ * (RFC 7235 2.1); other schemes (Basic, ...) count as no bearer token.
+ * NGX_DECLINED: none, NGX_ERROR: "Bearer" without a usable token.
+ */
+
+static ngx_int_t
+ngx_http_secauth_bearer(ngx_http_request_t *r, ngx_str_t *token)
+{
+    u_char           *p, *last;
+    ngx_table_elt_t  *h;
+
+    h = r->headers_in.authorization;
+
+    if (h == NULL) {
+        return NGX_DECLINED;
+    }
+
+    p = h->value.data;
+    last = p + h->value.len;
+
+    if (h->value.len < sizeof("Bearer") - 1
+        || ngx_strncasecmp(p, (u_char *) "Bearer", sizeof("Bearer") - 1) != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    p += sizeof("Bearer") - 1;
+
+    if (p < last && *p != ' ') {
+        return NGX_DECLINED;     /* "Bearerx": another scheme */
+    }
+
+    while (p < last && *p == ' ') {
+        p++;
+    }
+
+    while (last > p && last[-1] == ' ') {
+        last--;
+    }
+
+    if (p == last) {
+        return NGX_ERROR;
+    }
+
+    token->data = p;
+    token->len = last - p;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_secauth_refuse(ngx_http_request_t *r,
+    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx)
+{
+    if (ctx->error.len == 0) {
+        ngx_str_set(&ctx->error, "no_credentials");
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "secauth: no credentials were provided");
+    }
+
+    if (slcf->login_url && ngx_http_secauth_is_browser(r)) {
+        return ngx_http_secauth_redirect(r, slcf);
+    }
+
+    return ngx_http_secauth_challenge(r, slcf, ctx);
+}
+
+
+/*
+ * A browser navigation: GET or HEAD asking for HTML. API clients (JSON,
+ * curl's "*" "/" "*"), form posts and XHRs get a 401 they can act on.
+ */
+
+static ngx_int_t
+ngx_http_secauth_is_browser(ngx_http_request_t *r)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return 0;
+    }
+
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return 0;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == sizeof("Accept") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Accept",
+                               sizeof("Accept") - 1) == 0
+            && ngx_strlcasestrn(h[i].value.data,
+                                h[i].value.data + h[i].value.len,
+                                (u_char *) "text/html",
+                                sizeof("text/html") - 1 - 1)
+               != NULL)
+        {
+            return 1;
+        }
+    }
+}
+
+
+/* 302 to the login URL, the original URI in "next" */
+
+static ngx_int_t
+ngx_http_secauth_redirect(ngx_http_request_t *r,
+    ngx_http_secauth_loc_conf_t *slcf)
+{
+    size_t            len;
+    u_char           *p;
+    uintptr_t         escape;
+    ngx_str_t         url;
+    ngx_table_elt_t  *location;
+
+    if (ngx_http_complex_value(r, slcf->login_url, &url) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    escape = ngx_escape_uri(NULL, r->unparsed_uri.data, r->unparsed_uri.len,
+                            NGX_ESCAPE_URI_COMPONENT);
+
+    len = url.len + sizeof("&next=") - 1 + r->unparsed_uri.len + 2 * escape;
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    location = ngx_list_push(&r->headers_out.headers);
+    if (location == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    location->hash = 1;
+#if (nginx_version >= 1023000)
+    location->next = NULL;
+#endif
+    ngx_str_set(&location->key, "Location");
+    location->value.data = p;
+
+    p = ngx_cpymem(p, url.data, url.len);
+    p = ngx_cpymem(p, ngx_strlchr(url.data, url.data + url.len, '?')
+                      ? "&next=" : "?next=",
+                   sizeof("&next=") - 1);
+    p = (u_char *) ngx_escape_uri(p, r->unparsed_uri.data,
+                                  r->unparsed_uri.len,
+                                  NGX_ESCAPE_URI_COMPONENT);
+
+    location->value.len = p - location->value.data;
+
+    ngx_http_clear_location(r);
+    r->headers_out.location = location;
+
+    return NGX_HTTP_MOVED_TEMPORARILY;
+}
+
+
+/* 401 with an RFC 6750 challenge */
+
+static ngx_int_t
+ngx_http_secauth_challenge(ngx_http_request_t *r,
+    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx)
+{
+    size_t            len;
+    u_char           *p;
+    ngx_flag_t        invalid;
+    ngx_table_elt_t  *h;
+
+    invalid = (ctx->jwt == NGX_HTTP_SECAUTH_INVALID);
+
+    len = sizeof("Bearer realm=\"\"") - 1 + slcf->realm.len;
+
+    if (invalid) {
+        len += sizeof(", error=\"invalid_token\"") - 1;
+    }
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+    ngx_str_set(&h->key, "WWW-Authenticate");
+    h->value.data = p;
+
+    p = ngx_cpymem(p, "Bearer realm=\"", sizeof("Bearer realm=\"") - 1);
+    p = ngx_cpymem(p, slcf->realm.data, slcf->realm.len);
+    *p++ = '"';
+
+    if (invalid) {
+        p = ngx_cpymem(p, ", error=\"invalid_token\"",
+                       sizeof(", error=\"invalid_token\"") - 1);
+    }
+
+    h->value.len = p - h->value.data;
+
+    r->headers_out.www_authenticate = h;
+
+    return NGX_HTTP_UNAUTHORIZED;
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Install every Debian 12 package needed to build, test, benchmark and run
+# the demo. Idempotent: does nothing when everything is already installed.
+set -euo pipefail
+
+packages=(
+    # build
+    build-essential nginx nginx-dev libssl-dev libjwt-dev libhiredis-dev
+    libargon2-dev libjansson-dev libcrypt-dev pkg-config
+    # run and test
+    redis-server redis-tools perl libtest-base-perl libwww-perl
+    libhttp-cookies-perl libjson-pp-perl libio-socket-ip-perl
+    python3 python3-jwt argon2 curl procps iproute2
+    # bench and lint
+    wrk
+)
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null \
+            | grep -q 'install ok installed'; then
+        missing+=("$p")
+    fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    sudo=sudo
+else
+    sudo=
+fi
+
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+# The Debian nginx package starts a system nginx on port 80; the project
+# never needs it, and it must not hold ports the tests use.
+if command -v systemctl >/dev/null 2>&1; then
+    $sudo systemctl disable --now nginx redis-server >/dev/null 2>&1 || true
+fi
