@@ -14,7 +14,7 @@ __DATA__
     }
 --- must_die
 --- error_log
-invalid value "basic" in "secauth" directive, it must be "off", "session", "jwt" or "any"
+invalid value "basic"
 
 
 
@@ -30,7 +30,7 @@ invalid number of arguments in "secauth" directive
 
 
 === TEST 3: secauth is refused outside http/server/location
---- main_config
+--- post_main_config
     secauth any;
 --- config
 --- must_die

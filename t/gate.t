@@ -146,7 +146,7 @@ HEAD /private
 Accept: TEXT/HTML
 --- error_code: 302
 --- response_headers_like
-Location: /login\?next=%2Fprivate$
+Location: ^http://localhost(:\d+)?/login\?next=%2Fprivate$
 
 
 
@@ -283,7 +283,7 @@ client sent duplicate header line
 
 === TEST 14: no bypass through try_files to an unprotected named location
 --- config
-    location / {
+    location /app/ {
         secauth any;
         try_files $uri @app;
     }
@@ -291,7 +291,7 @@ client sent duplicate header line
         return 200 "backend\n";
     }
 --- request
-GET /anything
+GET /app/anything
 --- error_code: 401
 --- response_body_unlike: backend
 
