@@ -9,10 +9,12 @@
 #include <ngx_http.h>
 
 #include "ngx_http_secauth_module.h"
+#include "ngx_http_secauth_session.h"
 
 
-static ngx_http_secauth_result_e ngx_http_secauth_check_session(
-    ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx);
+static void ngx_http_secauth_store_done(ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_unavailable(ngx_http_request_t *r,
+    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx);
 static ngx_http_secauth_result_e ngx_http_secauth_check_jwt(
     ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx);
 static ngx_int_t ngx_http_secauth_refuse(ngx_http_request_t *r,
@@ -33,6 +35,7 @@ static ngx_str_t  ngx_http_secauth_method_jwt = ngx_string("jwt");
 ngx_int_t
 ngx_http_secauth_access_handler(ngx_http_request_t *r)
 {
+    ngx_int_t                     rc;
     ngx_http_secauth_ctx_t       *ctx;
     ngx_http_secauth_loc_conf_t  *slcf;
 
@@ -53,9 +56,23 @@ ngx_http_secauth_access_handler(ngx_http_request_t *r)
      * new location adds is looked at.
      */
 
+    if (ctx->waiting) {
+        return NGX_AGAIN;
+    }
+
     if (ngx_http_secauth_mode_has_session(slcf->mode)) {
-        if (ctx->session == NGX_HTTP_SECAUTH_UNCHECKED) {
-            ctx->session = ngx_http_secauth_check_session(r, ctx);
+        if (ctx->session == NGX_HTTP_SECAUTH_UNCHECKED
+            || ctx->session == NGX_HTTP_SECAUTH_PENDING)
+        {
+            rc = ngx_http_secauth_session_check(r, ctx);
+
+            if (rc == NGX_AGAIN) {
+                return NGX_AGAIN;
+            }
+
+            if (rc != NGX_OK) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
         }
 
         if (ctx->session == NGX_HTTP_SECAUTH_VALID) {
@@ -75,17 +92,92 @@ ngx_http_secauth_access_handler(ngx_http_request_t *r)
         }
     }
 
+    if (ngx_http_secauth_mode_has_session(slcf->mode)
+        && ctx->session == NGX_HTTP_SECAUTH_UNAVAILABLE)
+    {
+        return ngx_http_secauth_unavailable(r, slcf, ctx);
+    }
+
     return ngx_http_secauth_refuse(r, slcf, ctx);
 }
 
 
-static ngx_http_secauth_result_e
-ngx_http_secauth_check_session(ngx_http_request_t *r,
-    ngx_http_secauth_ctx_t *ctx)
-{
-    /* session cookies arrive with the session store */
+/*
+ * The store did not answer in time: 503 (secauth_fail closed), or admit
+ * (open) with a warning once a second at most, the outage itself being
+ * logged once by the store.
+ */
 
-    return NGX_HTTP_SECAUTH_ABSENT;
+static ngx_int_t
+ngx_http_secauth_unavailable(ngx_http_request_t *r,
+    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx)
+{
+    ngx_http_secauth_main_conf_t  *smcf;
+
+    if (slcf->fail == NGX_HTTP_SECAUTH_FAIL_CLOSED) {
+        return NGX_HTTP_SERVICE_UNAVAILABLE;
+    }
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_secauth_module);
+
+    if (smcf->fail_open_logged != ngx_time()) {
+        smcf->fail_open_logged = ngx_time();
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "secauth: store unavailable, request admitted "
+                      "without authentication (secauth_fail open)");
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Parks the request until a store op completes: the op's handler posts
+ * the resume event, which runs the phases again, and the access handler
+ * reads the result (the way an access handler waits, cf. auth_request).
+ */
+
+void
+ngx_http_secauth_store_wait(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
+    ngx_http_secauth_store_op_t *op)
+{
+    op->handler = ngx_http_secauth_store_done;
+    op->data = ctx;
+    ctx->waiting = 1;
+}
+
+
+static void
+ngx_http_secauth_store_done(ngx_http_secauth_store_op_t *op)
+{
+    ngx_http_secauth_ctx_t  *ctx = op->data;
+
+    ctx->waiting = 0;
+
+    /* not from inside the store's callback: the store may be mid-reply */
+    ngx_post_event(&ctx->resume, &ngx_posted_events);
+}
+
+
+void
+ngx_http_secauth_resume(ngx_event_t *ev)
+{
+    ngx_connection_t        *c;
+    ngx_http_request_t      *r;
+    ngx_http_secauth_ctx_t  *ctx;
+
+    ctx = ev->data;
+    r = ctx->request;
+    c = r->connection;
+
+    ngx_http_set_log_request(c->log, r);
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, c->log, 0,
+                   "secauth: resume \"%V\"", &r->uri);
+
+    r->write_event_handler(r);
+
+    ngx_http_run_posted_requests(c);
 }
 
 

@@ -9,6 +9,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_secauth_module.h"
+#include "ngx_http_secauth_shm.h"
 
 
 static ngx_int_t ngx_http_secauth_add_variables(ngx_conf_t *cf);
@@ -16,6 +17,7 @@ static ngx_int_t ngx_http_secauth_str_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static void ngx_http_secauth_ctx_cleanup(void *data);
 static void *ngx_http_secauth_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_secauth_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_secauth_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_secauth_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
@@ -25,7 +27,17 @@ static char *ngx_http_secauth_realm(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_secauth_login_url(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_secauth_redis(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_secauth_zone(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_secauth_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_secauth_session_timeout(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
 static ngx_int_t ngx_http_secauth_init(ngx_conf_t *cf);
+static ngx_int_t ngx_http_secauth_init_process(ngx_cycle_t *cycle);
+static void ngx_http_secauth_exit_process(ngx_cycle_t *cycle);
 
 
 static ngx_conf_enum_t  ngx_http_secauth_modes[] = {
@@ -33,6 +45,13 @@ static ngx_conf_enum_t  ngx_http_secauth_modes[] = {
     { ngx_string("session"), NGX_HTTP_SECAUTH_SESSION },
     { ngx_string("jwt"), NGX_HTTP_SECAUTH_JWT },
     { ngx_string("any"), NGX_HTTP_SECAUTH_ANY },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_secauth_fail_modes[] = {
+    { ngx_string("closed"), NGX_HTTP_SECAUTH_FAIL_CLOSED },
+    { ngx_string("open"), NGX_HTTP_SECAUTH_FAIL_OPEN },
     { ngx_null_string, 0 }
 };
 
@@ -60,6 +79,41 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
       offsetof(ngx_http_secauth_loc_conf_t, login_url),
       NULL },
 
+    { ngx_string("secauth_fail"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_enum_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_secauth_loc_conf_t, fail),
+      &ngx_http_secauth_fail_modes },
+
+    { ngx_string("secauth_cookie"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_secauth_cookie,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("secauth_session_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE2,
+      ngx_http_secauth_session_timeout,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("secauth_redis"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
+      ngx_http_secauth_redis,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("secauth_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_secauth_zone,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -69,7 +123,7 @@ static ngx_http_module_t  ngx_http_secauth_module_ctx = {
     ngx_http_secauth_init,                 /* postconfiguration */
 
     ngx_http_secauth_create_main_conf,     /* create main configuration */
-    NULL,                                  /* init main configuration */
+    ngx_http_secauth_init_main_conf,       /* init main configuration */
 
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
@@ -86,10 +140,10 @@ ngx_module_t  ngx_http_secauth_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_secauth_init_process,         /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_secauth_exit_process,         /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -111,6 +165,17 @@ static ngx_http_variable_t  ngx_http_secauth_vars[] = {
 
 
 static ngx_str_t  ngx_http_secauth_default_realm = ngx_string("secauth");
+static ngx_str_t  ngx_http_secauth_default_zone = ngx_string("secauth");
+
+static ngx_http_secauth_cookie_t  ngx_http_secauth_default_cookie = {
+    ngx_string("__Host-secauth"),
+    ngx_null_string,
+    ngx_string("/"),
+    NGX_HTTP_SECAUTH_SAMESITE_LAX,
+    1
+};
+
+#define NGX_HTTP_SECAUTH_DEFAULT_ZONE_SIZE  (10 * 1024 * 1024)
 
 
 static ngx_int_t
@@ -202,6 +267,11 @@ ngx_http_secauth_get_ctx(ngx_http_request_t *r, ngx_flag_t create)
     ctx = cln->data;
     ngx_memzero(ctx, sizeof(ngx_http_secauth_ctx_t));
 
+    ctx->request = r;
+    ctx->resume.handler = ngx_http_secauth_resume;
+    ctx->resume.data = ctx;
+    ctx->resume.log = r->connection->log;
+
     cln->handler = ngx_http_secauth_ctx_cleanup;
 
     ngx_http_set_ctx(r, ctx, ngx_http_secauth_module);
@@ -210,10 +280,41 @@ ngx_http_secauth_get_ctx(ngx_http_request_t *r, ngx_flag_t create)
 }
 
 
+/* the request goes away: its pending store calls must not call back */
+
 static void
 ngx_http_secauth_ctx_cleanup(void *data)
 {
-    /* nothing outside the pool yet; pending store calls detach here */
+    ngx_http_secauth_ctx_t  *ctx = data;
+
+    ngx_http_secauth_store_t  *st;
+
+    if (ctx->op.pending || ctx->touch.pending) {
+        st = ngx_http_secauth_store(ctx->request);
+
+        if (ctx->op.pending) {
+            ngx_http_secauth_store_cancel(st, &ctx->op);
+        }
+
+        if (ctx->touch.pending) {
+            ngx_http_secauth_store_cancel(st, &ctx->touch);
+        }
+    }
+
+    if (ctx->resume.posted) {
+        ngx_delete_posted_event(&ctx->resume);
+    }
+}
+
+
+ngx_http_secauth_store_t *
+ngx_http_secauth_store(ngx_http_request_t *r)
+{
+    ngx_http_secauth_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_secauth_module);
+
+    return &smcf->store;
 }
 
 
@@ -227,7 +328,36 @@ ngx_http_secauth_create_main_conf(ngx_conf_t *cf)
         return NULL;
     }
 
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     smcf->redis = NULL;
+     *     smcf->shm_zone = NULL;
+     */
+
     return smcf;
+}
+
+
+/* without "secauth_zone", a zone of 10m is added when the module is used */
+
+static char *
+ngx_http_secauth_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_secauth_main_conf_t *smcf = conf;
+
+    if (smcf->shm_zone || (!smcf->enabled && smcf->redis == NULL)) {
+        return NGX_CONF_OK;
+    }
+
+    smcf->shm_zone = ngx_http_secauth_shm_zone_add(cf,
+                                          &ngx_http_secauth_default_zone,
+                                          NGX_HTTP_SECAUTH_DEFAULT_ZONE_SIZE);
+    if (smcf->shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 
@@ -249,6 +379,10 @@ ngx_http_secauth_create_loc_conf(ngx_conf_t *cf)
 
     slcf->mode = NGX_CONF_UNSET_UINT;
     slcf->login_url = NGX_CONF_UNSET_PTR;
+    slcf->fail = NGX_CONF_UNSET_UINT;
+    slcf->cookie = NGX_CONF_UNSET_PTR;
+    slcf->idle_timeout = NGX_CONF_UNSET;
+    slcf->absolute_timeout = NGX_CONF_UNSET;
 
     return slcf;
 }
@@ -264,6 +398,17 @@ ngx_http_secauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_conf_merge_str_value(conf->realm, prev->realm,
                              ngx_http_secauth_default_realm.data);
     ngx_conf_merge_ptr_value(conf->login_url, prev->login_url, NULL);
+    ngx_conf_merge_uint_value(conf->fail, prev->fail,
+                              NGX_HTTP_SECAUTH_FAIL_CLOSED);
+    ngx_conf_merge_ptr_value(conf->cookie, prev->cookie,
+                             &ngx_http_secauth_default_cookie);
+
+    if (conf->idle_timeout == NGX_CONF_UNSET) {
+        conf->idle_timeout = (prev->idle_timeout == NGX_CONF_UNSET)
+                             ? 30 * 60 : prev->idle_timeout;
+        conf->absolute_timeout = (prev->absolute_timeout == NGX_CONF_UNSET)
+                                 ? 24 * 60 * 60 : prev->absolute_timeout;
+    }
 
     return NGX_CONF_OK;
 }
@@ -363,6 +508,229 @@ ngx_http_secauth_login_url(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+static char *
+ngx_http_secauth_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_secauth_main_conf_t *smcf = conf;
+
+    if (smcf->redis) {
+        return "is duplicate";
+    }
+
+    smcf->redis = ngx_pcalloc(cf->pool,
+                              sizeof(ngx_http_secauth_redis_conf_t));
+    if (smcf->redis == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_secauth_redis_parse(cf, smcf->redis);
+}
+
+
+/* secauth_zone NAME:SIZE, as limit_req_zone's zone= */
+
+static char *
+ngx_http_secauth_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_secauth_main_conf_t *smcf = conf;
+
+    u_char     *p;
+    ssize_t     size;
+    ngx_str_t  *value, name, s;
+
+    if (smcf->shm_zone) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    p = (u_char *) ngx_strchr(value[1].data, ':');
+
+    if (p == NULL || p == value[1].data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid zone \"%V\" in \"%V\", expected "
+                           "NAME:SIZE", &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    name.data = value[1].data;
+    name.len = p - value[1].data;
+
+    s.data = p + 1;
+    s.len = value[1].data + value[1].len - s.data;
+
+    size = ngx_parse_size(&s);
+
+    if (size == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid zone size \"%V\" in \"%V\"",
+                           &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    smcf->shm_zone = ngx_http_secauth_shm_zone_add(cf, &name, size);
+    if (smcf->shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * secauth_cookie NAME [domain=D] [path=P] [samesite=lax|strict|none]
+ *                [secure=on|off]; the prefixes' rules (RFC 6265bis 4.1.3)
+ * are enforced here, so that a browser never silently drops the cookie.
+ */
+
+static char *
+ngx_http_secauth_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_secauth_loc_conf_t *slcf = conf;
+
+    u_char                     *c;
+    ngx_str_t                  *value, v;
+    ngx_uint_t                  i;
+    ngx_http_secauth_cookie_t  *ck;
+
+    if (slcf->cookie != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    ck = ngx_pcalloc(cf->pool, sizeof(ngx_http_secauth_cookie_t));
+    if (ck == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    value = cf->args->elts;
+
+    ck->name = value[1];
+    ngx_str_set(&ck->path, "/");
+    ck->samesite = NGX_HTTP_SECAUTH_SAMESITE_LAX;
+    ck->secure = 1;
+
+    if (ck->name.len == 0 || ck->name.len > 64) {
+        return "needs a name of 1 to 64 characters";
+    }
+
+    for (c = ck->name.data; c < ck->name.data + ck->name.len; c++) {
+        if (*c <= 0x20 || *c >= 0x7f
+            || ngx_strchr("()<>@,;:\\\"/[]?={}", *c) != NULL)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid cookie name \"%V\" in \"%V\"",
+                               &ck->name, &cmd->name);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "domain=", 7) == 0) {
+            ck->domain.data = value[i].data + 7;
+            ck->domain.len = value[i].len - 7;
+            v = ck->domain;
+
+        } else if (ngx_strncmp(value[i].data, "path=", 5) == 0) {
+            ck->path.data = value[i].data + 5;
+            ck->path.len = value[i].len - 5;
+            v = ck->path;
+
+            if (v.len == 0 || v.data[0] != '/') {
+                goto invalid;
+            }
+
+        } else if (ngx_strcmp(value[i].data, "samesite=lax") == 0) {
+            ck->samesite = NGX_HTTP_SECAUTH_SAMESITE_LAX;
+            continue;
+
+        } else if (ngx_strcmp(value[i].data, "samesite=strict") == 0) {
+            ck->samesite = NGX_HTTP_SECAUTH_SAMESITE_STRICT;
+            continue;
+
+        } else if (ngx_strcmp(value[i].data, "samesite=none") == 0) {
+            ck->samesite = NGX_HTTP_SECAUTH_SAMESITE_NONE;
+            continue;
+
+        } else if (ngx_strcmp(value[i].data, "secure=on") == 0) {
+            ck->secure = 1;
+            continue;
+
+        } else if (ngx_strcmp(value[i].data, "secure=off") == 0) {
+            ck->secure = 0;
+            continue;
+
+        } else {
+            goto invalid;
+        }
+
+        for (c = v.data; c < v.data + v.len; c++) {
+            if (*c <= 0x20 || *c >= 0x7f || *c == ';' || *c == ',') {
+                goto invalid;
+            }
+        }
+    }
+
+    if (ck->name.len > 7 && ngx_strncmp(ck->name.data, "__Host-", 7) == 0
+        && (!ck->secure || ck->domain.len
+            || ck->path.len != 1 || ck->path.data[0] != '/'))
+    {
+        return "with a \"__Host-\" name needs secure=on, path=/ "
+               "and no domain";
+    }
+
+    if ((ck->name.len > 9 && ngx_strncmp(ck->name.data, "__Secure-", 9) == 0)
+        || ck->samesite == NGX_HTTP_SECAUTH_SAMESITE_NONE)
+    {
+        if (!ck->secure) {
+            return "with a \"__Secure-\" name or samesite=none needs "
+                   "secure=on";
+        }
+    }
+
+    slcf->cookie = ck;
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\" in \"%V\"",
+                       &value[i], &cmd->name);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_secauth_session_timeout(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_secauth_loc_conf_t *slcf = conf;
+
+    ngx_str_t  *value;
+
+    if (slcf->idle_timeout != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    slcf->idle_timeout = ngx_parse_time(&value[1], 1);
+    slcf->absolute_timeout = ngx_parse_time(&value[2], 1);
+
+    if (slcf->idle_timeout == (time_t) NGX_ERROR
+        || slcf->absolute_timeout == (time_t) NGX_ERROR
+        || slcf->idle_timeout < 1
+        || slcf->absolute_timeout < slcf->idle_timeout)
+    {
+        return "needs IDLE and ABSOLUTE times, 1s <= IDLE <= ABSOLUTE";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
 /* the access handler costs nothing unless some location enables the gate */
 
 static ngx_int_t
@@ -388,4 +756,45 @@ ngx_http_secauth_init(ngx_conf_t *cf)
     *h = ngx_http_secauth_access_handler;
 
     return NGX_OK;
+}
+
+
+/* each worker opens its own Redis connection, or uses the shared zone */
+
+static ngx_int_t
+ngx_http_secauth_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_secauth_main_conf_t  *smcf;
+
+    smcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_secauth_module);
+
+    if (smcf == NULL) {
+        return NGX_OK;
+    }
+
+    if (smcf->redis) {
+        return ngx_http_secauth_store_redis_init(&smcf->store, cycle,
+                                                 smcf->redis);
+    }
+
+    if (smcf->shm_zone) {
+        return ngx_http_secauth_store_shm_init(&smcf->store, smcf->shm_zone);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_secauth_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_secauth_main_conf_t  *smcf;
+
+    smcf = ngx_http_cycle_get_module_main_conf(cycle,
+                                               ngx_http_secauth_module);
+
+    if (smcf && smcf->redis && smcf->store.data) {
+        ngx_http_secauth_store_redis_done(&smcf->store);
+    }
 }

@@ -12,6 +12,9 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include "ngx_http_secauth_store.h"
+#include "ngx_http_secauth_redis.h"
+
 
 #define NGX_HTTP_SECAUTH_OFF         0
 #define NGX_HTTP_SECAUTH_SESSION     1
@@ -29,20 +32,51 @@
 typedef enum {
     NGX_HTTP_SECAUTH_UNCHECKED = 0,
     NGX_HTTP_SECAUTH_ABSENT,          /* the client sent none */
+    NGX_HTTP_SECAUTH_PENDING,         /* waiting for the store */
     NGX_HTTP_SECAUTH_VALID,
-    NGX_HTTP_SECAUTH_INVALID
+    NGX_HTTP_SECAUTH_INVALID,
+    NGX_HTTP_SECAUTH_UNAVAILABLE      /* the store did not answer */
 } ngx_http_secauth_result_e;
 
 
+#define NGX_HTTP_SECAUTH_FAIL_CLOSED  0
+#define NGX_HTTP_SECAUTH_FAIL_OPEN    1
+
+#define NGX_HTTP_SECAUTH_SAMESITE_LAX     0
+#define NGX_HTTP_SECAUTH_SAMESITE_STRICT  1
+#define NGX_HTTP_SECAUTH_SAMESITE_NONE    2
+
+
 typedef struct {
-    ngx_flag_t                  enabled;     /* any "secauth" other than off */
+    ngx_flag_t                      enabled;  /* any "secauth" but off */
+
+    ngx_http_secauth_redis_conf_t  *redis;
+    ngx_shm_zone_t                 *shm_zone;
+
+    /* per worker, set up in init_process */
+    ngx_http_secauth_store_t        store;
+    time_t                          fail_open_logged;
 } ngx_http_secauth_main_conf_t;
+
+
+typedef struct {
+    ngx_str_t                   name;
+    ngx_str_t                   domain;
+    ngx_str_t                   path;
+    ngx_uint_t                  samesite;
+    ngx_flag_t                  secure;
+} ngx_http_secauth_cookie_t;
 
 
 typedef struct {
     ngx_uint_t                  mode;
     ngx_str_t                   realm;
     ngx_http_complex_value_t   *login_url;
+    ngx_uint_t                  fail;
+
+    ngx_http_secauth_cookie_t  *cookie;
+    time_t                      idle_timeout;
+    time_t                      absolute_timeout;
 } ngx_http_secauth_loc_conf_t;
 
 
@@ -53,18 +87,36 @@ typedef struct {
  * locations it passes through.
  */
 typedef struct {
-    ngx_http_secauth_result_e   session;
-    ngx_http_secauth_result_e   jwt;
+    ngx_http_request_t             *request;
 
-    ngx_str_t                   user;
-    ngx_str_t                   method;     /* "session" | "jwt" */
-    ngx_str_t                   error;      /* machine-readable reason */
+    ngx_http_secauth_result_e       session;
+    ngx_http_secauth_result_e       jwt;
+
+    ngx_str_t                       user;
+    ngx_str_t                       method;     /* "session" | "jwt" */
+    ngx_str_t                       error;      /* machine-readable reason */
+
+    /* a store lookup in flight, and the event that resumes the request */
+    ngx_http_secauth_store_op_t     op;
+    ngx_http_secauth_store_op_t     touch;
+    ngx_event_t                     resume;
+    unsigned                        waiting:1;
 } ngx_http_secauth_ctx_t;
 
 
 ngx_http_secauth_ctx_t *ngx_http_secauth_get_ctx(ngx_http_request_t *r,
     ngx_flag_t create);
 ngx_int_t ngx_http_secauth_access_handler(ngx_http_request_t *r);
+void ngx_http_secauth_resume(ngx_event_t *ev);
+void ngx_http_secauth_store_wait(ngx_http_request_t *r,
+    ngx_http_secauth_ctx_t *ctx, ngx_http_secauth_store_op_t *op);
+ngx_http_secauth_store_t *ngx_http_secauth_store(ngx_http_request_t *r);
+
+ngx_int_t ngx_http_secauth_store_redis_init(ngx_http_secauth_store_t *st,
+    ngx_cycle_t *cycle, ngx_http_secauth_redis_conf_t *conf);
+void ngx_http_secauth_store_redis_done(ngx_http_secauth_store_t *st);
+char *ngx_http_secauth_redis_parse(ngx_conf_t *cf,
+    ngx_http_secauth_redis_conf_t *rcf);
 
 
 extern ngx_module_t  ngx_http_secauth_module;

@@ -83,3 +83,149 @@ invalid character in "secauth_realm"
 --- must_die
 --- error_log
 "secauth" directive is duplicate
+
+
+
+=== TEST 8: secauth_zone needs NAME:SIZE
+--- http_config
+    secauth_zone sessions;
+--- config
+--- must_die
+--- error_log
+invalid zone "sessions" in "secauth_zone", expected NAME:SIZE
+
+
+
+=== TEST 9: secauth_zone too small
+--- http_config
+    secauth_zone sessions:16k;
+--- config
+--- must_die
+--- error_log
+is too small
+
+
+
+=== TEST 10: secauth_redis refuses host names (hiredis resolves them synchronously)
+--- http_config
+    secauth_redis redis://localhost:6379;
+--- config
+--- must_die
+--- error_log
+invalid URL in "secauth_redis"
+
+
+
+=== TEST 11: secauth_redis: a bad URL is refused without echoing a password
+--- http_config
+    secauth_redis redis://user:hunter2@127.0.0.1;
+--- config
+--- must_die
+--- error_log
+invalid URL in "secauth_redis"
+--- no_error_log
+hunter2
+
+
+
+=== TEST 12: secauth_redis: unknown parameter, bad timeout
+--- http_config
+    secauth_redis redis://127.0.0.1:6379 timeout=fast;
+--- config
+--- must_die
+--- error_log
+invalid parameter "timeout=fast" in "secauth_redis"
+
+
+
+=== TEST 13: secauth_redis: unreadable password_file
+--- http_config
+    secauth_redis redis://127.0.0.1:6379 password_file=/nonexistent/pw;
+--- config
+--- must_die
+--- error_log
+secauth_redis: cannot open password_file "/nonexistent/pw"
+
+
+
+=== TEST 14: secauth_redis only in http
+--- config
+    secauth_redis redis://127.0.0.1:6379;
+--- must_die
+--- error_log
+"secauth_redis" directive is not allowed here
+
+
+
+=== TEST 15: a __Host- cookie must be Secure, Path=/ and host-only
+--- config
+    location / {
+        secauth_cookie __Host-sid domain=example.com;
+    }
+--- must_die
+--- error_log
+with a "__Host-" name needs secure=on, path=/ and no domain
+
+
+
+=== TEST 16: SameSite=None needs Secure
+--- config
+    location / {
+        secauth_cookie sid samesite=none secure=off;
+    }
+--- must_die
+--- error_log
+needs secure=on
+
+
+
+=== TEST 17: an invalid cookie name
+--- config
+    location / {
+        secauth_cookie "a;b";
+    }
+--- must_die
+--- error_log
+invalid cookie name "a;b"
+
+
+
+=== TEST 18: secauth_session_timeout: IDLE must not exceed ABSOLUTE
+--- config
+    location / {
+        secauth_session_timeout 2h 1h;
+    }
+--- must_die
+--- error_log
+1s <= IDLE <= ABSOLUTE
+
+
+
+=== TEST 19: secauth_fail takes closed or open
+--- config
+    location / {
+        secauth_fail maybe;
+    }
+--- must_die
+--- error_log
+invalid value "maybe"
+
+
+
+=== TEST 20: a valid configuration with every directive starts
+--- http_config
+    secauth_zone sessions:1m;
+--- config
+    secauth_realm example;
+    secauth_login_url https://auth.example.com/login;
+    secauth_fail open;
+    secauth_cookie __Host-app samesite=strict;
+    secauth_session_timeout 15m 8h;
+    location /x {
+        secauth any;
+    }
+--- request
+GET /x
+--- error_code: 401
+--- response_headers
+WWW-Authenticate: Bearer realm="example"

@@ -1,0 +1,520 @@
+
+/*
+ * Copyright (C) ngx_http_secauth_module authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "ngx_http_secauth_module.h"
+#include "ngx_http_secauth_session.h"
+
+
+/*
+ * The session-cookie check of the gate (docs/sessions.md has the rules):
+ * find exactly one cookie of our name, check its shape without any store
+ * round trip, look up SHA-256(value) in the store, enforce the idle and
+ * absolute timeouts, and now and then move last_seen forward.
+ */
+
+
+static ngx_int_t ngx_http_secauth_session_cookie(ngx_http_request_t *r,
+    ngx_str_t *name, ngx_str_t *value);
+static ngx_int_t ngx_http_secauth_session_scan(ngx_str_t *header,
+    ngx_str_t *name, ngx_str_t *value, ngx_uint_t *found);
+static ngx_int_t ngx_http_secauth_session_shape(ngx_str_t *value);
+static ngx_int_t ngx_http_secauth_session_verdict(ngx_http_request_t *r,
+    ngx_http_secauth_ctx_t *ctx);
+static void ngx_http_secauth_session_touch(ngx_http_request_t *r,
+    ngx_http_secauth_ctx_t *ctx, ngx_http_secauth_loc_conf_t *slcf);
+static ngx_int_t ngx_http_secauth_session_refuse(ngx_http_request_t *r,
+    ngx_http_secauth_ctx_t *ctx, char *error, char *reason);
+static ngx_int_t ngx_http_secauth_json_time(json_t *obj, const char *name,
+    ngx_flag_t required, time_t *t);
+
+
+ngx_int_t
+ngx_http_secauth_session_check(ngx_http_request_t *r,
+    ngx_http_secauth_ctx_t *ctx)
+{
+    ngx_int_t                     rc;
+    ngx_str_t                     value;
+    unsigned int                  len;
+    ngx_http_secauth_store_t     *st;
+    ngx_http_secauth_store_op_t  *op;
+    ngx_http_secauth_loc_conf_t  *slcf;
+
+    if (ctx->session == NGX_HTTP_SECAUTH_PENDING) {
+        return ngx_http_secauth_session_verdict(r, ctx);
+    }
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
+
+    rc = ngx_http_secauth_session_cookie(r, &slcf->cookie->name, &value);
+
+    if (rc == NGX_DECLINED) {
+        ctx->session = NGX_HTTP_SECAUTH_ABSENT;
+        return NGX_OK;
+    }
+
+    if (rc == NGX_BUSY) {
+        return ngx_http_secauth_session_refuse(r, ctx, "duplicate_cookie",
+                                               "more than one session "
+                                               "cookie");
+    }
+
+    if (ngx_http_secauth_session_shape(&value) != NGX_OK) {
+        return ngx_http_secauth_session_refuse(r, ctx, "malformed",
+                                               "malformed session cookie");
+    }
+
+    op = &ctx->op;
+    ngx_memzero(op, sizeof(ngx_http_secauth_store_op_t));
+
+    op->pool = r->pool;
+    op->log = r->connection->log;
+
+    if (EVP_Digest(value.data, value.len, op->key, &len, EVP_sha256(), NULL)
+        != 1)
+    {
+        return NGX_ERROR;
+    }
+
+    st = ngx_http_secauth_store(r);
+
+    ngx_http_secauth_store_wait(r, ctx, op);
+    ctx->session = NGX_HTTP_SECAUTH_PENDING;
+
+    rc = ngx_http_secauth_store_call(st, session_get, op);
+
+    if (rc == NGX_AGAIN) {
+        return NGX_AGAIN;
+    }
+
+    ctx->waiting = 0;
+
+    return ngx_http_secauth_session_verdict(r, ctx);
+}
+
+
+/* the store has answered */
+
+static ngx_int_t
+ngx_http_secauth_session_verdict(ngx_http_request_t *r,
+    ngx_http_secauth_ctx_t *ctx)
+{
+    time_t                        now;
+    ngx_http_secauth_session_t   *s;
+    ngx_http_secauth_loc_conf_t  *slcf;
+
+    if (ctx->op.rc == NGX_ERROR) {
+        ctx->session = NGX_HTTP_SECAUTH_UNAVAILABLE;
+        ngx_str_set(&ctx->error, "store_unavailable");
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "secauth: session store unavailable");
+        return NGX_OK;
+    }
+
+    if (ctx->op.rc == NGX_DECLINED) {
+        return ngx_http_secauth_session_refuse(r, ctx, "unknown_session",
+                                               "unknown session");
+    }
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
+    s = &ctx->op.session;
+    now = ngx_time();
+
+    if (now - s->created >= slcf->absolute_timeout) {
+        return ngx_http_secauth_session_refuse(r, ctx, "session_expired",
+                                               "session reached its "
+                                               "absolute timeout");
+    }
+
+    if (now - s->last_seen >= slcf->idle_timeout) {
+        return ngx_http_secauth_session_refuse(r, ctx, "session_expired",
+                                               "session idle for too long");
+    }
+
+    ctx->session = NGX_HTTP_SECAUTH_VALID;
+    ctx->user = s->user;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "secauth: session of \"%V\"", &s->user);
+
+    /*
+     * last_seen is written back only when a quarter of the idle window has
+     * passed: most requests cost one read and no write, and the effective
+     * idle timeout lies between 3/4 and all of the configured one
+     */
+
+    if (now - s->last_seen >= slcf->idle_timeout / 4) {
+        ngx_http_secauth_session_touch(r, ctx, slcf);
+    }
+
+    return NGX_OK;
+}
+
+
+/* fire and forget: the request does not wait for the write */
+
+static void
+ngx_http_secauth_session_touch(ngx_http_request_t *r,
+    ngx_http_secauth_ctx_t *ctx, ngx_http_secauth_loc_conf_t *slcf)
+{
+    time_t                        now, left;
+    ngx_http_secauth_store_op_t  *op;
+
+    now = ngx_time();
+    op = &ctx->touch;
+
+    ngx_memzero(op, sizeof(ngx_http_secauth_store_op_t));
+
+    op->pool = r->pool;
+    op->log = r->connection->log;
+    ngx_memcpy(op->key, ctx->op.key, NGX_HTTP_SECAUTH_KEY_LEN);
+
+    op->session = ctx->op.session;
+    op->session.last_seen = now;
+
+    left = ctx->op.session.created + slcf->absolute_timeout - now;
+    op->ttl = ngx_min(slcf->idle_timeout, left);
+
+    if (op->ttl <= 0) {
+        return;
+    }
+
+    (void) ngx_http_secauth_store_call(ngx_http_secauth_store(r),
+                                       session_touch, op);
+}
+
+
+static ngx_int_t
+ngx_http_secauth_session_refuse(ngx_http_request_t *r,
+    ngx_http_secauth_ctx_t *ctx, char *error, char *reason)
+{
+    ctx->session = NGX_HTTP_SECAUTH_INVALID;
+
+    ctx->error.data = (u_char *) error;
+    ctx->error.len = ngx_strlen(error);
+
+    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                  "secauth: session refused: %s", reason);
+
+    return NGX_OK;
+}
+
+
+/*
+ * Cookie rules (RFC 6265 5.4 as browsers send it): pairs separated by ";",
+ * whitespace around names and values ignored, names compared exactly.
+ * NGX_DECLINED: no cookie of that name; NGX_BUSY: more than one (a tossed
+ * cookie from a sibling domain or another path: ambiguous, refused).
+ */
+
+static ngx_int_t
+ngx_http_secauth_session_cookie(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_str_t *value)
+{
+    ngx_uint_t         found;
+#if (nginx_version >= 1023000)
+    ngx_table_elt_t   *h;
+#else
+    ngx_uint_t         i;
+    ngx_table_elt_t  **h;
+#endif
+
+    found = 0;
+
+#if (nginx_version >= 1023000)
+
+    for (h = r->headers_in.cookie; h; h = h->next) {
+        if (ngx_http_secauth_session_scan(&h->value, name, value, &found)
+            != NGX_OK)
+        {
+            return NGX_BUSY;
+        }
+    }
+
+#else
+
+    h = r->headers_in.cookies.elts;
+
+    for (i = 0; i < r->headers_in.cookies.nelts; i++) {
+        if (ngx_http_secauth_session_scan(&h[i]->value, name, value, &found)
+            != NGX_OK)
+        {
+            return NGX_BUSY;
+        }
+    }
+
+#endif
+
+    return found ? NGX_OK : NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_secauth_session_scan(ngx_str_t *header, ngx_str_t *name,
+    ngx_str_t *value, ngx_uint_t *found)
+{
+    u_char  *p, *last, *start, *end, *eq, *name_end;
+
+    p = header->data;
+    last = p + header->len;
+
+    while (p < last) {
+
+        start = p;
+
+        while (p < last && *p != ';') {
+            p++;
+        }
+
+        end = p++;
+
+        eq = ngx_strlchr(start, end, '=');
+
+        if (eq == NULL) {
+            continue;
+        }
+
+        name_end = eq;
+
+        while (start < name_end && (*start == ' ' || *start == '\t')) {
+            start++;
+        }
+
+        while (name_end > start
+               && (name_end[-1] == ' ' || name_end[-1] == '\t'))
+        {
+            name_end--;
+        }
+
+        if ((size_t) (name_end - start) != name->len
+            || ngx_strncmp(start, name->data, name->len) != 0)
+        {
+            continue;
+        }
+
+        if (*found) {
+            return NGX_BUSY;
+        }
+
+        *found = 1;
+
+        start = eq + 1;
+
+        while (start < end && (*start == ' ' || *start == '\t')) {
+            start++;
+        }
+
+        while (end > start && (end[-1] == ' ' || end[-1] == '\t')) {
+            end--;
+        }
+
+        value->data = start;
+        value->len = end - start;
+    }
+
+    return NGX_OK;
+}
+
+
+/* exactly 43 base64url characters; anything else costs no lookup */
+
+static ngx_int_t
+ngx_http_secauth_session_shape(ngx_str_t *value)
+{
+    u_char  *p, c;
+
+    if (value->len != NGX_HTTP_SECAUTH_SESSION_ID_LEN) {
+        return NGX_ERROR;
+    }
+
+    for (p = value->data; p < value->data + value->len; p++) {
+        c = *p;
+
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+              || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The record, as stored in Redis (docs/sessions.md):
+ * {"user":"alice","created":1700000000,"last_seen":1700000000,
+ *  "level":1,"pwv":0,"ip":"192.0.2.1"}
+ */
+
+ngx_int_t
+ngx_http_secauth_session_encode(ngx_pool_t *pool,
+    ngx_http_secauth_session_t *s, ngx_str_t *record)
+{
+    char    *text;
+    json_t  *obj;
+
+    obj = json_pack("{s:s%,s:I,s:I,s:I,s:I,s:s%}",
+                    "user", (char *) s->user.data, s->user.len,
+                    "created", (json_int_t) s->created,
+                    "last_seen", (json_int_t) s->last_seen,
+                    "level", (json_int_t) s->level,
+                    "pwv", (json_int_t) s->pwv,
+                    "ip", s->ip.len ? (char *) s->ip.data : "", s->ip.len);
+    if (obj == NULL) {
+        return NGX_ERROR;
+    }
+
+    text = json_dumps(obj, JSON_COMPACT);
+    json_decref(obj);
+
+    if (text == NULL) {
+        return NGX_ERROR;
+    }
+
+    record->len = ngx_strlen(text);
+    record->data = ngx_pnalloc(pool, record->len);
+
+    if (record->data == NULL) {
+        free(text);
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(record->data, text, record->len);
+    free(text);
+
+    return NGX_OK;
+}
+
+
+/*
+ * A record that is not what docs/sessions.md says admits nobody:
+ * NGX_DECLINED, logged at error level (someone wrote it by hand).
+ */
+
+ngx_int_t
+ngx_http_secauth_session_decode(ngx_pool_t *pool, ngx_log_t *log,
+    ngx_str_t *record, ngx_http_secauth_session_t *s)
+{
+    time_t        level, pwv;
+    size_t        len;
+    json_t       *obj, *v;
+    const char   *str;
+    json_error_t  err;
+
+    obj = json_loadb((const char *) record->data, record->len,
+                     JSON_REJECT_DUPLICATES, &err);
+
+    if (obj == NULL || !json_is_object(obj)) {
+        goto bad;
+    }
+
+    v = json_object_get(obj, "user");
+
+    if (!json_is_string(v)) {
+        goto bad;
+    }
+
+    str = json_string_value(v);
+    len = json_string_length(v);
+
+    if (len == 0 || len > NGX_HTTP_SECAUTH_USER_MAX
+        || ngx_strlen(str) != len)
+    {
+        goto bad;
+    }
+
+    s->user.data = ngx_pnalloc(pool, len);
+    if (s->user.data == NULL) {
+        json_decref(obj);
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(s->user.data, str, len);
+    s->user.len = len;
+
+    level = 0;
+    pwv = 0;
+
+    if (ngx_http_secauth_json_time(obj, "created", 1, &s->created) != NGX_OK
+        || ngx_http_secauth_json_time(obj, "last_seen", 1, &s->last_seen)
+           != NGX_OK
+        || ngx_http_secauth_json_time(obj, "level", 0, &level) != NGX_OK
+        || ngx_http_secauth_json_time(obj, "pwv", 0, &pwv) != NGX_OK)
+    {
+        goto bad;
+    }
+
+    s->level = level;
+    s->pwv = pwv;
+
+    ngx_str_null(&s->ip);
+
+    v = json_object_get(obj, "ip");
+
+    if (json_is_string(v) && json_string_length(v) <= NGX_SOCKADDR_STRLEN) {
+        len = json_string_length(v);
+
+        s->ip.data = ngx_pnalloc(pool, len + 1);
+        if (s->ip.data == NULL) {
+            json_decref(obj);
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(s->ip.data, json_string_value(v), len + 1);
+        s->ip.len = len;
+    }
+
+    json_decref(obj);
+
+    return NGX_OK;
+
+bad:
+
+    if (obj) {
+        json_decref(obj);
+    }
+
+    ngx_log_error(NGX_LOG_ERR, log, 0,
+                  "secauth: session record in the store is malformed");
+
+    return NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_secauth_json_time(json_t *obj, const char *name, ngx_flag_t required,
+    time_t *t)
+{
+    json_t      *v;
+    json_int_t   n;
+
+    v = json_object_get(obj, name);
+
+    if (v == NULL) {
+        return required ? NGX_ERROR : NGX_OK;
+    }
+
+    if (!json_is_integer(v)) {
+        return NGX_ERROR;
+    }
+
+    n = json_integer_value(v);
+
+    if (n < 0 || n > NGX_MAX_INT32_VALUE * (json_int_t) 4) {
+        return NGX_ERROR;
+    }
+
+    *t = (time_t) n;
+
+    return NGX_OK;
+}

@@ -1,0 +1,127 @@
+
+/*
+ * Copyright (C) ngx_http_secauth_module authors
+ */
+
+
+#ifndef _NGX_HTTP_SECAUTH_SHM_H_INCLUDED_
+#define _NGX_HTTP_SECAUTH_SHM_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_http_secauth_store.h"
+
+
+/*
+ * A small keyed store in a shared memory zone (ngx_http_secauth_store_shm.c)
+ * on which the shm implementation of the store interface is built.
+ *
+ * A record is (kind, key) -> value, with an absolute expiry in ngx_time()
+ * seconds (0: none; absent from that second on, like a JWT "exp") and a
+ * place in a least recently used queue. Expired records are absent, and
+ * freed when looked up or when they reach the LRU tail. When the zone is
+ * full, the least recently used records are evicted to make room: a
+ * record kind that must not be lost silently (revoked jti) needs a zone of
+ * its own or an eviction policy of its own.
+ *
+ * A record may be the parent of up to NGX_HTTP_SECAUTH_SHM_CHILDREN_MAX
+ * records of other keys (one level: a child has no children), e.g. a user
+ * and the user's sessions, or a refresh-token family and its tokens:
+ *
+ *   - deleting or evicting a parent deletes its children;
+ *   - a child that goes (deleted, expired, evicted) leaves its parent;
+ *   - linking a child to a full parent deletes the parent's oldest child;
+ *   - a parent does not expire while it has children;
+ *   - using a child (lookup, set) also marks its parent as used, so a
+ *     parent is always more recently used than its children and is
+ *     evicted only after them.
+ *
+ * lookup, set, delete and set_expire are called between lock and unlock,
+ * with nothing that can block in between. A node pointer is valid until
+ * the next set, delete or unlock: a set may evict any record but the one
+ * it replaces, the parent given and the replaced record's parent.
+ */
+
+
+#define NGX_HTTP_SECAUTH_SHM_CHILDREN_MAX   256
+
+/* record kinds; a kind is a byte, and part of the key */
+#define NGX_HTTP_SECAUTH_SHM_SESSION        1    /* key: SHA-256 of the id */
+#define NGX_HTTP_SECAUTH_SHM_USER           2    /* key: user; children:
+                                                    the user's sessions */
+
+
+typedef struct ngx_http_secauth_shm_s       ngx_http_secauth_shm_t;
+typedef struct ngx_http_secauth_shm_node_s  ngx_http_secauth_shm_node_t;
+
+
+/* read only but for the value bytes; followed by the key and the value */
+struct ngx_http_secauth_shm_node_s {
+    ngx_rbtree_node_t              node;       /* key: hash of kind + key */
+    ngx_queue_t                    lru;
+    ngx_queue_t                    children;   /* of a parent */
+    ngx_queue_t                    sibling;    /* in the parent's children */
+    ngx_http_secauth_shm_node_t   *parent;
+    time_t                         expire;     /* ngx_time() based, 0: none */
+    uint32_t                       nchildren;
+    uint32_t                       value_len;
+    uint32_t                       value_size; /* allocated */
+    uint16_t                       key_len;
+    u_char                         kind;
+    u_char                         reserved;
+};
+
+
+#define ngx_http_secauth_shm_key(n)   ((u_char *) ((n) + 1))
+
+/* aligned to NGX_ALIGNMENT: a fixed-size struct may be updated in place */
+#define ngx_http_secauth_shm_value(n)                                        \
+    (ngx_http_secauth_shm_key(n) + ngx_align((n)->key_len, NGX_ALIGNMENT))
+
+
+/*
+ * at configuration time: a zone of at least 8 pages, tagged with
+ * ngx_http_secauth_module; the same name and size again returns the same
+ * zone. Logs the reason and returns NULL on failure. zone->data is the
+ * ngx_http_secauth_shm_t to pass to the functions below.
+ */
+ngx_shm_zone_t *ngx_http_secauth_shm_zone_add(ngx_conf_t *cf, ngx_str_t *name,
+    size_t size);
+
+/*
+ * a store on a zone from the function above (st->data is zone->data);
+ * NGX_ERROR for any other zone
+ */
+ngx_int_t ngx_http_secauth_store_shm_init(ngx_http_secauth_store_t *st,
+    ngx_shm_zone_t *zone);
+
+void ngx_http_secauth_shm_lock(ngx_http_secauth_shm_t *shm);
+/* also writes the log lines (zone full...) deferred while locked */
+void ngx_http_secauth_shm_unlock(ngx_http_secauth_shm_t *shm);
+
+/* a live record, marked as used (with its parent); NULL when absent */
+ngx_http_secauth_shm_node_t *ngx_http_secauth_shm_lookup(
+    ngx_http_secauth_shm_t *shm, ngx_uint_t kind, u_char *key, size_t len);
+
+/*
+ * insert or replace (kind, key) with value_len bytes of value (or, when
+ * value is NULL, uninitialised bytes for the caller to fill in), expiry
+ * and parent (NULL: none; a replaced record keeps its children, and moves
+ * to the new parent). NULL when there is no room even after evicting.
+ */
+ngx_http_secauth_shm_node_t *ngx_http_secauth_shm_set(
+    ngx_http_secauth_shm_t *shm, ngx_uint_t kind, u_char *key, size_t len,
+    u_char *value, size_t value_len, time_t expire,
+    ngx_http_secauth_shm_node_t *parent);
+
+/* deletes a record and its children; returns how many live children */
+ngx_uint_t ngx_http_secauth_shm_delete(ngx_http_secauth_shm_t *shm,
+    ngx_http_secauth_shm_node_t *n);
+
+void ngx_http_secauth_shm_set_expire(ngx_http_secauth_shm_node_t *n,
+    time_t expire);
+
+
+#endif /* _NGX_HTTP_SECAUTH_SHM_H_INCLUDED_ */

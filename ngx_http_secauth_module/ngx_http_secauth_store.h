@@ -1,0 +1,127 @@
+
+/*
+ * Copyright (C) ngx_http_secauth_module authors
+ */
+
+
+#ifndef _NGX_HTTP_SECAUTH_STORE_H_INCLUDED_
+#define _NGX_HTTP_SECAUTH_STORE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+
+/*
+ * The store: where state shared by requests (and, with Redis, by nodes)
+ * lives. One asynchronous interface, two implementations: the shared
+ * memory zone (ngx_http_secauth_store_shm.c) and Redis
+ * (ngx_http_secauth_store_redis.c).
+ *
+ * A caller fills an op and calls an operation:
+ *
+ *   NGX_OK     the op completed before returning (op->rc holds the result;
+ *              the handler is NOT called);
+ *   NGX_AGAIN  the op is pending; op->handler(op) is called exactly once
+ *              later, from the event loop, unless the op is cancelled
+ *              first with ngx_http_secauth_store_cancel().
+ *
+ * op->rc:
+ *
+ *   NGX_OK        done (found, for a lookup);
+ *   NGX_DECLINED  the record does not exist (or has expired);
+ *   NGX_ERROR     the store failed (unreachable, timeout, bad reply): the
+ *                 caller applies secauth_fail.
+ *
+ * Planned operations (interface only, later work): refresh-token families
+ * (create, rotate atomically, revoke), the revoked jti set, rate-limit
+ * take (GCRA), failure counters, one-time values consumed atomically, user
+ * record lookup. Each gets its own op fields and entry in
+ * ngx_http_secauth_store_ops_t.
+ */
+
+
+#define NGX_HTTP_SECAUTH_KEY_LEN        32    /* SHA-256 of a secret id */
+#define NGX_HTTP_SECAUTH_USER_MAX       256
+
+
+typedef struct ngx_http_secauth_store_s     ngx_http_secauth_store_t;
+typedef struct ngx_http_secauth_store_op_s  ngx_http_secauth_store_op_t;
+
+typedef void (*ngx_http_secauth_store_handler_pt)(
+    ngx_http_secauth_store_op_t *op);
+
+
+/* a session record (docs/sessions.md gives its Redis form) */
+typedef struct {
+    ngx_str_t                   user;
+    time_t                      created;
+    time_t                      last_seen;
+    ngx_uint_t                  level;        /* authentication level */
+    ngx_uint_t                  pwv;          /* password version */
+    ngx_str_t                   ip;           /* client address, text */
+} ngx_http_secauth_session_t;
+
+
+struct ngx_http_secauth_store_op_s {
+    /* set by the caller */
+    ngx_pool_t                         *pool;     /* results go here */
+    ngx_log_t                          *log;
+    ngx_http_secauth_store_handler_pt   handler;
+    void                               *data;
+
+    u_char                              key[NGX_HTTP_SECAUTH_KEY_LEN];
+    ngx_http_secauth_session_t          session;  /* put/touch in, get out */
+    time_t                              ttl;      /* put/touch: seconds */
+
+    /* set by the store */
+    ngx_int_t                           rc;
+    ngx_uint_t                          count;    /* delete_user: removed */
+
+    /* private to the implementation */
+    void                               *pending;
+    void                               *priv;
+};
+
+
+typedef struct {
+    ngx_int_t  (*session_get)(ngx_http_secauth_store_t *st,
+                              ngx_http_secauth_store_op_t *op);
+    /* create or replace; adds the session to its user's index */
+    ngx_int_t  (*session_put)(ngx_http_secauth_store_t *st,
+                              ngx_http_secauth_store_op_t *op);
+    /*
+     * update last_seen and the ttl of an existing record only: a session
+     * deleted meanwhile (logout on another node) must stay deleted;
+     * NGX_DECLINED when it no longer exists
+     */
+    ngx_int_t  (*session_touch)(ngx_http_secauth_store_t *st,
+                                ngx_http_secauth_store_op_t *op);
+    ngx_int_t  (*session_delete)(ngx_http_secauth_store_t *st,
+                                 ngx_http_secauth_store_op_t *op);
+    /* every session of op->session.user ("log out everywhere") */
+    ngx_int_t  (*session_delete_user)(ngx_http_secauth_store_t *st,
+                                      ngx_http_secauth_store_op_t *op);
+    void       (*cancel)(ngx_http_secauth_store_t *st,
+                         ngx_http_secauth_store_op_t *op);
+} ngx_http_secauth_store_ops_t;
+
+
+struct ngx_http_secauth_store_s {
+    ngx_http_secauth_store_ops_t  *ops;
+    void                          *data;      /* the implementation's */
+};
+
+
+#define ngx_http_secauth_store_call(st, name, op)                            \
+    (st)->ops->name(st, op)
+
+#define ngx_http_secauth_store_cancel(st, op)                                \
+    (st)->ops->cancel(st, op)
+
+
+extern ngx_http_secauth_store_ops_t  ngx_http_secauth_store_shm_ops;
+extern ngx_http_secauth_store_ops_t  ngx_http_secauth_store_redis_ops;
+
+
+#endif /* _NGX_HTTP_SECAUTH_STORE_H_INCLUDED_ */

@@ -1,0 +1,553 @@
+
+/*
+ * Copyright (C) ngx_http_secauth_module authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+
+#include "ngx_http_secauth_module.h"
+#include "ngx_http_secauth_store.h"
+#include "ngx_http_secauth_redis.h"
+#include "ngx_http_secauth_session.h"
+
+
+/*
+ * The store on Redis. Keys (docs/sessions.md):
+ *
+ *   <prefix>session:<hex SHA-256 of the cookie value>   string, JSON record
+ *   <prefix>user_sessions:<user>                        set of those hexes
+ *
+ * Single-key reads and writes are plain commands; anything touching two
+ * keys is a Lua script, so that it is atomic.
+ */
+
+
+#define NGX_HTTP_SECAUTH_SCRIPT_SESSION_PUT     0
+#define NGX_HTTP_SECAUTH_SCRIPT_SESSION_DEL     1
+#define NGX_HTTP_SECAUTH_SCRIPT_SESSION_DEL_ALL 2
+
+
+typedef struct {
+    ngx_http_secauth_redis_t       *redis;
+    ngx_http_secauth_redis_conf_t  *conf;
+} ngx_http_secauth_store_redis_t;
+
+
+typedef struct {
+    u_char  *data;
+    u_char  *last;
+    u_char  *end;
+} ngx_http_secauth_keybuf_t;
+
+
+static ngx_int_t ngx_http_secauth_store_redis_get(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_store_redis_put(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_store_redis_touch(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_store_redis_delete(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_store_redis_delete_user(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static void ngx_http_secauth_store_redis_cancel(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_store_redis_start(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op,
+    ngx_int_t script, ngx_http_secauth_redis_handler_pt handler, int argc,
+    const char **argv, const size_t *argvlen);
+static void ngx_http_secauth_store_redis_get_done(void *data,
+    redisReply *reply);
+static void ngx_http_secauth_store_redis_status_done(void *data,
+    redisReply *reply);
+static void ngx_http_secauth_store_redis_count_done(void *data,
+    redisReply *reply);
+static void ngx_http_secauth_store_redis_finish(
+    ngx_http_secauth_store_op_t *op, ngx_int_t rc);
+static ngx_int_t ngx_http_secauth_store_redis_error(
+    ngx_http_secauth_store_op_t *op, const char *what, redisReply *reply);
+static u_char *ngx_http_secauth_session_key(ngx_pool_t *pool,
+    ngx_str_t *prefix, u_char *hash, size_t *len);
+static u_char *ngx_http_secauth_user_key(ngx_pool_t *pool, ngx_str_t *prefix,
+    ngx_str_t *user, size_t *len);
+
+
+ngx_http_secauth_store_ops_t  ngx_http_secauth_store_redis_ops = {
+    ngx_http_secauth_store_redis_get,
+    ngx_http_secauth_store_redis_put,
+    ngx_http_secauth_store_redis_touch,
+    ngx_http_secauth_store_redis_delete,
+    ngx_http_secauth_store_redis_delete_user,
+    ngx_http_secauth_store_redis_cancel
+};
+
+
+/*
+ * KEYS: session, user index; ARGV: record, ttl, session hex, prefix.
+ * The index lives as long as the longest session in it and is pruned of
+ * sessions that have expired meanwhile.
+ */
+
+static char  ngx_http_secauth_lua_session_put[] =
+    "redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])\n"
+    "local ids = redis.call('SMEMBERS', KEYS[2])\n"
+    "for _, id in ipairs(ids) do\n"
+    "  if redis.call('EXISTS', ARGV[4] .. 'session:' .. id) == 0 then\n"
+    "    redis.call('SREM', KEYS[2], id)\n"
+    "  end\n"
+    "end\n"
+    "redis.call('SADD', KEYS[2], ARGV[3])\n"
+    "if redis.call('TTL', KEYS[2]) < tonumber(ARGV[2]) then\n"
+    "  redis.call('EXPIRE', KEYS[2], ARGV[2])\n"
+    "end\n"
+    "return 1\n";
+
+/* KEYS: session, user index (may be absent); ARGV: session hex */
+
+static char  ngx_http_secauth_lua_session_del[] =
+    "local n = redis.call('DEL', KEYS[1])\n"
+    "if KEYS[2] then redis.call('SREM', KEYS[2], ARGV[1]) end\n"
+    "return n\n";
+
+/* KEYS: user index; ARGV: prefix */
+
+static char  ngx_http_secauth_lua_session_del_all[] =
+    "local ids = redis.call('SMEMBERS', KEYS[1])\n"
+    "local n = 0\n"
+    "for _, id in ipairs(ids) do\n"
+    "  n = n + redis.call('DEL', ARGV[1] .. 'session:' .. id)\n"
+    "end\n"
+    "redis.call('DEL', KEYS[1])\n"
+    "return n\n";
+
+
+ngx_http_secauth_redis_script_t  ngx_http_secauth_redis_scripts[] = {
+    { "session_put", ngx_string(ngx_http_secauth_lua_session_put), "" },
+    { "session_del", ngx_string(ngx_http_secauth_lua_session_del), "" },
+    { "session_del_all", ngx_string(ngx_http_secauth_lua_session_del_all),
+      "" }
+};
+
+ngx_uint_t  ngx_http_secauth_redis_nscripts =
+    sizeof(ngx_http_secauth_redis_scripts)
+    / sizeof(ngx_http_secauth_redis_script_t);
+
+
+ngx_int_t
+ngx_http_secauth_store_redis_init(ngx_http_secauth_store_t *st,
+    ngx_cycle_t *cycle, ngx_http_secauth_redis_conf_t *conf)
+{
+    ngx_http_secauth_store_redis_t  *sr;
+
+    sr = ngx_pcalloc(cycle->pool, sizeof(ngx_http_secauth_store_redis_t));
+    if (sr == NULL) {
+        return NGX_ERROR;
+    }
+
+    sr->conf = conf;
+    sr->redis = ngx_http_secauth_redis_create(cycle, conf,
+                                              ngx_http_secauth_redis_scripts,
+                                              ngx_http_secauth_redis_nscripts);
+    if (sr->redis == NULL) {
+        return NGX_ERROR;
+    }
+
+    st->ops = &ngx_http_secauth_store_redis_ops;
+    st->data = sr;
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_secauth_store_redis_done(ngx_http_secauth_store_t *st)
+{
+    ngx_http_secauth_store_redis_t  *sr = st->data;
+
+    ngx_http_secauth_redis_destroy(sr->redis);
+}
+
+
+static ngx_int_t
+ngx_http_secauth_store_redis_get(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    size_t                           argvlen[2];
+    const char                      *argv[2];
+    ngx_http_secauth_store_redis_t  *sr = st->data;
+
+    argv[0] = "GET";
+    argvlen[0] = 3;
+    argv[1] = (const char *) ngx_http_secauth_session_key(op->pool,
+                                                          &sr->conf->prefix,
+                                                          op->key,
+                                                          &argvlen[1]);
+    if (argv[1] == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    return ngx_http_secauth_store_redis_start(st, op, -1,
+                                      ngx_http_secauth_store_redis_get_done,
+                                      2, argv, argvlen);
+}
+
+
+static ngx_int_t
+ngx_http_secauth_store_redis_put(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    u_char                           ttl[NGX_TIME_T_LEN];
+    u_char                           hex[2 * NGX_HTTP_SECAUTH_KEY_LEN];
+    size_t                           argvlen[7];
+    ngx_str_t                        record;
+    const char                      *argv[7];
+    ngx_http_secauth_store_redis_t  *sr = st->data;
+
+    if (ngx_http_secauth_session_encode(op->pool, &op->session, &record)
+        != NGX_OK)
+    {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    argv[0] = "2";
+    argvlen[0] = 1;
+    argv[1] = (const char *) ngx_http_secauth_session_key(op->pool,
+                                                          &sr->conf->prefix,
+                                                          op->key,
+                                                          &argvlen[1]);
+    argv[2] = (const char *) ngx_http_secauth_user_key(op->pool,
+                                                       &sr->conf->prefix,
+                                                       &op->session.user,
+                                                       &argvlen[2]);
+    if (argv[1] == NULL || argv[2] == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    argv[3] = (const char *) record.data;
+    argvlen[3] = record.len;
+    argv[4] = (const char *) ttl;
+    argvlen[4] = ngx_sprintf(ttl, "%T", op->ttl) - ttl;
+    ngx_hex_dump(hex, op->key, NGX_HTTP_SECAUTH_KEY_LEN);
+    argv[5] = (const char *) hex;
+    argvlen[5] = sizeof(hex);
+    argv[6] = (const char *) sr->conf->prefix.data;
+    argvlen[6] = sr->conf->prefix.len;
+
+    return ngx_http_secauth_store_redis_start(st, op,
+                                      NGX_HTTP_SECAUTH_SCRIPT_SESSION_PUT,
+                                      ngx_http_secauth_store_redis_status_done,
+                                      7, argv, argvlen);
+}
+
+
+/* SET ... XX: a session deleted meanwhile is not brought back */
+
+static ngx_int_t
+ngx_http_secauth_store_redis_touch(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    u_char                           ttl[NGX_TIME_T_LEN];
+    size_t                           argvlen[6];
+    ngx_str_t                        record;
+    const char                      *argv[6];
+    ngx_http_secauth_store_redis_t  *sr = st->data;
+
+    if (ngx_http_secauth_session_encode(op->pool, &op->session, &record)
+        != NGX_OK)
+    {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    argv[0] = "SET";
+    argvlen[0] = 3;
+    argv[1] = (const char *) ngx_http_secauth_session_key(op->pool,
+                                                          &sr->conf->prefix,
+                                                          op->key,
+                                                          &argvlen[1]);
+    if (argv[1] == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    argv[2] = (const char *) record.data;
+    argvlen[2] = record.len;
+    argv[3] = "EX";
+    argvlen[3] = 2;
+    argv[4] = (const char *) ttl;
+    argvlen[4] = ngx_sprintf(ttl, "%T", op->ttl) - ttl;
+    argv[5] = "XX";
+    argvlen[5] = 2;
+
+    return ngx_http_secauth_store_redis_start(st, op, -1,
+                                      ngx_http_secauth_store_redis_status_done,
+                                      6, argv, argvlen);
+}
+
+
+static ngx_int_t
+ngx_http_secauth_store_redis_delete(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    int                              argc;
+    u_char                           hex[2 * NGX_HTTP_SECAUTH_KEY_LEN];
+    size_t                           argvlen[4];
+    const char                      *argv[4];
+    ngx_http_secauth_store_redis_t  *sr = st->data;
+
+    argc = 0;
+    argv[argc] = op->session.user.len ? "2" : "1";
+    argvlen[argc++] = 1;
+
+    argv[argc] = (const char *) ngx_http_secauth_session_key(op->pool,
+                                                          &sr->conf->prefix,
+                                                          op->key,
+                                                          &argvlen[argc]);
+    if (argv[argc++] == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    if (op->session.user.len) {
+        argv[argc] = (const char *) ngx_http_secauth_user_key(op->pool,
+                                                          &sr->conf->prefix,
+                                                          &op->session.user,
+                                                          &argvlen[argc]);
+        if (argv[argc++] == NULL) {
+            op->rc = NGX_ERROR;
+            return NGX_OK;
+        }
+    }
+
+    ngx_hex_dump(hex, op->key, NGX_HTTP_SECAUTH_KEY_LEN);
+    argv[argc] = (const char *) hex;
+    argvlen[argc++] = sizeof(hex);
+
+    return ngx_http_secauth_store_redis_start(st, op,
+                                      NGX_HTTP_SECAUTH_SCRIPT_SESSION_DEL,
+                                      ngx_http_secauth_store_redis_count_done,
+                                      argc, argv, argvlen);
+}
+
+
+static ngx_int_t
+ngx_http_secauth_store_redis_delete_user(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    size_t                           argvlen[3];
+    const char                      *argv[3];
+    ngx_http_secauth_store_redis_t  *sr = st->data;
+
+    argv[0] = "1";
+    argvlen[0] = 1;
+    argv[1] = (const char *) ngx_http_secauth_user_key(op->pool,
+                                                       &sr->conf->prefix,
+                                                       &op->session.user,
+                                                       &argvlen[1]);
+    if (argv[1] == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    argv[2] = (const char *) sr->conf->prefix.data;
+    argvlen[2] = sr->conf->prefix.len;
+
+    return ngx_http_secauth_store_redis_start(st, op,
+                                      NGX_HTTP_SECAUTH_SCRIPT_SESSION_DEL_ALL,
+                                      ngx_http_secauth_store_redis_count_done,
+                                      3, argv, argvlen);
+}
+
+
+static void
+ngx_http_secauth_store_redis_cancel(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    if (op->pending) {
+        ngx_http_secauth_redis_cancel(op->pending);
+        op->pending = NULL;
+    }
+}
+
+
+static ngx_int_t
+ngx_http_secauth_store_redis_start(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op, ngx_int_t script,
+    ngx_http_secauth_redis_handler_pt handler, int argc, const char **argv,
+    const size_t *argvlen)
+{
+    ngx_int_t                        rc;
+    ngx_http_secauth_redis_cmd_t    *cmd;
+    ngx_http_secauth_store_redis_t  *sr = st->data;
+
+    if (script < 0) {
+        rc = ngx_http_secauth_redis_command(sr->redis, handler, op, argc,
+                                            argv, argvlen, &cmd);
+
+    } else {
+        rc = ngx_http_secauth_redis_eval(sr->redis, script, handler, op,
+                                         argc, argv, argvlen, &cmd);
+    }
+
+    if (rc != NGX_OK) {
+        /* Redis is down: answer at once, the outage is already logged */
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    op->pending = cmd;
+    op->priv = sr;
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_http_secauth_store_redis_get_done(void *data, redisReply *reply)
+{
+    ngx_http_secauth_store_op_t *op = data;
+
+    ngx_int_t  rc;
+    ngx_str_t  record;
+
+    if (reply == NULL) {
+        rc = NGX_ERROR;
+
+    } else if (reply->type == REDIS_REPLY_NIL) {
+        rc = NGX_DECLINED;
+
+    } else if (reply->type != REDIS_REPLY_STRING) {
+        rc = ngx_http_secauth_store_redis_error(op, "GET session", reply);
+
+    } else {
+        record.data = (u_char *) reply->str;
+        record.len = reply->len;
+
+        /* a record we cannot read admits nobody, and is not an outage */
+
+        rc = ngx_http_secauth_session_decode(op->pool, op->log, &record,
+                                             &op->session);
+    }
+
+    ngx_http_secauth_store_redis_finish(op, rc);
+}
+
+
+static void
+ngx_http_secauth_store_redis_status_done(void *data, redisReply *reply)
+{
+    ngx_http_secauth_store_op_t *op = data;
+
+    ngx_int_t  rc;
+
+    if (reply == NULL) {
+        rc = NGX_ERROR;
+
+    } else if (reply->type == REDIS_REPLY_NIL) {
+        rc = NGX_DECLINED;          /* SET XX: the key is gone */
+
+    } else if (reply->type == REDIS_REPLY_STATUS
+               || reply->type == REDIS_REPLY_INTEGER)
+    {
+        rc = NGX_OK;
+
+    } else {
+        rc = ngx_http_secauth_store_redis_error(op, "session write", reply);
+    }
+
+    ngx_http_secauth_store_redis_finish(op, rc);
+}
+
+
+static void
+ngx_http_secauth_store_redis_count_done(void *data, redisReply *reply)
+{
+    ngx_http_secauth_store_op_t *op = data;
+
+    ngx_int_t  rc;
+
+    if (reply == NULL) {
+        rc = NGX_ERROR;
+
+    } else if (reply->type == REDIS_REPLY_INTEGER) {
+        op->count = reply->integer > 0 ? (ngx_uint_t) reply->integer : 0;
+        rc = op->count ? NGX_OK : NGX_DECLINED;
+
+    } else {
+        rc = ngx_http_secauth_store_redis_error(op, "session delete", reply);
+    }
+
+    ngx_http_secauth_store_redis_finish(op, rc);
+}
+
+
+static void
+ngx_http_secauth_store_redis_finish(ngx_http_secauth_store_op_t *op,
+    ngx_int_t rc)
+{
+    op->pending = NULL;
+    op->rc = rc;
+
+    if (op->handler) {
+        op->handler(op);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_secauth_store_redis_error(ngx_http_secauth_store_op_t *op,
+    const char *what, redisReply *reply)
+{
+    ngx_http_secauth_store_redis_t  *sr = op->priv;
+
+    ngx_http_secauth_redis_log_reply(sr->redis, what, reply);
+
+    return NGX_ERROR;
+}
+
+
+static u_char *
+ngx_http_secauth_session_key(ngx_pool_t *pool, ngx_str_t *prefix,
+    u_char *hash, size_t *len)
+{
+    u_char  *key, *p;
+
+    *len = prefix->len + sizeof("session:") - 1 + 2 * NGX_HTTP_SECAUTH_KEY_LEN;
+
+    key = ngx_pnalloc(pool, *len);
+    if (key == NULL) {
+        return NULL;
+    }
+
+    p = ngx_cpymem(key, prefix->data, prefix->len);
+    p = ngx_cpymem(p, "session:", sizeof("session:") - 1);
+    ngx_hex_dump(p, hash, NGX_HTTP_SECAUTH_KEY_LEN);
+
+    return key;
+}
+
+
+static u_char *
+ngx_http_secauth_user_key(ngx_pool_t *pool, ngx_str_t *prefix,
+    ngx_str_t *user, size_t *len)
+{
+    u_char  *key, *p;
+
+    *len = prefix->len + sizeof("user_sessions:") - 1 + user->len;
+
+    key = ngx_pnalloc(pool, *len);
+    if (key == NULL) {
+        return NULL;
+    }
+
+    p = ngx_cpymem(key, prefix->data, prefix->len);
+    p = ngx_cpymem(p, "user_sessions:", sizeof("user_sessions:") - 1);
+    ngx_memcpy(p, user->data, user->len);
+
+    return key;
+}
