@@ -10,13 +10,14 @@
 
 #include "ngx_http_secauth_module.h"
 #include "ngx_http_secauth_session.h"
+#include "ngx_http_secauth_jwt.h"
 
 
 static void ngx_http_secauth_store_done(ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_unavailable(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx);
-static ngx_http_secauth_result_e ngx_http_secauth_check_jwt(
-    ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx);
+static ngx_int_t ngx_http_secauth_check_jwt(ngx_http_request_t *r,
+    ngx_http_secauth_ctx_t *ctx);
 static ngx_int_t ngx_http_secauth_refuse(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx);
 static ngx_int_t ngx_http_secauth_is_browser(ngx_http_request_t *r);
@@ -82,8 +83,18 @@ ngx_http_secauth_access_handler(ngx_http_request_t *r)
     }
 
     if (ngx_http_secauth_mode_has_jwt(slcf->mode)) {
-        if (ctx->jwt == NGX_HTTP_SECAUTH_UNCHECKED) {
-            ctx->jwt = ngx_http_secauth_check_jwt(r, ctx);
+        if (ctx->jwt == NGX_HTTP_SECAUTH_UNCHECKED
+            || ctx->jwt == NGX_HTTP_SECAUTH_PENDING)
+        {
+            rc = ngx_http_secauth_check_jwt(r, ctx);
+
+            if (rc == NGX_AGAIN) {
+                return NGX_AGAIN;
+            }
+
+            if (rc != NGX_OK) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
         }
 
         if (ctx->jwt == NGX_HTTP_SECAUTH_VALID) {
@@ -92,8 +103,10 @@ ngx_http_secauth_access_handler(ngx_http_request_t *r)
         }
     }
 
-    if (ngx_http_secauth_mode_has_session(slcf->mode)
-        && ctx->session == NGX_HTTP_SECAUTH_UNAVAILABLE)
+    if ((ngx_http_secauth_mode_has_session(slcf->mode)
+         && ctx->session == NGX_HTTP_SECAUTH_UNAVAILABLE)
+        || (ngx_http_secauth_mode_has_jwt(slcf->mode)
+            && ctx->jwt == NGX_HTTP_SECAUTH_UNAVAILABLE))
     {
         return ngx_http_secauth_unavailable(r, slcf, ctx);
     }
@@ -181,32 +194,32 @@ ngx_http_secauth_resume(ngx_event_t *ev)
 }
 
 
-static ngx_http_secauth_result_e
+static ngx_int_t
 ngx_http_secauth_check_jwt(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx)
 {
     ngx_int_t  rc;
     ngx_str_t  token;
 
+    if (ctx->jwt == NGX_HTTP_SECAUTH_PENDING) {
+        return ngx_http_secauth_jwt_check(r, ctx, NULL);
+    }
+
     rc = ngx_http_secauth_bearer(r, &token);
 
     if (rc == NGX_DECLINED) {
-        return NGX_HTTP_SECAUTH_ABSENT;
+        ctx->jwt = NGX_HTTP_SECAUTH_ABSENT;
+        return NGX_OK;
     }
 
     if (rc == NGX_ERROR) {
+        ctx->jwt = NGX_HTTP_SECAUTH_INVALID;
         ngx_str_set(&ctx->error, "malformed");
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "secauth: malformed bearer credentials");
-        return NGX_HTTP_SECAUTH_INVALID;
+        return NGX_OK;
     }
 
-    /* no verification keys yet: no token can be valid */
-
-    ngx_str_set(&ctx->error, "bad_signature");
-    ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                  "secauth: bearer token refused: no key verifies it");
-
-    return NGX_HTTP_SECAUTH_INVALID;
+    return ngx_http_secauth_jwt_check(r, ctx, &token);
 }
 
 

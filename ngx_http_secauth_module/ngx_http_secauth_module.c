@@ -10,6 +10,7 @@
 
 #include "ngx_http_secauth_module.h"
 #include "ngx_http_secauth_shm.h"
+#include "ngx_http_secauth_jwt.h"
 
 
 static ngx_int_t ngx_http_secauth_add_variables(ngx_conf_t *cf);
@@ -56,6 +57,11 @@ static ngx_conf_enum_t  ngx_http_secauth_fail_modes[] = {
 };
 
 
+static ngx_conf_num_bounds_t  ngx_http_secauth_jwt_max_size_bounds = {
+    ngx_conf_check_num_bounds, 64, 1024 * 1024
+};
+
+
 static ngx_command_t  ngx_http_secauth_commands[] = {
 
     { ngx_string("secauth"),
@@ -98,6 +104,55 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
       ngx_http_secauth_session_timeout,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("secauth_jwt_key"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE23,
+      ngx_http_secauth_jwt_key,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("secauth_jwt_signing_key"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE23,
+      ngx_http_secauth_jwt_key,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("secauth_jwt_issuer"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_secauth_loc_conf_t, jwt_issuer),
+      NULL },
+
+    { ngx_string("secauth_jwt_audience"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_secauth_loc_conf_t, jwt_audience),
+      NULL },
+
+    { ngx_string("secauth_jwt_leeway"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_secauth_loc_conf_t, jwt_leeway),
+      NULL },
+
+    { ngx_string("secauth_jwt_max_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_secauth_loc_conf_t, jwt_max_size),
+      &ngx_http_secauth_jwt_max_size_bounds },
+
+    { ngx_string("secauth_jwt_revocation"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_secauth_loc_conf_t, jwt_revocation),
       NULL },
 
     { ngx_string("secauth_redis"),
@@ -159,6 +214,9 @@ static ngx_http_variable_t  ngx_http_secauth_vars[] = {
 
     { ngx_string("secauth_error"), NULL, ngx_http_secauth_str_variable,
       offsetof(ngx_http_secauth_ctx_t, error), NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("secauth_claim_"), NULL, ngx_http_secauth_claim_variable,
+      0, NGX_HTTP_VAR_NOCACHEABLE|NGX_HTTP_VAR_PREFIX, 0 },
 
       ngx_http_null_variable
 };
@@ -289,7 +347,7 @@ ngx_http_secauth_ctx_cleanup(void *data)
 
     ngx_http_secauth_store_t  *st;
 
-    if (ctx->op.pending || ctx->touch.pending) {
+    if (ctx->op.pending || ctx->touch.pending || ctx->jwt_op.pending) {
         st = ngx_http_secauth_store(ctx->request);
 
         if (ctx->op.pending) {
@@ -299,11 +357,17 @@ ngx_http_secauth_ctx_cleanup(void *data)
         if (ctx->touch.pending) {
             ngx_http_secauth_store_cancel(st, &ctx->touch);
         }
+
+        if (ctx->jwt_op.pending) {
+            ngx_http_secauth_store_cancel(st, &ctx->jwt_op);
+        }
     }
 
     if (ctx->resume.posted) {
         ngx_delete_posted_event(&ctx->resume);
     }
+
+    ngx_http_secauth_jwt_release(ctx);
 }
 
 
@@ -383,6 +447,11 @@ ngx_http_secauth_create_loc_conf(ngx_conf_t *cf)
     slcf->cookie = NGX_CONF_UNSET_PTR;
     slcf->idle_timeout = NGX_CONF_UNSET;
     slcf->absolute_timeout = NGX_CONF_UNSET;
+    slcf->jwt_keys = NGX_CONF_UNSET_PTR;
+    slcf->jwt_signing_key = NGX_CONF_UNSET_PTR;
+    slcf->jwt_leeway = NGX_CONF_UNSET;
+    slcf->jwt_max_size = NGX_CONF_UNSET_SIZE;
+    slcf->jwt_revocation = NGX_CONF_UNSET;
 
     return slcf;
 }
@@ -410,7 +479,7 @@ ngx_http_secauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                                  ? 24 * 60 * 60 : prev->absolute_timeout;
     }
 
-    return NGX_CONF_OK;
+    return ngx_http_secauth_jwt_merge(cf, prev, conf);
 }
 
 

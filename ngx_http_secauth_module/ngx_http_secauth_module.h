@@ -14,6 +14,7 @@
 
 #include "ngx_http_secauth_store.h"
 #include "ngx_http_secauth_redis.h"
+#include "ngx_http_secauth_jws.h"
 
 
 #define NGX_HTTP_SECAUTH_OFF         0
@@ -53,9 +54,10 @@ typedef struct {
     ngx_http_secauth_redis_conf_t  *redis;
     ngx_shm_zone_t                 *shm_zone;
 
-    /* per worker, set up in init_process */
+    /* per worker, set up in init_process or on first use */
     ngx_http_secauth_store_t        store;
     time_t                          fail_open_logged;
+    void                           *jwt_cache;
 } ngx_http_secauth_main_conf_t;
 
 
@@ -77,6 +79,14 @@ typedef struct {
     ngx_http_secauth_cookie_t  *cookie;
     time_t                      idle_timeout;
     time_t                      absolute_timeout;
+
+    ngx_array_t                *jwt_keys;    /* ngx_http_secauth_jws_key_t */
+    ngx_http_secauth_jws_key_t *jwt_signing_key;
+    ngx_str_t                   jwt_issuer;
+    ngx_str_t                   jwt_audience;
+    time_t                      jwt_leeway;
+    size_t                      jwt_max_size;
+    ngx_flag_t                  jwt_revocation;
 } ngx_http_secauth_loc_conf_t;
 
 
@@ -96,9 +106,12 @@ typedef struct {
     ngx_str_t                       method;     /* "session" | "jwt" */
     ngx_str_t                       error;      /* machine-readable reason */
 
-    /* a store lookup in flight, and the event that resumes the request */
+    void                           *claims;     /* json_t *, verified */
+
+    /* store lookups in flight, and the event that resumes the request */
     ngx_http_secauth_store_op_t     op;
     ngx_http_secauth_store_op_t     touch;
+    ngx_http_secauth_store_op_t     jwt_op;
     ngx_event_t                     resume;
     unsigned                        waiting:1;
 } ngx_http_secauth_ctx_t;

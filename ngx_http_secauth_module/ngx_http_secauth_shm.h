@@ -51,6 +51,7 @@
 #define NGX_HTTP_SECAUTH_SHM_SESSION        1    /* key: SHA-256 of the id */
 #define NGX_HTTP_SECAUTH_SHM_USER           2    /* key: user; children:
                                                     the user's sessions */
+#define NGX_HTTP_SECAUTH_SHM_REVOKED        3    /* key: SHA-256(iss \n jti) */
 
 
 typedef struct ngx_http_secauth_shm_s       ngx_http_secauth_shm_t;

@@ -34,7 +34,7 @@
  *                 caller applies secauth_fail.
  *
  * Planned operations (interface only, later work): refresh-token families
- * (create, rotate atomically, revoke), the revoked jti set, rate-limit
+ * (create, rotate atomically, revoke), rate-limit
  * take (GCRA), failure counters, one-time values consumed atomically, user
  * record lookup. Each gets its own op fields and entry in
  * ngx_http_secauth_store_ops_t.
@@ -102,6 +102,15 @@ typedef struct {
     /* every session of op->session.user ("log out everywhere") */
     ngx_int_t  (*session_delete_user)(ngx_http_secauth_store_t *st,
                                       ngx_http_secauth_store_op_t *op);
+    /*
+     * the revoked set, keyed by SHA-256(iss "\n" jti): check answers
+     * NGX_OK when revoked, NGX_DECLINED when not; revoke adds op->key for
+     * op->ttl seconds (the token's remaining life)
+     */
+    ngx_int_t  (*revoked_check)(ngx_http_secauth_store_t *st,
+                                ngx_http_secauth_store_op_t *op);
+    ngx_int_t  (*revoke)(ngx_http_secauth_store_t *st,
+                         ngx_http_secauth_store_op_t *op);
     void       (*cancel)(ngx_http_secauth_store_t *st,
                          ngx_http_secauth_store_op_t *op);
 } ngx_http_secauth_store_ops_t;

@@ -18,6 +18,7 @@
  *
  *   <prefix>session:<hex SHA-256 of the cookie value>   string, JSON record
  *   <prefix>user_sessions:<user>                        set of those hexes
+ *   <prefix>revoked:<hex SHA-256 of iss "\n" jti>       string "1", TTL
  *
  * Single-key reads and writes are plain commands; anything touching two
  * keys is a Lua script, so that it is atomic.
@@ -52,6 +53,10 @@ static ngx_int_t ngx_http_secauth_store_redis_delete(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_store_redis_delete_user(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_store_redis_revoked_check(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_store_redis_revoke(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
 static void ngx_http_secauth_store_redis_cancel(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_store_redis_start(
@@ -64,12 +69,16 @@ static void ngx_http_secauth_store_redis_status_done(void *data,
     redisReply *reply);
 static void ngx_http_secauth_store_redis_count_done(void *data,
     redisReply *reply);
+static void ngx_http_secauth_store_redis_exists_done(void *data,
+    redisReply *reply);
 static void ngx_http_secauth_store_redis_finish(
     ngx_http_secauth_store_op_t *op, ngx_int_t rc);
 static ngx_int_t ngx_http_secauth_store_redis_error(
     ngx_http_secauth_store_op_t *op, const char *what, redisReply *reply);
 static u_char *ngx_http_secauth_session_key(ngx_pool_t *pool,
     ngx_str_t *prefix, u_char *hash, size_t *len);
+static u_char *ngx_http_secauth_hash_key(ngx_pool_t *pool, ngx_str_t *prefix,
+    const char *kind, u_char *hash, size_t *len);
 static u_char *ngx_http_secauth_user_key(ngx_pool_t *pool, ngx_str_t *prefix,
     ngx_str_t *user, size_t *len);
 
@@ -80,6 +89,8 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_redis_ops = {
     ngx_http_secauth_store_redis_touch,
     ngx_http_secauth_store_redis_delete,
     ngx_http_secauth_store_redis_delete_user,
+    ngx_http_secauth_store_redis_revoked_check,
+    ngx_http_secauth_store_redis_revoke,
     ngx_http_secauth_store_redis_cancel
 };
 
@@ -364,6 +375,69 @@ ngx_http_secauth_store_redis_delete_user(ngx_http_secauth_store_t *st,
 }
 
 
+static ngx_int_t
+ngx_http_secauth_store_redis_revoked_check(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    size_t                           argvlen[2];
+    const char                      *argv[2];
+    ngx_http_secauth_store_redis_t  *sr = st->data;
+
+    argv[0] = "EXISTS";
+    argvlen[0] = 6;
+    argv[1] = (const char *) ngx_http_secauth_hash_key(op->pool,
+                                                       &sr->conf->prefix,
+                                                       "revoked:", op->key,
+                                                       &argvlen[1]);
+    if (argv[1] == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    return ngx_http_secauth_store_redis_start(st, op, -1,
+                                      ngx_http_secauth_store_redis_exists_done,
+                                      2, argv, argvlen);
+}
+
+
+static ngx_int_t
+ngx_http_secauth_store_redis_revoke(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    u_char                           ttl[NGX_TIME_T_LEN];
+    size_t                           argvlen[5];
+    const char                      *argv[5];
+    ngx_http_secauth_store_redis_t  *sr = st->data;
+
+    if (op->ttl <= 0) {
+        op->rc = NGX_OK;
+        return NGX_OK;
+    }
+
+    argv[0] = "SET";
+    argvlen[0] = 3;
+    argv[1] = (const char *) ngx_http_secauth_hash_key(op->pool,
+                                                       &sr->conf->prefix,
+                                                       "revoked:", op->key,
+                                                       &argvlen[1]);
+    if (argv[1] == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    argv[2] = "1";
+    argvlen[2] = 1;
+    argv[3] = "EX";
+    argvlen[3] = 2;
+    argv[4] = (const char *) ttl;
+    argvlen[4] = ngx_sprintf(ttl, "%T", op->ttl) - ttl;
+
+    return ngx_http_secauth_store_redis_start(st, op, -1,
+                                      ngx_http_secauth_store_redis_status_done,
+                                      5, argv, argvlen);
+}
+
+
 static void
 ngx_http_secauth_store_redis_cancel(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op)
@@ -487,6 +561,27 @@ ngx_http_secauth_store_redis_count_done(void *data, redisReply *reply)
 
 
 static void
+ngx_http_secauth_store_redis_exists_done(void *data, redisReply *reply)
+{
+    ngx_http_secauth_store_op_t *op = data;
+
+    ngx_int_t  rc;
+
+    if (reply == NULL) {
+        rc = NGX_ERROR;
+
+    } else if (reply->type == REDIS_REPLY_INTEGER) {
+        rc = reply->integer > 0 ? NGX_OK : NGX_DECLINED;
+
+    } else {
+        rc = ngx_http_secauth_store_redis_error(op, "EXISTS", reply);
+    }
+
+    ngx_http_secauth_store_redis_finish(op, rc);
+}
+
+
+static void
 ngx_http_secauth_store_redis_finish(ngx_http_secauth_store_op_t *op,
     ngx_int_t rc)
 {
@@ -515,9 +610,21 @@ static u_char *
 ngx_http_secauth_session_key(ngx_pool_t *pool, ngx_str_t *prefix,
     u_char *hash, size_t *len)
 {
+    return ngx_http_secauth_hash_key(pool, prefix, "session:", hash, len);
+}
+
+
+/* <prefix><kind><lowercase hex of a SHA-256> */
+
+static u_char *
+ngx_http_secauth_hash_key(ngx_pool_t *pool, ngx_str_t *prefix,
+    const char *kind, u_char *hash, size_t *len)
+{
+    size_t   kind_len;
     u_char  *key, *p;
 
-    *len = prefix->len + sizeof("session:") - 1 + 2 * NGX_HTTP_SECAUTH_KEY_LEN;
+    kind_len = ngx_strlen(kind);
+    *len = prefix->len + kind_len + 2 * NGX_HTTP_SECAUTH_KEY_LEN;
 
     key = ngx_pnalloc(pool, *len);
     if (key == NULL) {
@@ -525,7 +632,7 @@ ngx_http_secauth_session_key(ngx_pool_t *pool, ngx_str_t *prefix,
     }
 
     p = ngx_cpymem(key, prefix->data, prefix->len);
-    p = ngx_cpymem(p, "session:", sizeof("session:") - 1);
+    p = ngx_cpymem(p, kind, kind_len);
     ngx_hex_dump(p, hash, NGX_HTTP_SECAUTH_KEY_LEN);
 
     return key;

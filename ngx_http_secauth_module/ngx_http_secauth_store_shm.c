@@ -115,6 +115,10 @@ static ngx_int_t ngx_http_secauth_store_shm_session_delete_user(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
 static void ngx_http_secauth_store_shm_cancel(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_store_shm_revoked_check(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_store_shm_revoke(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_store_shm_check_user(
     ngx_http_secauth_store_op_t *op);
 
@@ -125,6 +129,8 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_shm_ops = {
     ngx_http_secauth_store_shm_session_touch,
     ngx_http_secauth_store_shm_session_delete,
     ngx_http_secauth_store_shm_session_delete_user,
+    ngx_http_secauth_store_shm_revoked_check,
+    ngx_http_secauth_store_shm_revoke,
     ngx_http_secauth_store_shm_cancel
 };
 
@@ -1125,6 +1131,64 @@ ngx_http_secauth_store_shm_session_delete_user(ngx_http_secauth_store_t *st,
 
     op->count = count;
     op->rc = count ? NGX_OK : NGX_DECLINED;
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_secauth_store_shm_revoked_check(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    ngx_http_secauth_shm_t       *shm;
+    ngx_http_secauth_shm_node_t  *n;
+
+    shm = st->data;
+
+    ngx_http_secauth_shm_lock(shm);
+
+    n = ngx_http_secauth_shm_lookup(shm, NGX_HTTP_SECAUTH_SHM_REVOKED,
+                                    op->key, NGX_HTTP_SECAUTH_KEY_LEN);
+
+    ngx_http_secauth_shm_unlock(shm);
+
+    op->rc = n ? NGX_OK : NGX_DECLINED;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Revoked entries compete with sessions for room in the zone: one evicted
+ * would let its token in again until the token expires. Size the zone for
+ * it, or use Redis (docs/directives.md, secauth_zone).
+ */
+
+static ngx_int_t
+ngx_http_secauth_store_shm_revoke(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    u_char                        one;
+    ngx_http_secauth_shm_t       *shm;
+    ngx_http_secauth_shm_node_t  *n;
+
+    shm = st->data;
+    one = 1;
+
+    if (op->ttl <= 0) {
+        op->rc = NGX_OK;
+        return NGX_OK;
+    }
+
+    ngx_http_secauth_shm_lock(shm);
+
+    n = ngx_http_secauth_shm_set(shm, NGX_HTTP_SECAUTH_SHM_REVOKED, op->key,
+                                 NGX_HTTP_SECAUTH_KEY_LEN, &one, 1,
+                                 ngx_time() + op->ttl, NULL);
+
+    ngx_http_secauth_shm_unlock(shm);
+
+    op->rc = n ? NGX_OK : NGX_ERROR;
+
     return NGX_OK;
 }
 

@@ -229,3 +229,14 @@ GET /x
 --- error_code: 401
 --- response_headers
 WWW-Authenticate: Bearer realm="example"
+
+
+
+=== TEST 21: secauth jwt without any key cannot admit anybody: refused
+--- config
+    location /x {
+        secauth jwt;
+    }
+--- must_die
+--- error_log
+"secauth jwt" needs "secauth_jwt_key" or "secauth_jwt_signing_key"

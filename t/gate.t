@@ -52,9 +52,15 @@ secauth: no credentials were provided
 === TEST 3: every mode refuses a request without credentials
 --- config
     location /s { secauth session; alias html/p.txt; }
-    location /j { secauth jwt; alias html/p.txt; }
+    location /j {
+        secauth jwt;
+        secauth_jwt_key HS256 ../html/hs.key;
+        alias html/p.txt;
+    }
     location /a { secauth any; alias html/p.txt; }
 --- user_files
+>>> hs.key
+0123456789abcdef0123456789abcdef
 >>> p.txt
 secret
 --- request eval
@@ -94,10 +100,13 @@ hello
 --- config
     location /private {
         secauth jwt;
+        secauth_jwt_key HS256 ../html/hs.key;
         secauth_realm "api example";
         alias html/p.txt;
     }
 --- user_files
+>>> hs.key
+0123456789abcdef0123456789abcdef
 >>> p.txt
 secret
 --- request
@@ -236,10 +245,13 @@ Accept: text/html
 --- config
     location /private {
         secauth jwt;
+        secauth_jwt_key HS256 ../html/hs.key;
         add_header X-Error $secauth_error always;
         alias html/p.txt;
     }
 --- user_files
+>>> hs.key
+0123456789abcdef0123456789abcdef
 >>> p.txt
 secret
 --- request eval
@@ -265,9 +277,12 @@ WWW-Authenticate: Bearer realm=\"secauth\"",
 --- config
     location /private {
         secauth jwt;
+        secauth_jwt_key HS256 ../html/hs.key;
         alias html/p.txt;
     }
 --- user_files
+>>> hs.key
+0123456789abcdef0123456789abcdef
 >>> p.txt
 secret
 --- request

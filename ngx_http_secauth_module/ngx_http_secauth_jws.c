@@ -1,0 +1,485 @@
+
+/*
+ * Copyright (C) ngx_http_secauth_module authors
+ */
+
+
+#include <string.h>
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/ecdsa.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+
+#include "ngx_http_secauth_jws.h"
+
+
+typedef struct {
+    const char  *name;
+    int          alg;
+    const char  *digest;
+    size_t       ec_size;      /* bytes of r and of s */
+    const char  *curve;
+} ngx_http_secauth_jws_alg_t;
+
+
+static const ngx_http_secauth_jws_alg_t *ngx_http_secauth_jws_desc(int alg);
+static int ngx_http_secauth_jws_verify_hmac(
+    const ngx_http_secauth_jws_key_t *key, const unsigned char *input,
+    size_t input_len, const unsigned char *sig, size_t sig_len);
+static int ngx_http_secauth_jws_verify_pkey(
+    const ngx_http_secauth_jws_key_t *key,
+    const ngx_http_secauth_jws_alg_t *d, const unsigned char *input,
+    size_t input_len, const unsigned char *sig, size_t sig_len);
+static unsigned char *ngx_http_secauth_jws_ec_der(const unsigned char *sig,
+    size_t n, int *der_len);
+
+
+static const ngx_http_secauth_jws_alg_t  ngx_http_secauth_jws_algs[] = {
+    { "HS256", NGX_HTTP_SECAUTH_JWS_HS256, "SHA256", 0, NULL },
+    { "HS384", NGX_HTTP_SECAUTH_JWS_HS384, "SHA384", 0, NULL },
+    { "HS512", NGX_HTTP_SECAUTH_JWS_HS512, "SHA512", 0, NULL },
+    { "RS256", NGX_HTTP_SECAUTH_JWS_RS256, "SHA256", 0, NULL },
+    { "RS384", NGX_HTTP_SECAUTH_JWS_RS384, "SHA384", 0, NULL },
+    { "RS512", NGX_HTTP_SECAUTH_JWS_RS512, "SHA512", 0, NULL },
+    { "ES256", NGX_HTTP_SECAUTH_JWS_ES256, "SHA256", 32, "prime256v1" },
+    { "ES384", NGX_HTTP_SECAUTH_JWS_ES384, "SHA384", 48, "secp384r1" },
+    { "ES512", NGX_HTTP_SECAUTH_JWS_ES512, "SHA512", 66, "secp521r1" },
+    { NULL, 0, NULL, 0, NULL }
+};
+
+
+/* -1: not in the alphabet */
+static const signed char  ngx_http_secauth_b64url[256] = {
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1,
+    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
+    -1,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14,
+    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, 63,
+    -1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
+};
+
+
+/* exact, case-sensitive (RFC 8725 3.1): "hs256" and "none" are unknown */
+
+int
+ngx_http_secauth_jws_alg(const unsigned char *name, size_t len)
+{
+    const ngx_http_secauth_jws_alg_t  *d;
+
+    for (d = ngx_http_secauth_jws_algs; d->name; d++) {
+        if (len == 5 && memcmp(name, d->name, 5) == 0) {
+            return d->alg;
+        }
+    }
+
+    return NGX_HTTP_SECAUTH_JWS_NONE;
+}
+
+
+const char *
+ngx_http_secauth_jws_alg_name(int alg)
+{
+    const ngx_http_secauth_jws_alg_t  *d;
+
+    d = ngx_http_secauth_jws_desc(alg);
+
+    return d ? d->name : "none";
+}
+
+
+static const ngx_http_secauth_jws_alg_t *
+ngx_http_secauth_jws_desc(int alg)
+{
+    const ngx_http_secauth_jws_alg_t  *d;
+
+    for (d = ngx_http_secauth_jws_algs; d->name; d++) {
+        if (d->alg == alg) {
+            return d;
+        }
+    }
+
+    return NULL;
+}
+
+
+int
+ngx_http_secauth_jws_split(const unsigned char *token, size_t len,
+    ngx_http_secauth_jws_parts_t *parts)
+{
+    size_t                i, start, n;
+    const unsigned char  *seg[3];
+    size_t                seg_len[3];
+
+    n = 0;
+    start = 0;
+
+    for (i = 0; i <= len; i++) {
+
+        if (i < len && token[i] != '.') {
+            if (ngx_http_secauth_b64url[token[i]] < 0) {
+                return -1;
+            }
+
+            continue;
+        }
+
+        if (n == 3 || i == start) {
+            return -1;          /* a fourth segment, or an empty one */
+        }
+
+        seg[n] = token + start;
+        seg_len[n] = i - start;
+        n++;
+        start = i + 1;
+    }
+
+    if (n != 3) {
+        return -1;
+    }
+
+    parts->header = seg[0];
+    parts->header_len = seg_len[0];
+    parts->payload = seg[1];
+    parts->payload_len = seg_len[1];
+    parts->signature = seg[2];
+    parts->signature_len = seg_len[2];
+
+    return 0;
+}
+
+
+/* unpadded base64url; a length of 4k+1 or stray low bits are refused */
+
+long
+ngx_http_secauth_b64url_decode(unsigned char *dst, const unsigned char *src,
+    size_t len)
+{
+    size_t         i;
+    unsigned char *d;
+    unsigned int   acc;
+    int            bits, v;
+
+    if (len % 4 == 1) {
+        return -1;
+    }
+
+    d = dst;
+    acc = 0;
+    bits = 0;
+
+    for (i = 0; i < len; i++) {
+        v = ngx_http_secauth_b64url[src[i]];
+
+        if (v < 0) {
+            return -1;
+        }
+
+        acc = (acc << 6) | (unsigned int) v;
+        bits += 6;
+
+        if (bits >= 8) {
+            bits -= 8;
+            *d++ = (unsigned char) (acc >> bits);
+            acc &= (1u << bits) - 1;
+        }
+    }
+
+    /* the unused bits of the last character must be zero (canonical) */
+
+    if (acc != 0) {
+        return -1;
+    }
+
+    return (long) (d - dst);
+}
+
+
+size_t
+ngx_http_secauth_b64url_encode(unsigned char *dst, const unsigned char *src,
+    size_t len)
+{
+    static const char  alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+    size_t          i;
+    unsigned char  *d;
+    unsigned int    acc;
+    int             bits;
+
+    d = dst;
+    acc = 0;
+    bits = 0;
+
+    for (i = 0; i < len; i++) {
+        acc = (acc << 8) | src[i];
+        bits += 8;
+
+        while (bits >= 6) {
+            bits -= 6;
+            *d++ = alphabet[(acc >> bits) & 0x3f];
+        }
+
+        acc &= (1u << bits) - 1;
+    }
+
+    if (bits > 0) {
+        *d++ = alphabet[(acc << (6 - bits)) & 0x3f];
+    }
+
+    return (size_t) (d - dst);
+}
+
+
+const char *
+ngx_http_secauth_jws_key_init(ngx_http_secauth_jws_key_t *key, int alg,
+    const unsigned char *secret, size_t secret_len, EVP_PKEY *pkey)
+{
+    char                               group[64];
+    size_t                             group_len;
+    EVP_MAC                           *mac;
+    OSSL_PARAM                         params[2];
+    const ngx_http_secauth_jws_alg_t  *d;
+
+    memset(key, 0, sizeof(ngx_http_secauth_jws_key_t));
+
+    d = ngx_http_secauth_jws_desc(alg);
+    if (d == NULL) {
+        return "unknown algorithm";
+    }
+
+    key->alg = alg;
+
+    if (ngx_http_secauth_jws_is_hmac(alg)) {
+
+        if (secret_len < NGX_HTTP_SECAUTH_HMAC_MIN) {
+            return "needs a secret of at least 32 bytes (256 bits)";
+        }
+
+        mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+        if (mac == NULL) {
+            return "cannot fetch HMAC";
+        }
+
+        key->mac = EVP_MAC_CTX_new(mac);
+        EVP_MAC_free(mac);
+
+        if (key->mac == NULL) {
+            return "cannot allocate HMAC";
+        }
+
+        params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                     (char *) d->digest, 0);
+        params[1] = OSSL_PARAM_construct_end();
+
+        if (EVP_MAC_init(key->mac, secret, secret_len, params) != 1) {
+            return "cannot key HMAC";
+        }
+
+        return NULL;
+    }
+
+    if (pkey == NULL) {
+        return "needs a PEM key";
+    }
+
+    if (ngx_http_secauth_jws_is_ec(alg)) {
+        if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC) {
+            return "needs an EC key for an ES algorithm";
+        }
+
+        if (EVP_PKEY_get_group_name(pkey, group, sizeof(group), &group_len)
+            != 1
+            || strcmp(group, d->curve) != 0)
+        {
+            return "needs the curve of the algorithm (ES256: P-256, "
+                   "ES384: P-384, ES512: P-521)";
+        }
+
+    } else {
+        if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
+            return "needs an RSA key for an RS algorithm";
+        }
+
+        if (EVP_PKEY_get_bits(pkey) < 2048) {
+            return "needs an RSA key of at least 2048 bits";
+        }
+    }
+
+    if (EVP_PKEY_up_ref(pkey) != 1) {
+        return "cannot reference the key";
+    }
+
+    key->pkey = pkey;
+
+    return NULL;
+}
+
+
+void
+ngx_http_secauth_jws_key_free(ngx_http_secauth_jws_key_t *key)
+{
+    if (key->mac) {
+        EVP_MAC_CTX_free(key->mac);
+        key->mac = NULL;
+    }
+
+    if (key->pkey) {
+        EVP_PKEY_free(key->pkey);
+        key->pkey = NULL;
+    }
+}
+
+
+int
+ngx_http_secauth_jws_verify(const ngx_http_secauth_jws_key_t *key,
+    const unsigned char *input, size_t input_len,
+    const unsigned char *sig, size_t sig_len)
+{
+    const ngx_http_secauth_jws_alg_t  *d;
+
+    d = ngx_http_secauth_jws_desc(key->alg);
+    if (d == NULL) {
+        return -1;
+    }
+
+    if (ngx_http_secauth_jws_is_hmac(key->alg)) {
+        if (key->mac == NULL) {
+            return -1;
+        }
+
+        return ngx_http_secauth_jws_verify_hmac(key, input, input_len,
+                                                sig, sig_len);
+    }
+
+    if (key->pkey == NULL) {
+        return -1;
+    }
+
+    return ngx_http_secauth_jws_verify_pkey(key, d, input, input_len,
+                                            sig, sig_len);
+}
+
+
+static int
+ngx_http_secauth_jws_verify_hmac(const ngx_http_secauth_jws_key_t *key,
+    const unsigned char *input, size_t input_len, const unsigned char *sig,
+    size_t sig_len)
+{
+    int             ok;
+    size_t          len;
+    EVP_MAC_CTX    *ctx;
+    unsigned char   md[EVP_MAX_MD_SIZE];
+
+    /* the keyed context is copied: the key schedule is done once */
+
+    ctx = EVP_MAC_CTX_dup(key->mac);
+    if (ctx == NULL) {
+        return -1;
+    }
+
+    ok = EVP_MAC_update(ctx, input, input_len) == 1
+         && EVP_MAC_final(ctx, md, &len, sizeof(md)) == 1;
+
+    EVP_MAC_CTX_free(ctx);
+
+    if (!ok) {
+        return -1;
+    }
+
+    return sig_len == len && CRYPTO_memcmp(md, sig, len) == 0;
+}
+
+
+static int
+ngx_http_secauth_jws_verify_pkey(const ngx_http_secauth_jws_key_t *key,
+    const ngx_http_secauth_jws_alg_t *d, const unsigned char *input,
+    size_t input_len, const unsigned char *sig, size_t sig_len)
+{
+    int             rc, der_len;
+    EVP_MD_CTX     *md;
+    unsigned char  *der;
+
+    der = NULL;
+
+    /* JWS carries ECDSA signatures as r || s; EVP wants DER */
+
+    if (ngx_http_secauth_jws_is_ec(key->alg)) {
+        if (sig_len != 2 * d->ec_size) {
+            return 0;
+        }
+
+        der = ngx_http_secauth_jws_ec_der(sig, d->ec_size, &der_len);
+        if (der == NULL) {
+            return -1;
+        }
+
+        sig = der;
+        sig_len = (size_t) der_len;
+    }
+
+    md = EVP_MD_CTX_new();
+    if (md == NULL) {
+        OPENSSL_free(der);
+        return -1;
+    }
+
+    rc = -1;
+
+    if (EVP_DigestVerifyInit_ex(md, NULL, d->digest, NULL, NULL, key->pkey,
+                                NULL)
+        == 1)
+    {
+        rc = EVP_DigestVerify(md, sig, sig_len, input, input_len) == 1;
+    }
+
+    EVP_MD_CTX_free(md);
+    OPENSSL_free(der);
+
+    return rc;
+}
+
+
+static unsigned char *
+ngx_http_secauth_jws_ec_der(const unsigned char *sig, size_t n, int *der_len)
+{
+    BIGNUM         *r, *s;
+    ECDSA_SIG      *es;
+    unsigned char  *der;
+
+    es = ECDSA_SIG_new();
+    r = BN_bin2bn(sig, (int) n, NULL);
+    s = BN_bin2bn(sig + n, (int) n, NULL);
+
+    if (es == NULL || r == NULL || s == NULL
+        || ECDSA_SIG_set0(es, r, s) != 1)
+    {
+        ECDSA_SIG_free(es);
+        BN_free(r);
+        BN_free(s);
+        return NULL;
+    }
+
+    der = NULL;
+    *der_len = i2d_ECDSA_SIG(es, &der);
+    ECDSA_SIG_free(es);
+
+    if (*der_len <= 0) {
+        OPENSSL_free(der);
+        return NULL;
+    }
+
+    return der;
+}

@@ -1,0 +1,37 @@
+
+/*
+ * Copyright (C) ngx_http_secauth_module authors
+ */
+
+
+#ifndef _NGX_HTTP_SECAUTH_JWT_H_INCLUDED_
+#define _NGX_HTTP_SECAUTH_JWT_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_secauth_module.h"
+
+
+/* the token-kind claim (docs/jwt.md): absent or "access" */
+#define NGX_HTTP_SECAUTH_TOKEN_USE       "token_use"
+
+#define NGX_HTTP_SECAUTH_JWT_MAX_SIZE    8192
+#define NGX_HTTP_SECAUTH_JWT_CACHE_MAX   2048
+
+
+ngx_int_t ngx_http_secauth_jwt_check(ngx_http_request_t *r,
+    ngx_http_secauth_ctx_t *ctx, ngx_str_t *token);
+ngx_int_t ngx_http_secauth_claim_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+void ngx_http_secauth_jwt_release(ngx_http_secauth_ctx_t *ctx);
+
+char *ngx_http_secauth_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_secauth_jwt_merge(ngx_conf_t *cf,
+    ngx_http_secauth_loc_conf_t *prev, ngx_http_secauth_loc_conf_t *conf);
+
+
+#endif /* _NGX_HTTP_SECAUTH_JWT_H_INCLUDED_ */
