@@ -12,10 +12,12 @@ module=$(scripts/build.sh)
 
 prefix=$(mktemp -d /tmp/secauth-demo.XXXXXX)
 backend_port=${SECAUTH_DEMO_BACKEND_PORT:-8081}
+redis_port=${SECAUTH_DEMO_REDIS_PORT:-6380}
 backend_pid=
 
 cleanup() {
     [ -n "$backend_pid" ] && kill "$backend_pid" 2>/dev/null || true
+    [ -f "$prefix/redis.pid" ] && kill "$(cat "$prefix/redis.pid")" 2>/dev/null
     rm -rf "$prefix"
 }
 trap cleanup EXIT INT TERM
@@ -23,20 +25,62 @@ trap cleanup EXIT INT TERM
 python3 scripts/demo/backend.py "$backend_port" &
 backend_pid=$!
 
+redis-server --bind 127.0.0.1 --port "$redis_port" --save '' \
+    --appendonly no --dir "$prefix" --daemonize yes \
+    --pidfile "$prefix/redis.pid" --logfile "$prefix/redis.log"
+
+head -c 32 /dev/urandom > "$prefix/hs256.key"
+
 sed -e "s|@MODULE@|$module|" -e "s|@PREFIX@|$prefix|" \
     -e "s|@BACKEND@|127.0.0.1:$backend_port|" \
+    -e "s|@REDIS_PORT@|$redis_port|" \
     scripts/demo/nginx.conf.in > "$prefix/nginx.conf"
+
+# A session written straight into Redis, in the documented record format
+# (docs/sessions.md), until the login location creates them.
+for _ in $(seq 50); do
+    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
+    sleep 0.1
+done
+sid=$(head -c 32 /dev/urandom | basenc --base64url | tr -d '=')
+now=$(date +%s)
+redis-cli -p "$redis_port" SET \
+    "secauth:session:$(printf %s "$sid" | sha256sum | cut -d' ' -f1)" \
+    "{\"user\":\"alice\",\"created\":$now,\"last_seen\":$now}" \
+    EX 1800 >/dev/null
+
+# A bearer token for bob, signed with the demo's HS256 key.
+token=$(/usr/bin/python3 - "$prefix/hs256.key" <<'PY'
+import sys, time, uuid
+import jwt
+key = open(sys.argv[1], "rb").read()
+now = int(time.time())
+print(jwt.encode({"sub": "bob", "iss": "demo", "role": "admin",
+                  "iat": now, "exp": now + 900, "jti": str(uuid.uuid4())},
+                 key, algorithm="HS256"))
+PY
+)
 
 cat <<MSG
 
-secauth demo on http://127.0.0.1:8080/
+secauth demo on http://127.0.0.1:8080/ (Redis on 127.0.0.1:$redis_port)
 
   http://127.0.0.1:8080/public   no protection: the backend answers
   http://127.0.0.1:8080/         protected: a browser is sent to /login,
                                  curl gets 401 with WWW-Authenticate
 
-  try:  curl -i http://127.0.0.1:8080/
-        curl -i -H 'Accept: text/html' http://127.0.0.1:8080/account
+  no credentials:
+    curl -i http://127.0.0.1:8080/
+    curl -i -H 'Accept: text/html' http://127.0.0.1:8080/account
+
+  alice's session cookie (the backend sees X-Secauth-User: alice):
+    curl -i -H 'Cookie: demo-session=$sid' http://127.0.0.1:8080/
+
+  bob's bearer token (HS256; the backend also sees his role claim):
+    curl -i -H 'Authorization: Bearer $token' http://127.0.0.1:8080/
+
+  a tampered token is refused with error="invalid_token":
+    curl -i -H 'Authorization: Bearer ${token}x' http://127.0.0.1:8080/
 
 Ctrl-C to stop.
 

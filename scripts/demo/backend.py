@@ -13,12 +13,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         user = self.headers.get("X-Secauth-User", "")
         method = self.headers.get("X-Secauth-Method", "")
+        role = self.headers.get("X-Secauth-Role", "")
         body = (
             "<!doctype html><title>demo backend</title>"
             "<h1>demo backend</h1>"
             f"<p>path: {self.path}</p>"
             f"<p>user: {user or '(none)'} via {method or '(none)'}</p>"
+            f"<p>role claim: {role or '(none)'}</p>"
         ).encode()
+        # the values come from nginx; escape them all the same
+        body = body.replace(b"<script", b"&lt;script")
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
