@@ -384,6 +384,7 @@ ngx_http_secauth_redis_handshake_reply(redisAsyncContext *ac, void *r,
 
     rd->state = NGX_HTTP_SECAUTH_REDIS_READY;
     rd->ready_since = ngx_current_msec ? ngx_current_msec : 1;
+    rd->backoff = 0;
 
     if (rd->connect_timer.timer_set) {
         ngx_del_timer(&rd->connect_timer);
@@ -914,9 +915,10 @@ ngx_http_secauth_redis_schedule(ngx_http_secauth_redis_t *rd)
     }
 
     /*
-     * A connection that worked for a while is retried at once (a Redis
-     * restart, a killed client); failures in a row back off 100ms, 200ms,
-     * ... up to 2s, so that a flapping server costs little.
+     * A connection that worked for a second or more is retried at once (a
+     * Redis restart, a killed client); one that worked briefly after 100ms;
+     * attempts that fail in a row back off 200ms, 400ms, ... up to 2s, so
+     * that a flapping or dead server costs little.
      */
 
     if (rd->ready_since
