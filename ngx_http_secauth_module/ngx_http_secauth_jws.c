@@ -10,6 +10,7 @@
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
 #include <openssl/ecdsa.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
@@ -20,7 +21,7 @@ typedef struct {
     const char  *name;
     int          alg;
     const char  *digest;
-    size_t       ec_size;      /* bytes of r and of s */
+    size_t       size;         /* HS: minimum secret; ES: bytes of r, of s */
     const char  *curve;
 } ngx_http_secauth_jws_alg_t;
 
@@ -38,9 +39,10 @@ static unsigned char *ngx_http_secauth_jws_ec_der(const unsigned char *sig,
 
 
 static const ngx_http_secauth_jws_alg_t  ngx_http_secauth_jws_algs[] = {
-    { "HS256", NGX_HTTP_SECAUTH_JWS_HS256, "SHA256", 0, NULL },
-    { "HS384", NGX_HTTP_SECAUTH_JWS_HS384, "SHA384", 0, NULL },
-    { "HS512", NGX_HTTP_SECAUTH_JWS_HS512, "SHA512", 0, NULL },
+    /* RFC 7518 3.2: an HMAC key at least as long as the hash output */
+    { "HS256", NGX_HTTP_SECAUTH_JWS_HS256, "SHA256", 32, NULL },
+    { "HS384", NGX_HTTP_SECAUTH_JWS_HS384, "SHA384", 48, NULL },
+    { "HS512", NGX_HTTP_SECAUTH_JWS_HS512, "SHA512", 64, NULL },
     { "RS256", NGX_HTTP_SECAUTH_JWS_RS256, "SHA256", 0, NULL },
     { "RS384", NGX_HTTP_SECAUTH_JWS_RS384, "SHA384", 0, NULL },
     { "RS512", NGX_HTTP_SECAUTH_JWS_RS512, "SHA512", 0, NULL },
@@ -264,8 +266,9 @@ ngx_http_secauth_jws_key_init(ngx_http_secauth_jws_key_t *key, int alg,
 
     if (ngx_http_secauth_jws_is_hmac(alg)) {
 
-        if (secret_len < NGX_HTTP_SECAUTH_HMAC_MIN) {
-            return "needs a secret of at least 32 bytes (256 bits)";
+        if (secret_len < d->size) {
+            return "needs a secret at least as long as the hash: 32 bytes "
+                   "for HS256, 48 for HS384, 64 for HS512 (RFC 7518 3.2)";
         }
 
         mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
@@ -417,11 +420,11 @@ ngx_http_secauth_jws_verify_pkey(const ngx_http_secauth_jws_key_t *key,
     /* JWS carries ECDSA signatures as r || s; EVP wants DER */
 
     if (ngx_http_secauth_jws_is_ec(key->alg)) {
-        if (sig_len != 2 * d->ec_size) {
+        if (sig_len != 2 * d->size) {
             return 0;
         }
 
-        der = ngx_http_secauth_jws_ec_der(sig, d->ec_size, &der_len);
+        der = ngx_http_secauth_jws_ec_der(sig, d->size, &der_len);
         if (der == NULL) {
             return -1;
         }
@@ -447,6 +450,9 @@ ngx_http_secauth_jws_verify_pkey(const ngx_http_secauth_jws_key_t *key,
 
     EVP_MD_CTX_free(md);
     OPENSSL_free(der);
+
+    /* a refused signature leaves errors that later log lines would show */
+    ERR_clear_error();
 
     return rc;
 }

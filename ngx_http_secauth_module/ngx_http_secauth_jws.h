@@ -35,8 +35,6 @@
 #define ngx_http_secauth_jws_is_ec(alg)                                       \
     ((alg) >= NGX_HTTP_SECAUTH_JWS_ES256 && (alg) <= NGX_HTTP_SECAUTH_JWS_ES512)
 
-#define NGX_HTTP_SECAUTH_HMAC_MIN    32     /* bytes: 256 bits */
-
 
 /* a key bound to exactly one algorithm, prepared once */
 typedef struct {
@@ -75,7 +73,8 @@ size_t ngx_http_secauth_b64url_encode(unsigned char *dst,
 #define ngx_http_secauth_b64url_encoded_len(n)  (((n) + 2) / 3 * 4)
 
 /*
- * Prepares a key. HS*: secret bytes (>= 32); RS*, ES*: pkey (reference
+ * Prepares a key. HS*: secret bytes (at least the hash size: 32, 48, 64
+ * bytes, RFC 7518 3.2); RS*, ES*: pkey (reference
  * taken), checked against the algorithm (type, curve, RSA >= 2048 bits).
  * Returns NULL on success, else a message for the operator.
  */

@@ -32,6 +32,7 @@
 
 #define NGX_HTTP_SECAUTH_REDIS_MAXBUF       (16 * 1024)
 #define NGX_HTTP_SECAUTH_REDIS_MAXELEMENTS  (64 * 1024)
+#define NGX_HTTP_SECAUTH_REDIS_MAXREPLY     (1024 * 1024)
 
 
 struct ngx_http_secauth_redis_s {
@@ -51,6 +52,13 @@ struct ngx_http_secauth_redis_s {
 
     ngx_queue_t                          free;        /* spare commands */
     ngx_log_t                           *log;
+
+#if !(NGX_HTTP_SECAUTH_HAVE_HIREDIS_1)
+    /* hiredis 0.14 has no limit on array replies: ours wraps its own */
+    redisReplyObjectFunctions            reply_fns;
+    void                              *(*create_array)(const redisReadTask *t,
+                                                        int elements);
+#endif
 
     time_t                               last_reply_log;
     unsigned                             outage_logged:1;
@@ -112,6 +120,10 @@ static void ngx_http_secauth_redis_add_write(void *privdata);
 static void ngx_http_secauth_redis_del_write(void *privdata);
 static void ngx_http_secauth_redis_cleanup(void *privdata);
 static void ngx_http_secauth_redis_sha1(ngx_str_t *src, u_char *hex);
+#if !(NGX_HTTP_SECAUTH_HAVE_HIREDIS_1)
+static void *ngx_http_secauth_redis_create_array(const redisReadTask *task,
+    int elements);
+#endif
 
 
 ngx_http_secauth_redis_t *
@@ -252,9 +264,21 @@ ngx_http_secauth_redis_attach(ngx_http_secauth_redis_t *rd)
 
     rd->connection = c;
 
+    /*
+     * A reply of "*2147483647" would make hiredis allocate, and on error
+     * walk, a 16 GiB array: arrays are capped, and bulk replies by the
+     * buffer check in the read handler.
+     */
+
     ac->c.reader->maxbuf = NGX_HTTP_SECAUTH_REDIS_MAXBUF;
 #if (NGX_HTTP_SECAUTH_HAVE_HIREDIS_1)
     ac->c.reader->maxelements = NGX_HTTP_SECAUTH_REDIS_MAXELEMENTS;
+#else
+    rd->reply_fns = *ac->c.reader->fn;
+    rd->create_array = rd->reply_fns.createArray;
+    rd->reply_fns.createArray = ngx_http_secauth_redis_create_array;
+    ac->c.reader->fn = &rd->reply_fns;
+    ac->c.reader->privdata = rd;
 #endif
 
     ac->data = rd;
@@ -445,8 +469,8 @@ ngx_http_secauth_redis_fail(ngx_http_secauth_redis_t *rd, const char *reason,
     rd->outage_logged = 1;
 
     ngx_log_error(NGX_LOG_ERR, rd->log, 0,
-                  "secauth: redis %V unavailable: %s %s",
-                  &rd->conf->url, reason, detail);
+                  "secauth: redis %V unavailable: %s%s%s",
+                  &rd->conf->url, reason, detail[0] ? " " : "", detail);
 }
 
 
@@ -798,8 +822,23 @@ ngx_http_secauth_redis_read_handler(ngx_event_t *ev)
     ngx_connection_t          *c = ev->data;
     ngx_http_secauth_redis_t  *rd = c->data;
 
+    redisReader  *reader;
+
+    if (rd->ac == NULL) {
+        return;
+    }
+
+    redisAsyncHandleRead(rd->ac);
+
+    /* no reply of ours is anywhere near a megabyte: a broken server */
+
     if (rd->ac) {
-        redisAsyncHandleRead(rd->ac);
+        reader = rd->ac->c.reader;
+
+        if (reader->len - reader->pos > NGX_HTTP_SECAUTH_REDIS_MAXREPLY) {
+            ngx_http_secauth_redis_fail(rd, "reply too large", "");
+            ngx_http_secauth_redis_drop(rd);
+        }
     }
 }
 
@@ -942,6 +981,25 @@ ngx_http_secauth_redis_schedule(ngx_http_secauth_redis_t *rd)
 
     ngx_add_timer(&rd->reconnect, delay);
 }
+
+
+#if !(NGX_HTTP_SECAUTH_HAVE_HIREDIS_1)
+
+/* NULL makes hiredis fail the reply (out of memory) and disconnect */
+
+static void *
+ngx_http_secauth_redis_create_array(const redisReadTask *task, int elements)
+{
+    ngx_http_secauth_redis_t  *rd = task->privdata;
+
+    if (elements < 0 || elements > NGX_HTTP_SECAUTH_REDIS_MAXELEMENTS) {
+        return NULL;
+    }
+
+    return rd->create_array(task, elements);
+}
+
+#endif
 
 
 static void

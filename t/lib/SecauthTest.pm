@@ -32,8 +32,7 @@ sub sid_key {
 sub redis {
     open my $fh, '-|', 'redis-cli', '-p', $port, @_
         or die "redis-cli: $!";
-    local $/;
-    my $out = <$fh> // '';
+    my $out = do { local $/; <$fh> } // '';
     close $fh;
     chomp $out;
     return $out;

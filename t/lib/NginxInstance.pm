@@ -1,0 +1,335 @@
+package NginxInstance;
+
+# A private nginx for the fault suites: its own prefix under a temporary
+# directory, its own free port, one process (`daemon off; master_process
+# off;`: the nginx pid is the worker that runs our module), the module
+# loaded with load_module, the error log at info level.
+#
+#   my $ngx = NginxInstance->new(
+#       http   => "secauth_redis redis://127.0.0.1:6379;",
+#       server => "location /p { secauth session; alias html/p.txt; }",
+#       files  => { 'p.txt' => "secret\n" },    # under <prefix>/html
+#       log_level => 'debug',                   # default: info
+#   );
+#   my ($status, $headers, $body, $elapsed) = $ngx->get('/p',
+#       Cookie => "__Host-secauth=$sid");
+#   my $req = $ngx->start_get('/p');   # ... $ngx->collect($req)
+#   $ngx->error_log;  $ngx->pid;  $ngx->stop;
+#
+# The module comes from $TEST_NGINX_LOAD_MODULES (scripts/test.sh), else
+# build/ngx_http_secauth_module.so of this repository. Every instance is
+# stopped when it goes out of scope and, at the latest, in an END block.
+
+use strict;
+use warnings;
+
+use Cwd qw(abs_path);
+use Errno qw(EINTR);
+use File::Basename qw(dirname);
+use File::Path qw(make_path);
+use File::Temp ();
+use IO::Select;
+use IO::Socket::INET;
+use POSIX qw(WNOHANG);
+use Scalar::Util qw(weaken);
+use Time::HiRes qw(time sleep);
+
+my $repo = abs_path(dirname(__FILE__) . '/../..');
+my %live;                               # refaddr => weak ref, for END
+
+sub modules {
+    my $list = $ENV{TEST_NGINX_LOAD_MODULES};
+    my @mods = grep { length } split /\s+/, $list // '';
+    @mods = ("$repo/build/ngx_http_secauth_module.so") unless @mods;
+    return @mods;
+}
+
+sub free_port {
+    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
+                                  LocalPort => 0, ReuseAddr => 1)
+        or die "free_port: $!";
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
+
+sub new {
+    my ($class, %opt) = @_;
+
+    my $self = bless {
+        http   => $opt{http} // '',
+        server => $opt{server} // '',
+        main   => $opt{main} // '',
+        files  => $opt{files} // {},
+        level  => $opt{log_level} // 'info',
+        owner  => $$,
+        tmp    => File::Temp->newdir('secauth-ngx-XXXXXX', TMPDIR => 1),
+    }, $class;
+
+    $self->{dir} = $self->{tmp}->dirname;
+    $live{"$self"} = $self;
+    weaken $live{"$self"};
+
+    # a port found free may be taken before nginx binds it: try again
+    for my $try (1 .. 5) {
+        $self->{port} = $opt{port} // free_port();
+        my $err = $self->_start;
+        return $self unless defined $err;
+        die "nginx did not start: $err\n"
+            if $err !~ /Address already in use/ || defined $opt{port};
+    }
+    die "nginx did not start: no free port\n";
+}
+
+sub port { $_[0]{port} }
+sub pid  { $_[0]{pid} }
+sub dir  { $_[0]{dir} }
+
+sub _write {
+    my ($path, $text) = @_;
+    make_path(dirname($path));
+    open my $fh, '>', $path or die "$path: $!";
+    print {$fh} $text;
+    close $fh or die "$path: $!";
+}
+
+sub _config {
+    my $self = shift;
+    my $d = $self->{dir};
+    my $load = join '', map { "load_module $_;\n" } modules();
+
+    return <<"CONF";
+$load
+daemon off;
+master_process off;
+worker_processes 1;
+error_log $d/logs/error.log $self->{level};
+pid $d/logs/nginx.pid;
+$self->{main}
+
+events {
+    worker_connections 256;
+}
+
+http {
+    access_log $d/logs/access.log;
+    default_type text/plain;
+    client_body_temp_path $d/tmp/body;
+    proxy_temp_path $d/tmp/proxy;
+    fastcgi_temp_path $d/tmp/fastcgi;
+    uwsgi_temp_path $d/tmp/uwsgi;
+    scgi_temp_path $d/tmp/scgi;
+
+$self->{http}
+
+    server {
+        listen 127.0.0.1:$self->{port};
+        server_name localhost;
+
+$self->{server}
+    }
+}
+CONF
+}
+
+# returns undef when nginx answers on its port, else why it did not
+sub _start {
+    my $self = shift;
+    my $d = $self->{dir};
+
+    make_path("$d/logs", "$d/tmp", "$d/html", "$d/conf");
+    unlink "$d/logs/error.log", "$d/logs/stderr.log";
+    _write("$d/conf/nginx.conf", $self->_config);
+    _write("$d/html/$_", $self->{files}{$_}) for keys %{ $self->{files} };
+
+    my $bin = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
+    my $pid = fork // die "fork: $!";
+
+    if ($pid == 0) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>>', "$d/logs/stderr.log";
+        open STDERR, '>&', \*STDOUT;
+        exec $bin, '-p', "$d/", '-c', "$d/conf/nginx.conf",
+             '-e', "$d/logs/error.log"
+            or POSIX::_exit(127);
+    }
+
+    $self->{pid} = $pid;
+
+    my $deadline = time + 10;
+    while (time < $deadline) {
+        if (waitpid($pid, WNOHANG) == $pid) {
+            my $status = $?;
+            delete $self->{pid};
+            return sprintf "exit status %d: %s%s", $status >> 8,
+                $self->_slurp("$d/logs/stderr.log"), $self->error_log;
+        }
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                      PeerPort => $self->{port},
+                                      Timeout => 1);
+        return undef if $s;
+        sleep 0.01;
+    }
+
+    $self->stop;
+    return "port $self->{port} not open after 10 s: " . $self->error_log;
+}
+
+sub alive {
+    my $self = shift;
+    return 0 unless $self->{pid};
+    if (waitpid($self->{pid}, WNOHANG) == $self->{pid}) {
+        $self->{exit_status} = $?;
+        delete $self->{pid};
+        return 0;
+    }
+    return kill 0, $self->{pid};
+}
+
+# SIGQUIT (graceful), SIGKILL after $timeout seconds
+sub stop {
+    my ($self, $timeout) = @_;
+    my $pid = delete $self->{pid};
+    return unless $pid && ($self->{owner} // 0) == $$;
+
+    kill 'QUIT', $pid;
+    my $deadline = time + ($timeout // 5);
+    while (time < $deadline) {
+        return if waitpid($pid, WNOHANG) != 0;
+        sleep 0.01;
+    }
+    kill 'KILL', $pid;
+    waitpid $pid, 0;
+}
+
+sub DESTROY {
+    my $self = shift;
+    local ($?, $!, $@);
+    $self->stop if ($self->{owner} // 0) == $$;
+    delete $live{"$self"};
+}
+
+END {
+    local $?;
+    for my $ngx (grep { defined } values %live) {
+        $ngx->stop if ($ngx->{owner} // 0) == $$;
+    }
+}
+
+sub _slurp {
+    my ($self, $path) = @_;
+    open my $fh, '<', $path or return '';
+    local $/;
+    my $text = <$fh>;
+    return $text // '';
+}
+
+sub error_log { $_[0]->_slurp("$_[0]{dir}/logs/error.log") }
+
+# a mark in the error log; error_log_since(MARK) is what came after it
+sub log_mark { -s "$_[0]{dir}/logs/error.log" // 0 }
+
+sub error_log_since {
+    my ($self, $mark) = @_;
+    return substr $self->error_log, $mark // 0;
+}
+
+# wait_for_log(REGEX, TIMEOUT [, MARK]): true once the log matches
+sub wait_for_log {
+    my ($self, $re, $timeout, $mark) = @_;
+    my $deadline = time + ($timeout // 5);
+    while (1) {
+        return 1 if $self->error_log_since($mark) =~ $re;
+        return 0 if time >= $deadline;
+        sleep 0.02;
+    }
+}
+
+# start_get(PATH, NAME => VALUE, ...): sends the request, returns a handle
+# for collect() without waiting for the answer; headers may repeat
+sub start_get {
+    my ($self, $path, @headers) = @_;
+
+    my $start = time;
+    my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                     PeerPort => $self->{port},
+                                     Timeout => 5)
+        or die "connect to nginx on $self->{port}: $!\n";
+
+    my $req = "GET $path HTTP/1.1\r\nHost: localhost\r\n"
+              . "Connection: close\r\n";
+    while (my ($name, $value) = splice @headers, 0, 2) {
+        $req .= "$name: $value\r\n";
+    }
+    $req .= "\r\n";
+
+    $sock->autoflush(1);
+    print {$sock} $req or die "send to nginx: $!\n";
+
+    return { sock => $sock, start => $start, path => $path };
+}
+
+# true when the answer to a started request can be read (or has arrived)
+sub ready {
+    my ($self, $req) = @_;
+    return IO::Select->new($req->{sock})->can_read(0) ? 1 : 0;
+}
+
+# collect(HANDLE [, TIMEOUT]): reads the answer until nginx closes the
+# connection; returns (status, {lowercase name => value}, body, elapsed
+# seconds since the request was started). The elapsed time is exact if
+# collect() is called before the answer arrives, else an upper bound.
+# status is 0 when there was no complete answer within TIMEOUT (10 s).
+sub collect {
+    my ($self, $req, $timeout) = @_;
+
+    my $sock = $req->{sock};
+    my $sel = IO::Select->new($sock);
+    my $deadline = time + ($timeout // 10);
+    my $data = '';
+
+    while (1) {
+        my $left = $deadline - time;
+        last if $left <= 0;
+        my @r = $sel->can_read($left);
+        next if !@r && $! == EINTR;
+        last unless @r;
+        my $n = sysread $sock, $data, 65536, length $data;
+        last unless $n;
+    }
+
+    my $elapsed = time - $req->{start};
+    close $sock;
+
+    my ($head, $body) = split /\r\n\r\n/, $data, 2;
+    my ($status) = ($head // '') =~ m{^HTTP/1\.[01] (\d{3})};
+    return (0, {}, $data, $elapsed) unless $status && defined $body;
+
+    my %headers;
+    for my $line (split /\r\n/, $head) {
+        next unless $line =~ /^([^:\s]+):\s*(.*)$/;
+        my $name = lc $1;
+        $headers{$name} = exists $headers{$name}
+                          ? "$headers{$name}, $2" : $2;
+    }
+
+    if (($headers{'transfer-encoding'} // '') =~ /chunked/i) {
+        my $plain = '';
+        while ($body =~ s/^([0-9a-fA-F]+)[^\r\n]*\r\n//) {
+            my $len = hex $1;
+            last if $len == 0;
+            $plain .= substr $body, 0, $len, '';
+            $body =~ s/^\r\n//;
+        }
+        $body = $plain;
+    }
+
+    return ($status, \%headers, $body, $elapsed);
+}
+
+sub get {
+    my ($self, $path, @headers) = @_;
+    return $self->collect($self->start_get($path, @headers));
+}
+
+1;
