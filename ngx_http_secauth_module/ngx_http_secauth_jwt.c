@@ -34,6 +34,9 @@ typedef struct {
     u_char                      hash[32];
     time_t                      exp;
     json_t                     *claims;
+
+    /* the key that verified it: a hit counts only where that key is used */
+    ngx_http_secauth_jws_key_t *key;
 } ngx_http_secauth_jwt_cached_t;
 
 
@@ -49,7 +52,9 @@ static ngx_int_t ngx_http_secauth_jwt_header(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_jws_parts_t *parts,
     ngx_array_t *candidates, char **error);
 static ngx_int_t ngx_http_secauth_jwt_signature(ngx_http_request_t *r,
-    ngx_http_secauth_jws_parts_t *parts, ngx_array_t *candidates);
+    ngx_http_secauth_jws_parts_t *parts, ngx_array_t *candidates,
+    ngx_http_secauth_jws_key_t **verified);
+
 static json_t *ngx_http_secauth_jwt_payload(ngx_http_request_t *r,
     ngx_http_secauth_jws_parts_t *parts, char **error);
 static char *ngx_http_secauth_jwt_claims(ngx_http_request_t *r,
@@ -66,10 +71,11 @@ static ngx_int_t ngx_http_secauth_jwt_accept(ngx_http_request_t *r,
 static ngx_http_secauth_jwt_cache_t *ngx_http_secauth_jwt_cache(
     ngx_http_request_t *r);
 static json_t *ngx_http_secauth_jwt_cache_get(
-    ngx_http_secauth_jwt_cache_t *cache, u_char *hash);
+    ngx_http_secauth_jwt_cache_t *cache, u_char *hash,
+    ngx_array_t *candidates);
 static void ngx_http_secauth_jwt_cache_put(
     ngx_http_secauth_jwt_cache_t *cache, u_char *hash, time_t exp,
-    json_t *claims, ngx_log_t *log);
+    json_t *claims, ngx_http_secauth_jws_key_t *key, ngx_log_t *log);
 static void ngx_http_secauth_jwt_cache_remove(
     ngx_http_secauth_jwt_cache_t *cache, ngx_http_secauth_jwt_cached_t *e);
 static void ngx_http_secauth_jwt_key_cleanup(void *data);
@@ -91,7 +97,7 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
     ngx_int_t                      rc;
     unsigned int                   len;
     ngx_array_t                    candidates;
-    ngx_http_secauth_jws_key_t   **key;
+    ngx_http_secauth_jws_key_t   **key, *verified;
     ngx_http_secauth_jws_parts_t   parts;
     ngx_http_secauth_loc_conf_t   *slcf;
     ngx_http_secauth_jwt_cache_t  *cache;
@@ -144,6 +150,7 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
     key = candidates.elts;
     cache = NULL;
     claims = NULL;
+    verified = NULL;
 
     if (!ngx_http_secauth_jws_is_hmac(key[0]->alg)) {
         cache = ngx_http_secauth_jwt_cache(r);
@@ -153,7 +160,8 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
                           NULL)
                == 1)
         {
-            claims = ngx_http_secauth_jwt_cache_get(cache, hash);
+            claims = ngx_http_secauth_jwt_cache_get(cache, hash,
+                                                    &candidates);
 
         } else {
             cache = NULL;
@@ -162,14 +170,18 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
 
     if (claims == NULL) {
 
-        rc = ngx_http_secauth_jwt_signature(r, &parts, &candidates);
+        rc = ngx_http_secauth_jwt_signature(r, &parts, &candidates,
+                                            &verified);
 
         if (rc == NGX_ERROR) {
             return NGX_ERROR;
         }
 
         if (rc != NGX_OK) {
-            return ngx_http_secauth_jwt_refuse(r, ctx, "bad_signature");
+            return ngx_http_secauth_jwt_refuse(r, ctx,
+                                               rc == NGX_ABORT
+                                               ? "malformed"
+                                               : "bad_signature");
         }
 
         claims = ngx_http_secauth_jwt_payload(r, &parts, &error);
@@ -188,8 +200,8 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
         return ngx_http_secauth_jwt_refuse(r, ctx, error);
     }
 
-    if (cache) {
-        ngx_http_secauth_jwt_cache_put(cache, hash, exp, claims,
+    if (cache && verified) {
+        ngx_http_secauth_jwt_cache_put(cache, hash, exp, claims, verified,
                                        r->connection->log);
     }
 
@@ -344,9 +356,12 @@ refused:
 }
 
 
+/* NGX_ABORT: the signature is not canonical base64url */
+
 static ngx_int_t
 ngx_http_secauth_jwt_signature(ngx_http_request_t *r,
-    ngx_http_secauth_jws_parts_t *parts, ngx_array_t *candidates)
+    ngx_http_secauth_jws_parts_t *parts, ngx_array_t *candidates,
+    ngx_http_secauth_jws_key_t **verified)
 {
     int                           rc;
     long                          n;
@@ -365,7 +380,7 @@ ngx_http_secauth_jwt_signature(ngx_http_request_t *r,
     n = ngx_http_secauth_b64url_decode(sig, parts->signature,
                                        parts->signature_len);
     if (n <= 0) {
-        return NGX_DECLINED;
+        return NGX_ABORT;
     }
 
     /* the signing input is "header.payload", as sent */
@@ -378,6 +393,7 @@ ngx_http_secauth_jwt_signature(ngx_http_request_t *r,
         rc = ngx_http_secauth_jws_verify(key[i], parts->header, input_len,
                                          sig, n);
         if (rc == 1) {
+            *verified = key[i];
             return NGX_OK;
         }
 
@@ -465,9 +481,13 @@ ngx_http_secauth_jwt_claims(ngx_http_request_t *r,
 
     v = json_object_get(claims, "sub");
 
+    /* the user goes into headers for the backend: text only */
+
     if (!json_is_string(v) || json_string_length(v) == 0
         || json_string_length(v) > NGX_HTTP_SECAUTH_USER_MAX
-        || ngx_strlen(json_string_value(v)) != json_string_length(v))
+        || ngx_http_secauth_is_text((u_char *) json_string_value(v),
+                                    json_string_length(v))
+           != NGX_OK)
     {
         return "bad_claims";
     }
@@ -720,6 +740,16 @@ ngx_http_secauth_claim_variable(ngx_http_request_t *r,
     claim = json_object_get(ctx->claims, (char *) buf);
 
     if (json_is_string(claim)) {
+
+        /* CR, LF, NUL... would split the headers it is put into */
+
+        if (ngx_http_secauth_is_text((u_char *) json_string_value(claim),
+                                     json_string_length(claim))
+            != NGX_OK)
+        {
+            return NGX_OK;
+        }
+
         v->data = (u_char *) json_string_value(claim);
         v->len = json_string_length(claim);
 
@@ -780,9 +810,11 @@ ngx_http_secauth_jwt_cache(ngx_http_request_t *r)
 
 static json_t *
 ngx_http_secauth_jwt_cache_get(ngx_http_secauth_jwt_cache_t *cache,
-    u_char *hash)
+    u_char *hash, ngx_array_t *candidates)
 {
+    ngx_uint_t                      i;
     ngx_rbtree_key_t                key;
+    ngx_http_secauth_jws_key_t    **c;
     ngx_rbtree_node_t              *node, *sentinel;
     ngx_http_secauth_jwt_cached_t  *e;
 
@@ -810,6 +842,20 @@ ngx_http_secauth_jwt_cache_get(ngx_http_secauth_jwt_cache_t *cache,
             return NULL;
         }
 
+        /* verified by a key this location trusts, or not a hit at all */
+
+        c = candidates->elts;
+
+        for (i = 0; i < candidates->nelts; i++) {
+            if (c[i] == e->key) {
+                break;
+            }
+        }
+
+        if (i == candidates->nelts) {
+            return NULL;
+        }
+
         ngx_queue_remove(&e->lru);
         ngx_queue_insert_head(&cache->lru, &e->lru);
 
@@ -822,7 +868,8 @@ ngx_http_secauth_jwt_cache_get(ngx_http_secauth_jwt_cache_t *cache,
 
 static void
 ngx_http_secauth_jwt_cache_put(ngx_http_secauth_jwt_cache_t *cache,
-    u_char *hash, time_t exp, json_t *claims, ngx_log_t *log)
+    u_char *hash, time_t exp, json_t *claims,
+    ngx_http_secauth_jws_key_t *key, ngx_log_t *log)
 {
     ngx_queue_t                    *q;
     ngx_http_secauth_jwt_cached_t  *e;
@@ -857,6 +904,7 @@ ngx_http_secauth_jwt_cache_put(ngx_http_secauth_jwt_cache_t *cache,
     ngx_memcpy(&e->node.key, hash, sizeof(ngx_rbtree_key_t));
     e->exp = exp;
     e->claims = json_incref(claims);
+    e->key = key;
 
     ngx_rbtree_insert(&cache->tree, &e->node);
     ngx_queue_insert_head(&cache->lru, &e->lru);

@@ -382,6 +382,26 @@ ngx_http_secauth_store(ngx_http_request_t *r)
 }
 
 
+/*
+ * Users and claims end up in headers for the backend: no control
+ * characters (CR, LF, NUL would split or cut them); UTF-8 is fine.
+ */
+
+ngx_int_t
+ngx_http_secauth_is_text(u_char *p, size_t len)
+{
+    u_char  *last;
+
+    for (last = p + len; p < last; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            return NGX_DECLINED;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 static void *
 ngx_http_secauth_create_main_conf(ngx_conf_t *cf)
 {

@@ -124,6 +124,7 @@ void ngx_http_secauth_resume(ngx_event_t *ev);
 void ngx_http_secauth_store_wait(ngx_http_request_t *r,
     ngx_http_secauth_ctx_t *ctx, ngx_http_secauth_store_op_t *op);
 ngx_http_secauth_store_t *ngx_http_secauth_store(ngx_http_request_t *r);
+ngx_int_t ngx_http_secauth_is_text(u_char *p, size_t len);
 
 ngx_int_t ngx_http_secauth_store_redis_init(ngx_http_secauth_store_t *st,
     ngx_cycle_t *cycle, ngx_http_secauth_redis_conf_t *conf);

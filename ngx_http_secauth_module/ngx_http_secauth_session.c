@@ -428,7 +428,7 @@ ngx_http_secauth_session_decode(ngx_pool_t *pool, ngx_log_t *log,
     len = json_string_length(v);
 
     if (len == 0 || len > NGX_HTTP_SECAUTH_USER_MAX
-        || ngx_strlen(str) != len)
+        || ngx_http_secauth_is_text((u_char *) str, len) != NGX_OK)
     {
         goto bad;
     }

@@ -15,6 +15,7 @@ our $FRESH = new_sid();
 our $STALE = new_sid();
 our $BOGUS = new_sid();
 our $WRONG = new_sid();
+our $CRLF = new_sid();
 
 redis_put_session($SID, 'alice', 60, 10);
 redis_put_session($OLD_IDLE, 'bob', 4000, 1900);        # idle 30m passed
@@ -24,6 +25,8 @@ redis_put_session($FRESH, 'erin', 60, 0);
 redis_put_session($STALE, 'frank', 3600, 600);          # > idle/4 ago
 redis('SET', sid_key($BOGUS), '{"user":"x","created":"yesterday"}', 'EX', 600);
 redis('HSET', sid_key($WRONG), 'user', 'mallory');
+redis('SET', sid_key($CRLF), '{"user":"eve\r\nX-Injected: 1","created":'
+      . time . ',"last_seen":' . time . '}', 'EX', 600);
 
 add_block_preprocessor(sub {
     my $block = shift;
@@ -308,6 +311,30 @@ GET /p
 X-Error: unknown_session
 --- error_log
 [error]
+session record in the store is malformed
+
+
+
+=== TEST 12b: a user with CR/LF in the record admits nobody (no header split)
+--- config
+    location /p {
+        secauth session;
+        add_header X-User $secauth_user always;
+        add_header X-Error $secauth_error always;
+        alias html/p.txt;
+    }
+--- user_files
+>>> p.txt
+secret
+--- request
+GET /p
+--- more_headers eval
+"Cookie: __Host-secauth=$::CRLF"
+--- error_code: 401
+--- response_headers
+X-Error: unknown_session
+!X-Injected
+--- error_log
 session record in the store is malformed
 
 
