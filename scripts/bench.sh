@@ -1,0 +1,648 @@
+#!/usr/bin/env bash
+# Throughput benchmark: wrk on loopback against ONE nginx worker, always
+# reported as a ratio against a plain-nginx baseline measured in the same run.
+#
+#   scripts/bench.sh [options] [scenario ...]   run scenarios (default: all)
+#   scripts/bench.sh --list                     list the scenarios
+#
+# Options:
+#   --rounds N        measured rounds (default 5)
+#   --duration SECS   length of one wrk run (default 5)
+#   --connections C   wrk connections (default 64)
+#   --threads T       wrk threads (default 1: wrk gets one CPU of its own)
+#   --warmup SECS     unmeasured warmup run per instance (default 2)
+#   --retries N       repeat a disturbed run up to N times (default 3)
+#   --no-check        only report: no PASS/FAIL, exit 0
+#
+# Environment: NGINX (default /usr/sbin/nginx), SECAUTH_MODULE (the .so;
+# default build/ngx_http_secauth_module.so, or under $SECAUTH_BUILD).
+#
+# Every scenario gets its own nginx instance (1 worker, own temp prefix, own
+# free port). The baseline is the same binary and the same config WITHOUT
+# load_module. Each round runs baseline, then every scenario, so drift hits
+# all of them; the ratio of a round is scenario rps / baseline rps of that
+# round. With 2+ CPUs nginx is pinned to one CPU and wrk to another.
+#
+# Scenarios are files scripts/bench/scenarios/NAME.sh; see
+# scripts/bench/README.md for the format. A scenario with min_ratio fails
+# when its median ratio is below it; any scenario fails when a response has
+# another status than it expects, or on socket errors. Exit status: 0 all
+# passed, 1 a scenario failed, 2 usage or setup error.
+set -euo pipefail
+umask 022
+
+repo=$(cd "$(dirname "$0")/.." && pwd)
+bench_dir=$repo/scripts/bench
+scen_dir=$bench_dir/scenarios
+nginx_bin=${NGINX:-/usr/sbin/nginx}
+build_dir=${SECAUTH_BUILD:-$repo/build}
+module_so=${SECAUTH_MODULE:-$build_dir/ngx_http_secauth_module.so}
+
+rounds=5
+duration=5
+connections=64
+threads=1
+warmup=2
+retries=3
+check=1
+list=0
+selected=()
+
+usage() {
+    sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
+    exit "${1:-2}"
+}
+
+die() {
+    echo "bench: $*" >&2
+    exit 2
+}
+
+need_int() {
+    [[ $2 =~ ^[1-9][0-9]*$ ]] || die "$1 needs a positive integer, got '$2'"
+}
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --rounds) need_int "$1" "${2:-}"; rounds=$2; shift 2 ;;
+        --duration) need_int "$1" "${2:-}"; duration=$2; shift 2 ;;
+        --connections) need_int "$1" "${2:-}"; connections=$2; shift 2 ;;
+        --threads) need_int "$1" "${2:-}"; threads=$2; shift 2 ;;
+        --warmup)
+            [[ ${2:-} =~ ^[0-9]+$ ]] || die "--warmup needs an integer"
+            warmup=$2; shift 2 ;;
+        --retries)
+            [[ ${2:-} =~ ^[0-9]+$ ]] || die "--retries needs an integer"
+            retries=$2; shift 2 ;;
+        --no-check) check=0; shift ;;
+        --list) list=1; shift ;;
+        -h|--help) usage 0 ;;
+        -*) echo "bench: unknown option $1" >&2; usage >&2 ;;
+        *) selected+=("$1"); shift ;;
+    esac
+done
+
+# --- scenarios -------------------------------------------------------------
+
+# the implicit baseline: no load_module, the same static file
+baseline_scenario() {
+    desc='plain nginx, module not loaded (the reference)'
+    module=no
+    server_conf='
+        location /bench/ {
+        }'
+}
+
+reset_scenario() {
+    desc=
+    min_ratio=
+    expect_status=200
+    module=yes
+    http_conf=
+    server_conf=
+    path=/bench/index.html
+    wrk_headers=()
+    wrk_script=
+    cpu_floor=95
+    unset -f setup teardown
+}
+
+load_scenario() {
+    reset_scenario
+    if [ "$1" = baseline ]; then
+        baseline_scenario
+    else
+        [ -f "$scen_dir/$1.sh" ] || die "no scenario '$1' (try --list)"
+        # shellcheck source=/dev/null
+        . "$scen_dir/$1.sh"
+    fi
+}
+
+all_scenarios() {
+    local f
+    for f in "$scen_dir"/*.sh; do
+        [ -f "$f" ] || continue
+        f=${f##*/}
+        echo "${f%.sh}"
+    done
+}
+
+if [ "$list" = 1 ]; then
+    printf '%-12s %-9s %-7s %s\n' SCENARIO MIN_RATIO EXPECT DESCRIPTION
+    for name in baseline $(all_scenarios); do
+        (
+            load_scenario "$name"
+            printf '%-12s %-9s %-7s %s\n' "$name" "${min_ratio:--}" \
+                "$expect_status" "$desc"
+        )
+    done
+    exit 0
+fi
+
+if [ ${#selected[@]} -eq 0 ]; then
+    mapfile -t selected < <(all_scenarios)
+fi
+names=(baseline)
+for name in "${selected[@]}"; do
+    [ "$name" = baseline ] && continue
+    [[ $name =~ ^[A-Za-z0-9_-]+$ ]] || die "bad scenario name '$name'"
+    [ -f "$scen_dir/$name.sh" ] || die "no scenario '$name' (try --list)"
+    [[ " ${names[*]} " = *" $name "* ]] || names+=("$name")
+done
+
+# --- environment -----------------------------------------------------------
+
+for tool in wrk curl; do
+    command -v "$tool" >/dev/null || die "$tool is not installed"
+done
+[ -x "$nginx_bin" ] || die "no nginx binary at $nginx_bin"
+
+if [ ! -f "$module_so" ]; then
+    echo "bench: $module_so is missing, building it" >&2
+    module_so=$("$repo/scripts/build.sh" | tail -n 1)
+fi
+module_so=$(cd "$(dirname "$module_so")" && pwd)/${module_so##*/}
+
+# the CPUs this script may use, e.g. "0-1,4" -> 0 1 4
+cpus=$(awk '/^Cpus_allowed_list/ {
+        n = split($2, r, ",")
+        for (i = 1; i <= n; i++) {
+            if (split(r[i], b, "-") == 2)
+                for (c = b[1]; c <= b[2]; c++) printf "%d ", c
+            else
+                printf "%d ", r[i]
+        }
+    }' /proc/self/status 2>/dev/null || true)
+read -r -a cpu_list <<< "$cpus"
+
+pin_nginx=()
+pin_wrk=()
+if [ ${#cpu_list[@]} -ge 2 ] && command -v taskset >/dev/null; then
+    pin_nginx=(taskset -c "${cpu_list[0]}")
+    pin_wrk=(taskset -c "${cpu_list[1]}")
+    pinning="nginx on CPU ${cpu_list[0]}, wrk on CPU ${cpu_list[1]} (taskset)"
+else
+    pinning="none (fewer than 2 CPUs or no taskset): nginx and wrk share"
+fi
+
+clk_tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
+# --- instances and cleanup -------------------------------------------------
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/secauth-bench.XXXXXX")
+chmod 755 "$tmp"    # the worker may run as nobody
+cd "$tmp"
+
+declare -A port=() master=() worker=() setup_ran=()
+wrk_pid=
+
+# shellcheck disable=SC2317  # invoked by the trap
+cleanup() {
+    local name pid
+    trap - EXIT INT TERM
+    set +e
+    if [ -n "$wrk_pid" ]; then
+        kill "$wrk_pid" 2>/dev/null
+        wait "$wrk_pid" 2>/dev/null
+    fi
+    for name in "${!master[@]}"; do
+        pid=${master[$name]}
+        kill -TERM "$pid" 2>/dev/null || continue
+        for _ in $(seq 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+    done
+    for name in "${!worker[@]}"; do
+        kill -KILL "${worker[$name]}" 2>/dev/null
+    done
+    for name in "${!setup_ran[@]}"; do
+        (
+            load_scenario "$name"
+            if declare -F teardown >/dev/null; then
+                cd "$tmp/$name" && BENCH_DIR=$tmp/$name \
+                    BENCH_ROOT=$tmp/html teardown
+            fi
+        ) || echo "bench: teardown of $name failed" >&2
+    done
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# prints a free loopback TCP port below the ephemeral range (nobody listens
+# on it; the instances start one after the other and listen before the next
+# one picks, and a port taken meanwhile makes start_instance try another)
+bench_free_port() {
+    local p
+    for _ in $(seq 200); do
+        p=$((20000 + (RANDOM * 32768 + RANDOM) % 12000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"
+            return 0
+        fi
+    done
+    echo "bench: no free port found" >&2
+    return 1
+}
+
+# the static content: a 100-byte page
+mkdir -p "$tmp/html/bench"
+printf '%-99s\n' '<html><body><p>secauth benchmark</p></body></html>' \
+    > "$tmp/html/bench/index.html"
+cp "$tmp/html/bench/index.html" "$tmp/html/index.html"
+
+subst() {
+    local s=$1 dir=$2
+    s=${s//@DIR@/$dir}
+    s=${s//@ROOT@/$tmp/html}
+    s=${s//@REPO@/$repo}
+    printf '%s\n' "$s"
+}
+
+write_conf() {
+    local name=$1 dir=$tmp/$1
+    {
+        echo "# secauth bench: $name"
+        echo "worker_processes 1;"
+        echo "daemon off;"
+        echo "master_process on;"
+        echo "pid $dir/nginx.pid;"
+        echo "error_log $dir/error.log warn;"
+        if [ "$module" = yes ]; then
+            echo "load_module $module_so;"
+        fi
+        echo
+        echo "events {"
+        echo "    worker_connections 4096;"
+        echo "}"
+        echo
+        echo "http {"
+        echo "    access_log off;"
+        echo "    open_file_cache off;"
+        echo "    sendfile on;"
+        echo "    keepalive_timeout 65;"
+        echo "    keepalive_requests 10000000;"
+        echo "    types { text/html html; }"
+        echo "    default_type application/octet-stream;"
+        local t
+        for t in client_body proxy fastcgi uwsgi scgi; do
+            echo "    ${t}_temp_path $dir/tmp/$t;"
+        done
+        [ -n "$http_conf" ] && subst "$http_conf" "$dir"
+        echo
+        echo "    server {"
+        echo "        listen 127.0.0.1:${port[$name]};"
+        echo "        root $tmp/html;"
+        subst "$server_conf" "$dir"
+        echo "    }"
+        echo "}"
+    } > "$dir/nginx.conf"
+}
+
+show_log() {
+    echo "--- $1 ---" >&2
+    tail -n 20 "$1" >&2 2>/dev/null || true
+}
+
+# starts the nginx of one scenario (loaded), retrying on a taken port
+start_instance() {
+    local name=$1 dir=$tmp/$1 pid c
+    mkdir -p "$dir/tmp"
+    for _ in 1 2 3 4 5; do
+        port[$name]=$(bench_free_port) || exit 2
+        write_conf "$name"
+        if ! "$nginx_bin" -t -q -p "$dir/" -c "$dir/nginx.conf" \
+                -e "$dir/error.log" >"$dir/test.log" 2>&1; then
+            show_log "$dir/test.log"
+            die "nginx config of $name is invalid ($dir/nginx.conf)"
+        fi
+        : > "$dir/error.log"
+        "${pin_nginx[@]}" "$nginx_bin" -p "$dir/" -c "$dir/nginx.conf" \
+            -e "$dir/error.log" >"$dir/stderr.log" 2>&1 &
+        pid=$!
+        master[$name]=$pid
+        for _ in $(seq 100); do
+            kill -0 "$pid" 2>/dev/null || break
+            if curl -s -o /dev/null --max-time 2 \
+                    "http://127.0.0.1:${port[$name]}/"; then
+                for c in $(pgrep -P "$pid" || true); do
+                    if tr '\0' ' ' < "/proc/$c/cmdline" 2>/dev/null \
+                            | grep -q 'worker process'; then
+                        worker[$name]=$c
+                        return 0
+                    fi
+                done
+            fi
+            sleep 0.1
+        done
+        wait "$pid" 2>/dev/null || true
+        unset "master[$name]"
+        if grep -q 'Address already in use' "$dir/error.log" \
+                "$dir/stderr.log" 2>/dev/null; then
+            continue
+        fi
+        show_log "$dir/error.log"
+        die "nginx of $name did not start"
+    done
+    die "nginx of $name: no usable port after 5 tries"
+}
+
+curl_status() {
+    local name=$1 args=() h
+    for h in "${wrk_headers[@]}"; do
+        args+=(-H "$h")
+    done
+    curl -s -o /dev/null -w '%{http_code}' --max-time 5 "${args[@]}" \
+        "http://127.0.0.1:${port[$name]}$path" || true
+}
+
+# user + system seconds in a file written by "times" (the last line: the
+# reaped children of this shell; times must run in it, not in a $(...))
+children_cpu() {
+    awk 'END {
+        s = 0
+        for (i = 1; i <= NF; i++) {
+            split($i, t, "m")
+            s += t[1] * 60 + t[2]
+        }
+        printf "%.3f", s }' "$1"
+}
+
+cpu_ticks() {
+    # utime + stime of a process, in clock ticks
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
+    stat=${stat##*) }
+    awk '{ print $12 + $13 }' <<< "$stat"
+}
+
+# one wrk run; sets r_rps r_req r_non2xx r_sockerr, r_cpu and r_wcpu (CPU
+# use of the nginx worker and of wrk, percent of the run's wall time)
+run_wrk() {
+    local name=$1 secs=$2 out=$tmp/$1/wrk.out args h t0 t1 c0 c1 w0 w1 rc
+    load_scenario "$name"
+    args=(-t "$threads" -c "$connections" -d "${secs}s")
+    for h in "${wrk_headers[@]}"; do
+        args+=(-H "$h")
+    done
+    if [ -n "$wrk_script" ]; then
+        args+=(-s "$bench_dir/$wrk_script")
+    fi
+    c0=$(cpu_ticks "${worker[$name]}")
+    times > "$tmp/times0"
+    t0=$EPOCHREALTIME
+    "${pin_wrk[@]}" wrk "${args[@]}" "http://127.0.0.1:${port[$name]}$path" \
+        >"$out" 2>&1 &
+    wrk_pid=$!
+    rc=0
+    wait "$wrk_pid" || rc=$?
+    wrk_pid=
+    t1=$EPOCHREALTIME
+    times > "$tmp/times1"
+    c1=$(cpu_ticks "${worker[$name]}")
+    w0=$(children_cpu "$tmp/times0")
+    w1=$(children_cpu "$tmp/times1")
+    if ! kill -0 "${worker[$name]}" 2>/dev/null; then
+        show_log "$tmp/$name/error.log"
+        die "the nginx worker of $name died during the run (crash?)"
+    fi
+    if [ "$rc" -ne 0 ]; then
+        show_log "$out"
+        die "wrk failed for $name (exit $rc)"
+    fi
+    r_rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
+    r_req=$(awk '/ requests in / { print $1 }' "$out")
+    r_non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
+    r_sockerr=$(awk -F'[ ,]+' '/Socket errors:/ {
+        print $5 + $7 + $9 + $11 }' "$out")
+    r_non2xx=${r_non2xx:-0}
+    r_sockerr=${r_sockerr:-0}
+    if [ -z "$r_rps" ] || [ "${r_req:-0}" = 0 ]; then
+        show_log "$out"
+        die "wrk made no requests for $name"
+    fi
+    r_cpu=$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" \
+        -v hz="$clk_tck" 'BEGIN {
+            printf "%.0f", (b - a) / hz / (t1 - t0) * 100 }')
+    r_wcpu=$(awk -v a="$w0" -v b="$w1" -v t0="$t0" -v t1="$t1" 'BEGIN {
+            printf "%.0f", (b - a) / (t1 - t0) * 100 }')
+}
+
+# min / median / max of the numbers given
+stats() {
+    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+        m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+        print v[1], m, v[NR] }'
+}
+
+is_success() {
+    [[ $1 =~ ^[23][0-9][0-9]$ ]]
+}
+
+# --- run -------------------------------------------------------------------
+
+echo "secauth bench: $("$nginx_bin" -v 2>&1 | sed 's/^nginx version: //')"
+echo "  module:      $module_so"
+echo "  pinning:     $pinning"
+echo "  wrk:         $threads thread(s), $connections connections," \
+    "${duration}s per run, $rounds rounds, ${warmup}s warmup"
+echo "  scenarios:   ${names[*]}"
+echo "  (meaningful only on an otherwise idle machine; a run whose nginx"
+echo "  worker gets less CPU than the scenario's cpu_floor is redone)"
+echo
+
+for name in "${names[@]}"; do
+    load_scenario "$name"
+    mkdir -p "$tmp/$name"
+    if declare -F setup >/dev/null; then
+        setup_ran[$name]=1
+        (
+            cd "$tmp/$name"
+            BENCH_DIR=$tmp/$name BENCH_ROOT=$tmp/html setup
+        ) || die "setup of $name failed"
+    fi
+    start_instance "$name"
+    if [ -z "$wrk_script" ]; then
+        status=$(curl_status "$name")
+        if [ "$status" != "$expect_status" ]; then
+            show_log "$tmp/$name/error.log"
+            die "$name: GET $path answered $status, expected $expect_status"
+        fi
+    fi
+done
+
+declare -A rps_l=() ratio_l=() cratio_l=() cpu_l=() wcpu_l=() bad=() \
+    sockerr=() retried=()
+for name in "${names[@]}"; do
+    bad[$name]=0
+    sockerr[$name]=0
+    retried[$name]=0
+done
+
+if [ "$warmup" -gt 0 ]; then
+    for name in "${names[@]}"; do
+        run_wrk "$name" "$warmup"
+    done
+fi
+
+# A run is disturbed when the nginx worker got less CPU than the scenario's
+# cpu_floor: something else ran on its CPU (on a VM: the host took it), or
+# wrk was held up. It is repeated after a pause, in the same place of the
+# round; when all tries are disturbed, the least disturbed one counts.
+measure() {
+    local name=$1 try best=
+    for try in $(seq 0 "$retries"); do
+        run_wrk "$name" "$duration"
+        if awk -v c="$r_cpu" -v f="$cpu_floor" 'BEGIN { exit !(c >= f) }'
+        then
+            return
+        fi
+        if [ -z "$best" ] || [ "$r_cpu" -gt "${best%% *}" ]; then
+            best="$r_cpu $r_rps $r_req $r_non2xx $r_sockerr $r_wcpu"
+        fi
+        if [ "$try" -lt "$retries" ]; then
+            printf '  round %d/%d  %-12s %10.1f rps  disturbed (nginx' \
+                "$round" "$rounds" "$name" "$r_rps"
+            printf ' cpu %s%% < %s%%), run again\n' "$r_cpu" "$cpu_floor"
+            retried[$name]=$((retried[$name] + 1))
+            sleep $((try + 1))
+        fi
+    done
+    read -r r_cpu r_rps r_req r_non2xx r_sockerr r_wcpu <<< "$best"
+}
+
+for round in $(seq "$rounds"); do
+    base=
+    for name in "${names[@]}"; do
+        measure "$name"
+        if is_success "$expect_status"; then
+            n=$r_non2xx
+        else
+            n=$((r_req - r_non2xx))
+        fi
+        bad[$name]=$((bad[$name] + n))
+        sockerr[$name]=$((sockerr[$name] + r_sockerr))
+        rps_l[$name]+="$r_rps "
+        cpu_l[$name]+="$r_cpu "
+        wcpu_l[$name]+="$r_wcpu "
+        # requests per CPU-second of the worker: the cost per request,
+        # which a slowed-down host disturbs less than the rps
+        eff=$(awk -v r="$r_rps" -v c="$r_cpu" \
+            'BEGIN { printf "%.1f", (c > 0 ? r * 100 / c : 0) }')
+        if [ "$name" = baseline ]; then
+            base=$r_rps
+            base_eff=$eff
+            ratio=-
+        else
+            ratio=$(awk -v a="$r_rps" -v b="$base" \
+                'BEGIN { printf "%.3f", a / b }')
+            ratio_l[$name]+="$ratio "
+            cratio_l[$name]+="$(awk -v a="$eff" -v b="$base_eff" \
+                'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }') "
+        fi
+        printf '  round %d/%d  %-12s %10.1f rps  ratio %-5s' \
+            "$round" "$rounds" "$name" "$r_rps" "$ratio"
+        printf '  cpu nginx %3s%% wrk %3s%%' "$r_cpu" "$r_wcpu"
+        [ "$n" -gt 0 ] && printf '  unexpected %d' "$n"
+        [ "$r_sockerr" -gt 0 ] && printf '  socket errors %d' "$r_sockerr"
+        echo
+    done
+done
+
+echo
+fmt='%-12s %9s %6s %6s %6s %6s %5s %5s %6s %5s %5s %6s\n'
+# shellcheck disable=SC2059  # the format is the variable
+printf "$fmt" SCENARIO RPS_MED R_MIN R_MED R_MAX R_CPU NGINX WRK EXPECT \
+    UNEXP RETRY RESULT
+printf '%.0s-' $(seq 87)
+echo
+
+median() {
+    local m
+    # shellcheck disable=SC2086  # a space-separated list of numbers
+    read -r _ m _ <<< "$(stats $1)"
+    echo "$m"
+}
+
+base_med=$(median "${rps_l[baseline]}")
+failed=0
+results=()
+notes=()
+for name in "${names[@]}"; do
+    load_scenario "$name"
+    rps_med=$(printf '%.1f' "$(median "${rps_l[$name]}")")
+    cpu_med=$(printf '%.0f' "$(median "${cpu_l[$name]}")")
+    wcpu_med=$(printf '%.0f' "$(median "${wcpu_l[$name]}")")
+    errors=$((bad[$name] + sockerr[$name]))
+    if [ "$name" = baseline ]; then
+        r_min=- r_med=- r_max=- r_cpu=-
+    else
+        # shellcheck disable=SC2086
+        read -r r_min r_med r_max <<< "$(stats ${ratio_l[$name]})"
+        r_med=$(printf '%.3f' "$r_med")
+        r_cpu=$(printf '%.3f' "$(median "${cratio_l[$name]}")")
+    fi
+    if [ "$check" = 0 ]; then
+        result=-
+    elif [ "$errors" -gt 0 ]; then
+        result=FAIL
+        notes+=("$name: ${bad[$name]} responses without status\
+ $expect_status, ${sockerr[$name]} socket errors")
+    elif [ -n "$min_ratio" ]; then
+        if awk -v m="$r_med" -v t="$min_ratio" 'BEGIN { exit !(m >= t) }'
+        then
+            result=PASS
+        else
+            result=FAIL
+            notes+=("$name: median ratio $r_med is below $min_ratio")
+        fi
+    else
+        result=OK
+    fi
+    [ "$result" = FAIL ] && failed=1
+    if [ "$wcpu_med" -ge 95 ]; then
+        notes+=("$name: wrk ran at $wcpu_med% CPU, so the client is (close\
+ to) the bottleneck: the rps ratio understates, see R_CPU")
+    elif [ "$cpu_med" -lt "$cpu_floor" ]; then
+        notes+=("$name: the nginx worker ran at only $cpu_med% CPU\
+ (wrk $wcpu_med%): not the bottleneck, or disturbed")
+    fi
+    # shellcheck disable=SC2059
+    printf "$fmt" "$name" "$rps_med" "$r_min" "$r_med" "$r_max" "$r_cpu" \
+        "$cpu_med%" "$wcpu_med%" "$expect_status" "${bad[$name]}" \
+        "${retried[$name]}" "$result"
+    line="RESULT scenario=$name"
+    if [ "$name" != baseline ]; then
+        line+=" ratio_median=$r_med ratio_min=$r_min ratio_max=$r_max"
+        line+=" cpu_ratio_median=$r_cpu"
+    fi
+    line+=" rps_median=$rps_med"
+    line+=" baseline_rps_median=$(printf '%.1f' "$base_med")"
+    line+=" min_ratio=${min_ratio:-none} expect=$expect_status"
+    line+=" unexpected=${bad[$name]} socket_errors=${sockerr[$name]}"
+    line+=" nginx_cpu=$cpu_med wrk_cpu=$wcpu_med retries=${retried[$name]}"
+    line+=" result=$result"
+    results+=("$line")
+done
+echo
+echo "RPS_MED: median requests/s. R_MIN/MED/MAX: the per-round ratio of"
+echo "rps to the baseline's (min_ratio applies to R_MED). R_CPU: median"
+echo "ratio of requests per nginx CPU-second (cost per request; less"
+echo "sensitive to a noisy host). NGINX, WRK: median CPU use. UNEXP:"
+echo "responses without the EXPECTed status. RETRY: disturbed runs redone."
+if [ ${#notes[@]} -gt 0 ]; then
+    echo
+    printf 'note: %s\n' "${notes[@]}"
+fi
+echo
+printf '%s\n' "${results[@]}"
+
+if [ "$check" = 1 ] && [ "$failed" = 1 ]; then
+    echo "bench: FAIL" >&2
+    exit 1
+fi
+exit 0
