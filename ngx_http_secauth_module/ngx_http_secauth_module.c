@@ -11,6 +11,7 @@
 #include "ngx_http_secauth_module.h"
 #include "ngx_http_secauth_shm.h"
 #include "ngx_http_secauth_jwt.h"
+#include "ngx_http_secauth_login.h"
 
 
 static ngx_int_t ngx_http_secauth_add_variables(ngx_conf_t *cf);
@@ -36,6 +37,8 @@ static char *ngx_http_secauth_cookie(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_secauth_session_timeout(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
+static char *ngx_http_secauth_login_merge(ngx_conf_t *cf,
+    ngx_http_secauth_loc_conf_t *prev, ngx_http_secauth_loc_conf_t *conf);
 static ngx_int_t ngx_http_secauth_init(ngx_conf_t *cf);
 static ngx_int_t ngx_http_secauth_init_process(ngx_cycle_t *cycle);
 static void ngx_http_secauth_exit_process(ngx_cycle_t *cycle);
@@ -153,6 +156,41 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
       ngx_conf_set_flag_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_secauth_loc_conf_t, jwt_revocation),
+      NULL },
+
+    { ngx_string("secauth_login"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_secauth_login,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("secauth_logout"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_secauth_login,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("secauth_users"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_secauth_users_conf,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_secauth_loc_conf_t, users),
+      NULL },
+
+    { ngx_string("secauth_password_hash"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_secauth_password_hash_conf,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_secauth_loc_conf_t, password_hash),
+      NULL },
+
+    { ngx_string("secauth_thread_pool"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_secauth_main_conf_t, thread_pool_name),
       NULL },
 
     { ngx_string("secauth_redis"),
@@ -430,7 +468,20 @@ ngx_http_secauth_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_secauth_main_conf_t *smcf = conf;
 
-    if (smcf->shm_zone || (!smcf->enabled && smcf->redis == NULL)) {
+    if (smcf->store_used) {
+        if (smcf->thread_pool_name.data == NULL) {
+            ngx_str_set(&smcf->thread_pool_name, "default");
+        }
+
+        smcf->thread_pool = ngx_thread_pool_add(cf, &smcf->thread_pool_name);
+        if (smcf->thread_pool == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (smcf->shm_zone
+        || (!smcf->enabled && !smcf->store_used && smcf->redis == NULL))
+    {
         return NGX_CONF_OK;
     }
 
@@ -472,8 +523,66 @@ ngx_http_secauth_create_loc_conf(ngx_conf_t *cf)
     slcf->jwt_leeway = NGX_CONF_UNSET;
     slcf->jwt_max_size = NGX_CONF_UNSET_SIZE;
     slcf->jwt_revocation = NGX_CONF_UNSET;
+    slcf->handler = NGX_CONF_UNSET_UINT;
+    slcf->users = NGX_CONF_UNSET_PTR;
+    slcf->password_hash = NGX_CONF_UNSET_PTR;
 
     return slcf;
+}
+
+
+/*
+ * The login and logout locations are never gated (a gate on the login
+ * page would send browsers to it in a loop); they need users, a hash
+ * configuration and the dummy hash for unknown users.
+ */
+
+static char *
+ngx_http_secauth_login_merge(ngx_conf_t *cf, ngx_http_secauth_loc_conf_t *prev,
+    ngx_http_secauth_loc_conf_t *conf)
+{
+    ngx_http_secauth_main_conf_t  *smcf;
+
+    ngx_conf_merge_uint_value(conf->handler, prev->handler,
+                              NGX_HTTP_SECAUTH_HANDLER_NONE);
+    ngx_conf_merge_ptr_value(conf->users, prev->users, NULL);
+
+    if (ngx_http_secauth_password_hash_merge(cf, &conf->password_hash,
+                                             prev->password_hash)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->handler == NGX_HTTP_SECAUTH_HANDLER_NONE) {
+        return NGX_CONF_OK;
+    }
+
+    conf->mode = NGX_HTTP_SECAUTH_OFF;
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_secauth_module);
+
+    if (conf->handler != NGX_HTTP_SECAUTH_HANDLER_LOGIN) {
+        return NGX_CONF_OK;
+    }
+
+    if (conf->users == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"secauth_login\" needs \"secauth_users\"");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->users->redis && smcf->redis == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"secauth_users redis\" needs \"secauth_redis\"");
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_secauth_password_dummy(cf, conf->password_hash) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 
@@ -497,6 +606,10 @@ ngx_http_secauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                              ? 30 * 60 : prev->idle_timeout;
         conf->absolute_timeout = (prev->absolute_timeout == NGX_CONF_UNSET)
                                  ? 24 * 60 * 60 : prev->absolute_timeout;
+    }
+
+    if (ngx_http_secauth_login_merge(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
     }
 
     return ngx_http_secauth_jwt_merge(cf, prev, conf);

@@ -15,6 +15,8 @@
 #include "ngx_http_secauth_store.h"
 #include "ngx_http_secauth_redis.h"
 #include "ngx_http_secauth_jws.h"
+#include "ngx_http_secauth_password.h"
+#include "ngx_http_secauth_users.h"
 
 
 #define NGX_HTTP_SECAUTH_OFF         0
@@ -40,6 +42,10 @@ typedef enum {
 } ngx_http_secauth_result_e;
 
 
+#define NGX_HTTP_SECAUTH_HANDLER_NONE    0
+#define NGX_HTTP_SECAUTH_HANDLER_LOGIN   1
+#define NGX_HTTP_SECAUTH_HANDLER_LOGOUT  2
+
 #define NGX_HTTP_SECAUTH_FAIL_CLOSED  0
 #define NGX_HTTP_SECAUTH_FAIL_OPEN    1
 
@@ -50,9 +56,12 @@ typedef enum {
 
 typedef struct {
     ngx_flag_t                      enabled;  /* any "secauth" but off */
+    ngx_flag_t                      store_used;   /* login, logout */
 
     ngx_http_secauth_redis_conf_t  *redis;
     ngx_shm_zone_t                 *shm_zone;
+    ngx_str_t                       thread_pool_name;
+    ngx_thread_pool_t              *thread_pool;
 
     /* per worker, set up in init_process or on first use */
     ngx_http_secauth_store_t        store;
@@ -87,6 +96,10 @@ typedef struct {
     time_t                      jwt_leeway;
     size_t                      jwt_max_size;
     ngx_flag_t                  jwt_revocation;
+
+    ngx_uint_t                  handler;      /* login, logout */
+    ngx_http_secauth_users_t   *users;
+    ngx_http_secauth_hash_conf_t *password_hash;
 } ngx_http_secauth_loc_conf_t;
 
 
@@ -107,6 +120,7 @@ typedef struct {
     ngx_str_t                       error;      /* machine-readable reason */
 
     void                           *claims;     /* json_t *, verified */
+    void                           *login;      /* the login location's */
 
     /* store lookups in flight, and the event that resumes the request */
     ngx_http_secauth_store_op_t     op;

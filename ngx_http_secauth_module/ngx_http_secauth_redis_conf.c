@@ -20,7 +20,7 @@
  */
 
 
-#define NGX_HTTP_SECAUTH_PASSWORD_MAX  1024
+#define NGX_HTTP_SECAUTH_REDIS_PASSWORD_MAX  1024
 
 
 static char *ngx_http_secauth_redis_parse_url(ngx_conf_t *cf,
@@ -373,21 +373,21 @@ ngx_http_secauth_redis_read_password(ngx_conf_t *cf, ngx_str_t *path,
     buf = NULL;
 
     if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
-        || ngx_file_size(&fi) > NGX_HTTP_SECAUTH_PASSWORD_MAX)
+        || ngx_file_size(&fi) > NGX_HTTP_SECAUTH_REDIS_PASSWORD_MAX)
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "secauth_redis: password_file \"%V\" is not a "
                            "file of at most %d bytes", &name,
-                           NGX_HTTP_SECAUTH_PASSWORD_MAX);
+                           NGX_HTTP_SECAUTH_REDIS_PASSWORD_MAX);
         goto failed;
     }
 
-    buf = ngx_pnalloc(cf->pool, NGX_HTTP_SECAUTH_PASSWORD_MAX + 1);
+    buf = ngx_pnalloc(cf->pool, NGX_HTTP_SECAUTH_REDIS_PASSWORD_MAX + 1);
     if (buf == NULL) {
         goto failed;
     }
 
-    n = ngx_read_fd(fd, buf, NGX_HTTP_SECAUTH_PASSWORD_MAX);
+    n = ngx_read_fd(fd, buf, NGX_HTTP_SECAUTH_REDIS_PASSWORD_MAX);
 
     if (n == -1) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
@@ -419,7 +419,7 @@ ngx_http_secauth_redis_read_password(ngx_conf_t *cf, ngx_str_t *path,
 failed:
 
     if (buf) {
-        ngx_explicit_memzero(buf, NGX_HTTP_SECAUTH_PASSWORD_MAX);
+        ngx_explicit_memzero(buf, NGX_HTTP_SECAUTH_REDIS_PASSWORD_MAX);
     }
 
     (void) ngx_close_file(fd);

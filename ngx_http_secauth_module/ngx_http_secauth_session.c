@@ -325,6 +325,22 @@ ngx_http_secauth_session_scan(ngx_str_t *header, ngx_str_t *name,
 }
 
 
+/* exactly one well-formed session cookie: NGX_OK; else NGX_DECLINED */
+
+ngx_int_t
+ngx_http_secauth_session_find(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_str_t *value)
+{
+    if (ngx_http_secauth_session_cookie(r, name, value) != NGX_OK
+        || ngx_http_secauth_session_shape(value) != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
 /* exactly 43 base64url characters; anything else costs no lookup */
 
 static ngx_int_t

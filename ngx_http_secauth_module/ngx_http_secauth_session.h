@@ -23,6 +23,8 @@
 ngx_int_t ngx_http_secauth_session_check(ngx_http_request_t *r,
     ngx_http_secauth_ctx_t *ctx);
 
+ngx_int_t ngx_http_secauth_session_find(ngx_http_request_t *r,
+    ngx_str_t *name, ngx_str_t *value);
 ngx_int_t ngx_http_secauth_session_encode(ngx_pool_t *pool,
     ngx_http_secauth_session_t *s, ngx_str_t *record);
 ngx_int_t ngx_http_secauth_session_decode(ngx_pool_t *pool, ngx_log_t *log,

@@ -36,7 +36,7 @@
  * Planned operations (interface only, later work): refresh-token families
  * (create, rotate atomically, revoke), rate-limit
  * take (GCRA), failure counters, one-time values consumed atomically, user
- * record lookup. Each gets its own op fields and entry in
+ * Each gets its own op fields and entry in
  * ngx_http_secauth_store_ops_t.
  */
 
@@ -75,6 +75,8 @@ struct ngx_http_secauth_store_op_s {
     time_t                              ttl;      /* put/touch: seconds */
 
     /* set by the store */
+    ngx_str_t                           value;    /* user_get: the hash */
+
     ngx_int_t                           rc;
     ngx_uint_t                          count;    /* delete_user: removed */
 
@@ -111,6 +113,15 @@ typedef struct {
                                 ngx_http_secauth_store_op_t *op);
     ngx_int_t  (*revoke)(ngx_http_secauth_store_t *st,
                          ngx_http_secauth_store_op_t *op);
+    /*
+     * user records (Redis only: hash <prefix>user:<name>, field password):
+     * get reads op->value for user op->session.user; set_password writes
+     * op->value back (rehash on login)
+     */
+    ngx_int_t  (*user_get)(ngx_http_secauth_store_t *st,
+                           ngx_http_secauth_store_op_t *op);
+    ngx_int_t  (*user_set_password)(ngx_http_secauth_store_t *st,
+                                    ngx_http_secauth_store_op_t *op);
     void       (*cancel)(ngx_http_secauth_store_t *st,
                          ngx_http_secauth_store_op_t *op);
 } ngx_http_secauth_store_ops_t;

@@ -11,6 +11,7 @@
 #include "ngx_http_secauth_store.h"
 #include "ngx_http_secauth_redis.h"
 #include "ngx_http_secauth_session.h"
+#include "ngx_http_secauth_password.h"
 
 
 /*
@@ -19,6 +20,7 @@
  *   <prefix>session:<hex SHA-256 of the cookie value>   string, JSON record
  *   <prefix>user_sessions:<user>                        set of those hexes
  *   <prefix>revoked:<hex SHA-256 of iss "\n" jti>       string "1", TTL
+ *   <prefix>user:<name>                                 hash, field password
  *
  * Single-key reads and writes are plain commands; anything touching two
  * keys is a Lua script, so that it is atomic.
@@ -28,6 +30,7 @@
 #define NGX_HTTP_SECAUTH_SCRIPT_SESSION_PUT     0
 #define NGX_HTTP_SECAUTH_SCRIPT_SESSION_DEL     1
 #define NGX_HTTP_SECAUTH_SCRIPT_SESSION_DEL_ALL 2
+#define NGX_HTTP_SECAUTH_SCRIPT_USER_PASSWORD   3
 
 
 typedef struct {
@@ -57,6 +60,12 @@ static ngx_int_t ngx_http_secauth_store_redis_revoked_check(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_store_redis_revoke(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_store_redis_user_get(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_store_redis_user_set_password(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static void ngx_http_secauth_store_redis_user_done(void *data,
+    redisReply *reply);
 static void ngx_http_secauth_store_redis_cancel(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_store_redis_start(
@@ -81,6 +90,10 @@ static u_char *ngx_http_secauth_hash_key(ngx_pool_t *pool, ngx_str_t *prefix,
     const char *kind, u_char *hash, size_t *len);
 static u_char *ngx_http_secauth_user_key(ngx_pool_t *pool, ngx_str_t *prefix,
     ngx_str_t *user, size_t *len);
+static u_char *ngx_http_secauth_name_key(ngx_pool_t *pool, ngx_str_t *prefix,
+    const char *kind, ngx_str_t *name, size_t *len);
+#define ngx_http_secauth_user_record_key(pool, prefix, user, len)            \
+    ngx_http_secauth_name_key(pool, prefix, "user:", user, len)
 
 
 ngx_http_secauth_store_ops_t  ngx_http_secauth_store_redis_ops = {
@@ -91,6 +104,8 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_redis_ops = {
     ngx_http_secauth_store_redis_delete_user,
     ngx_http_secauth_store_redis_revoked_check,
     ngx_http_secauth_store_redis_revoke,
+    ngx_http_secauth_store_redis_user_get,
+    ngx_http_secauth_store_redis_user_set_password,
     ngx_http_secauth_store_redis_cancel
 };
 
@@ -134,11 +149,20 @@ static char  ngx_http_secauth_lua_session_del_all[] =
     "return n\n";
 
 
+/* KEYS: user record; ARGV: the new hash */
+
+static char  ngx_http_secauth_lua_user_password[] =
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
+    "redis.call('HSET', KEYS[1], 'password', ARGV[1])\n"
+    "return 1\n";
+
+
 ngx_http_secauth_redis_script_t  ngx_http_secauth_redis_scripts[] = {
     { "session_put", ngx_string(ngx_http_secauth_lua_session_put), "" },
     { "session_del", ngx_string(ngx_http_secauth_lua_session_del), "" },
     { "session_del_all", ngx_string(ngx_http_secauth_lua_session_del_all),
-      "" }
+      "" },
+    { "user_password", ngx_string(ngx_http_secauth_lua_user_password), "" }
 };
 
 ngx_uint_t  ngx_http_secauth_redis_nscripts =
@@ -438,6 +462,65 @@ ngx_http_secauth_store_redis_revoke(ngx_http_secauth_store_t *st,
 }
 
 
+static ngx_int_t
+ngx_http_secauth_store_redis_user_get(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    size_t                           argvlen[3];
+    const char                      *argv[3];
+    ngx_http_secauth_store_redis_t  *sr = st->data;
+
+    argv[0] = "HGET";
+    argvlen[0] = 4;
+    argv[1] = (const char *) ngx_http_secauth_user_record_key(op->pool,
+                                                          &sr->conf->prefix,
+                                                          &op->session.user,
+                                                          &argvlen[1]);
+    if (argv[1] == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    argv[2] = "password";
+    argvlen[2] = 8;
+
+    return ngx_http_secauth_store_redis_start(st, op, -1,
+                                      ngx_http_secauth_store_redis_user_done,
+                                      3, argv, argvlen);
+}
+
+
+/* HSET only if the user still exists: a deleted user is not recreated */
+
+static ngx_int_t
+ngx_http_secauth_store_redis_user_set_password(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    size_t                           argvlen[3];
+    const char                      *argv[3];
+    ngx_http_secauth_store_redis_t  *sr = st->data;
+
+    argv[0] = "1";
+    argvlen[0] = 1;
+    argv[1] = (const char *) ngx_http_secauth_user_record_key(op->pool,
+                                                          &sr->conf->prefix,
+                                                          &op->session.user,
+                                                          &argvlen[1]);
+    if (argv[1] == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    argv[2] = (const char *) op->value.data;
+    argvlen[2] = op->value.len;
+
+    return ngx_http_secauth_store_redis_start(st, op,
+                                      NGX_HTTP_SECAUTH_SCRIPT_USER_PASSWORD,
+                                      ngx_http_secauth_store_redis_count_done,
+                                      3, argv, argvlen);
+}
+
+
 static void
 ngx_http_secauth_store_redis_cancel(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op)
@@ -582,6 +665,41 @@ ngx_http_secauth_store_redis_exists_done(void *data, redisReply *reply)
 
 
 static void
+ngx_http_secauth_store_redis_user_done(void *data, redisReply *reply)
+{
+    ngx_http_secauth_store_op_t *op = data;
+
+    ngx_int_t  rc;
+
+    if (reply == NULL) {
+        rc = NGX_ERROR;
+
+    } else if (reply->type == REDIS_REPLY_NIL) {
+        rc = NGX_DECLINED;
+
+    } else if (reply->type == REDIS_REPLY_STRING
+               && reply->len <= NGX_HTTP_SECAUTH_HASH_MAX)
+    {
+        op->value.data = ngx_pnalloc(op->pool, reply->len);
+
+        if (op->value.data == NULL) {
+            rc = NGX_ERROR;
+
+        } else {
+            ngx_memcpy(op->value.data, reply->str, reply->len);
+            op->value.len = reply->len;
+            rc = NGX_OK;
+        }
+
+    } else {
+        rc = ngx_http_secauth_store_redis_error(op, "HGET user", reply);
+    }
+
+    ngx_http_secauth_store_redis_finish(op, rc);
+}
+
+
+static void
 ngx_http_secauth_store_redis_finish(ngx_http_secauth_store_op_t *op,
     ngx_int_t rc)
 {
@@ -643,9 +761,22 @@ static u_char *
 ngx_http_secauth_user_key(ngx_pool_t *pool, ngx_str_t *prefix,
     ngx_str_t *user, size_t *len)
 {
+    return ngx_http_secauth_name_key(pool, prefix, "user_sessions:", user,
+                                     len);
+}
+
+
+/* <prefix><kind><name> */
+
+static u_char *
+ngx_http_secauth_name_key(ngx_pool_t *pool, ngx_str_t *prefix,
+    const char *kind, ngx_str_t *name, size_t *len)
+{
+    size_t   kind_len;
     u_char  *key, *p;
 
-    *len = prefix->len + sizeof("user_sessions:") - 1 + user->len;
+    kind_len = ngx_strlen(kind);
+    *len = prefix->len + kind_len + name->len;
 
     key = ngx_pnalloc(pool, *len);
     if (key == NULL) {
@@ -653,8 +784,8 @@ ngx_http_secauth_user_key(ngx_pool_t *pool, ngx_str_t *prefix,
     }
 
     p = ngx_cpymem(key, prefix->data, prefix->len);
-    p = ngx_cpymem(p, "user_sessions:", sizeof("user_sessions:") - 1);
-    ngx_memcpy(p, user->data, user->len);
+    p = ngx_cpymem(p, kind, kind_len);
+    ngx_memcpy(p, name->data, name->len);
 
     return key;
 }

@@ -119,6 +119,8 @@ static ngx_int_t ngx_http_secauth_store_shm_revoked_check(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_store_shm_revoke(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_store_shm_no_users(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_store_shm_check_user(
     ngx_http_secauth_store_op_t *op);
 
@@ -131,6 +133,8 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_shm_ops = {
     ngx_http_secauth_store_shm_session_delete_user,
     ngx_http_secauth_store_shm_revoked_check,
     ngx_http_secauth_store_shm_revoke,
+    ngx_http_secauth_store_shm_no_users,
+    ngx_http_secauth_store_shm_no_users,
     ngx_http_secauth_store_shm_cancel
 };
 
@@ -1189,6 +1193,17 @@ ngx_http_secauth_store_shm_revoke(ngx_http_secauth_store_t *st,
 
     op->rc = n ? NGX_OK : NGX_ERROR;
 
+    return NGX_OK;
+}
+
+
+/* user records live in a file or in Redis, never in the zone */
+
+static ngx_int_t
+ngx_http_secauth_store_shm_no_users(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    op->rc = NGX_ERROR;
     return NGX_OK;
 }
 

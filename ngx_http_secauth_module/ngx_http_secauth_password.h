@@ -1,0 +1,71 @@
+
+/*
+ * Copyright (C) ngx_http_secauth_module authors
+ */
+
+
+#ifndef _NGX_HTTP_SECAUTH_PASSWORD_H_INCLUDED_
+#define _NGX_HTTP_SECAUTH_PASSWORD_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+
+#define NGX_HTTP_SECAUTH_PASSWORD_MAX      128   /* code points */
+#define NGX_HTTP_SECAUTH_HASH_MAX          256   /* bytes of an encoding */
+
+
+/* secauth_password_hash argon2id [t=3] [m=64m] [p=1] */
+typedef struct {
+    ngx_uint_t                  t;
+    ngx_uint_t                  m;             /* KiB */
+    ngx_uint_t                  p;
+    ngx_str_t                   dummy;         /* for unknown users */
+} ngx_http_secauth_hash_conf_t;
+
+
+/* the thread's view: copies only, never the request */
+#define NGX_HTTP_SECAUTH_PASSWORD_BYTES  (4 * NGX_HTTP_SECAUTH_PASSWORD_MAX)
+
+typedef struct {
+    u_char               password[NGX_HTTP_SECAUTH_PASSWORD_BYTES + 1];
+    size_t               password_len;
+    u_char               hash[NGX_HTTP_SECAUTH_HASH_MAX + 1];
+    ngx_uint_t           t, m, p;
+
+    /* results */
+    ngx_flag_t           valid;
+    ngx_flag_t           rehashed;
+    u_char               new_hash[NGX_HTTP_SECAUTH_HASH_MAX + 1];
+    const char          *error;     /* for the log */
+
+    ngx_http_request_t  *request;
+} ngx_http_secauth_password_task_t;
+
+
+char *ngx_http_secauth_password_hash_conf(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+char *ngx_http_secauth_password_hash_merge(ngx_conf_t *cf,
+    ngx_http_secauth_hash_conf_t **conf, ngx_http_secauth_hash_conf_t *prev);
+
+ngx_int_t ngx_http_secauth_password_dummy(ngx_conf_t *cf,
+    ngx_http_secauth_hash_conf_t *hc);
+ngx_int_t ngx_http_secauth_password_length(u_char *p, size_t len);
+ngx_int_t ngx_http_secauth_hash_acceptable(ngx_str_t *hash,
+    const char **reason);
+
+/*
+ * Verifies in the thread pool. NGX_AGAIN: the request is parked and
+ * r->write_event_handler (set by the caller) runs when the result is in;
+ * NGX_DECLINED: the queue is full (answer 503 at once); NGX_ERROR.
+ */
+ngx_int_t ngx_http_secauth_password_verify(ngx_http_request_t *r,
+    ngx_thread_pool_t *pool, ngx_http_secauth_password_task_t *t);
+ngx_http_secauth_password_task_t *ngx_http_secauth_password_task(
+    ngx_http_request_t *r, ngx_str_t *password, ngx_str_t *hash,
+    ngx_http_secauth_hash_conf_t *hc);
+
+
+#endif /* _NGX_HTTP_SECAUTH_PASSWORD_H_INCLUDED_ */

@@ -1,0 +1,322 @@
+
+/*
+ * Copyright (C) ngx_http_secauth_module authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_secauth_module.h"
+#include "ngx_http_secauth_password.h"
+#include "ngx_http_secauth_users.h"
+
+
+/*
+ * User records: a file of "name:hash" lines read at configuration time
+ * (so "nginx -s reload" rereads it), or Redis hashes looked up per login.
+ */
+
+
+#define NGX_HTTP_SECAUTH_USERS_FILE_MAX  (64 * 1024 * 1024)
+
+
+static ngx_int_t ngx_http_secauth_users_load(ngx_conf_t *cf,
+    ngx_http_secauth_users_t *users);
+static int ngx_libc_cdecl ngx_http_secauth_users_cmp(const void *a,
+    const void *b);
+
+
+/* secauth_users file=PATH | redis; */
+
+char *
+ngx_http_secauth_users_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char  *p = conf;
+
+    ngx_str_t                  *value;
+    ngx_http_secauth_users_t  **field, *users;
+
+    field = (ngx_http_secauth_users_t **) (p + cmd->offset);
+
+    if (*field != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    users = ngx_pcalloc(cf->pool, sizeof(ngx_http_secauth_users_t));
+    if (users == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_strcmp(value[1].data, "redis") == 0) {
+        users->redis = 1;
+        *field = users;
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strncmp(value[1].data, "file=", 5) != 0 || value[1].len == 5) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" takes file=PATH or redis", &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    users->path.data = value[1].data + 5;
+    users->path.len = value[1].len - 5;
+
+    if (ngx_conf_full_name(cf->cycle, &users->path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_secauth_users_load(cf, users) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    *field = users;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_secauth_users_load(ngx_conf_t *cf, ngx_http_secauth_users_t *users)
+{
+    u_char                   *buf, *p, *last, *eol, *colon;
+    ssize_t                   n;
+    ngx_fd_t                  fd;
+    ngx_str_t                 name, hash, line;
+    ngx_uint_t                lineno;
+    const char               *reason;
+    ngx_file_info_t           fi;
+    ngx_http_secauth_user_t  *u;
+
+    fd = ngx_open_file(users->path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "secauth_users: cannot open \"%V\"", &users->path);
+        return NGX_ERROR;
+    }
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
+        || ngx_file_size(&fi) > NGX_HTTP_SECAUTH_USERS_FILE_MAX)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "secauth_users: \"%V\" is not a file of at most "
+                           "64m", &users->path);
+        (void) ngx_close_file(fd);
+        return NGX_ERROR;
+    }
+
+    buf = ngx_pnalloc(cf->temp_pool, ngx_file_size(&fi) + 1);
+    if (buf == NULL) {
+        (void) ngx_close_file(fd);
+        return NGX_ERROR;
+    }
+
+    n = ngx_read_fd(fd, buf, ngx_file_size(&fi));
+    (void) ngx_close_file(fd);
+
+    if (n < 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "secauth_users: cannot read \"%V\"", &users->path);
+        return NGX_ERROR;
+    }
+
+    users->users = ngx_array_create(cf->pool, 16,
+                                    sizeof(ngx_http_secauth_user_t));
+    if (users->users == NULL) {
+        return NGX_ERROR;
+    }
+
+    lineno = 0;
+    last = buf + n;
+
+    for (p = buf; p < last; p = eol + 1) {
+
+        lineno++;
+
+        eol = ngx_strlchr(p, last, '\n');
+        if (eol == NULL) {
+            eol = last;
+        }
+
+        line.data = p;
+        line.len = eol - p;
+
+        if (line.len && line.data[line.len - 1] == '\r') {
+            line.len--;
+        }
+
+        while (line.len && (line.data[0] == ' ' || line.data[0] == '\t')) {
+            line.data++;
+            line.len--;
+        }
+
+        if (line.len == 0 || line.data[0] == '#') {
+            continue;
+        }
+
+        colon = ngx_strlchr(line.data, line.data + line.len, ':');
+
+        if (colon == NULL) {
+            reason = "has no \"name:hash\"";
+            goto invalid;
+        }
+
+        name.data = line.data;
+        name.len = colon - line.data;
+        hash.data = colon + 1;
+        hash.len = line.data + line.len - hash.data;
+
+        if (ngx_http_secauth_username(cf->pool, &name, &name) != NGX_OK) {
+            reason = "has an invalid user name (docs/login.md)";
+            goto invalid;
+        }
+
+        if (ngx_http_secauth_hash_acceptable(&hash, &reason) != NGX_OK) {
+            goto invalid_hash;
+        }
+
+        u = ngx_array_push(users->users);
+        if (u == NULL) {
+            return NGX_ERROR;
+        }
+
+        u->name = name;
+        u->hash.data = ngx_pstrdup(cf->pool, &hash);
+        if (u->hash.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        u->hash.len = hash.len;
+    }
+
+    ngx_explicit_memzero(buf, n);
+
+    ngx_qsort(users->users->elts, users->users->nelts,
+              sizeof(ngx_http_secauth_user_t), ngx_http_secauth_users_cmp);
+
+    u = users->users->elts;
+
+    for (n = 1; n < (ssize_t) users->users->nelts; n++) {
+        if (u[n].name.len == u[n - 1].name.len
+            && ngx_strncmp(u[n].name.data, u[n - 1].name.data,
+                           u[n].name.len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "secauth_users: \"%V\": user \"%V\" is "
+                               "listed twice", &users->path, &u[n].name);
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+
+invalid_hash:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "secauth_users: \"%V\" line %ui: the hash %s",
+                       &users->path, lineno, reason);
+    ngx_explicit_memzero(buf, n);
+    return NGX_ERROR;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "secauth_users: \"%V\" line %ui %s",
+                       &users->path, lineno, reason);
+    ngx_explicit_memzero(buf, n);
+    return NGX_ERROR;
+}
+
+
+static int ngx_libc_cdecl
+ngx_http_secauth_users_cmp(const void *a, const void *b)
+{
+    const ngx_http_secauth_user_t  *ua = a, *ub = b;
+
+    return ngx_memn2cmp(ua->name.data, ub->name.data, ua->name.len,
+                        ub->name.len);
+}
+
+
+ngx_str_t *
+ngx_http_secauth_users_find(ngx_http_secauth_users_t *users, ngx_str_t *name)
+{
+    ngx_int_t                 rc;
+    ngx_uint_t                lo, hi, mid;
+    ngx_http_secauth_user_t  *u;
+
+    u = users->users->elts;
+    lo = 0;
+    hi = users->users->nelts;
+
+    while (lo < hi) {
+        mid = lo + (hi - lo) / 2;
+
+        rc = ngx_memn2cmp(name->data, u[mid].name.data, name->len,
+                          u[mid].name.len);
+        if (rc == 0) {
+            return &u[mid].hash;
+        }
+
+        if (rc < 0) {
+            hi = mid;
+
+        } else {
+            lo = mid + 1;
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * User names (docs/login.md): 1 to 64 bytes of ASCII letters, digits,
+ * ".", "_", "-", "@", "+" and UTF-8 beyond ASCII; ASCII letters are
+ * folded to lower case, nothing else is changed. NUL, CR, LF, spaces,
+ * ":" and other punctuation are refused.
+ */
+
+ngx_int_t
+ngx_http_secauth_username(ngx_pool_t *pool, ngx_str_t *in, ngx_str_t *out)
+{
+    u_char  *p, *d, c;
+    size_t   i;
+
+    if (in->len == 0 || in->len > NGX_HTTP_SECAUTH_USERNAME_MAX) {
+        return NGX_DECLINED;
+    }
+
+    p = in->data;
+
+    d = ngx_pnalloc(pool, in->len);
+    if (d == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < in->len; i++) {
+        c = p[i];
+
+        if (c >= 'A' && c <= 'Z') {
+            c |= 0x20;
+
+        } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+                     || c == '.' || c == '_' || c == '-' || c == '@'
+                     || c == '+' || c >= 0x80))
+        {
+            return NGX_DECLINED;
+        }
+
+        d[i] = c;
+    }
+
+    out->data = d;
+    out->len = in->len;
+
+    return NGX_OK;
+}
