@@ -20,11 +20,11 @@
 /*
  * The bearer-token check of the gate. Our own strict pre-parse comes
  * first (RFC 8725; docs/jwt.md lists the rules), the signature is checked
- * with keys prepared at configuration time, then the claims. Asymmetric
- * tokens that passed are remembered per worker, keyed by SHA-256 of the
- * token and never past their exp, so that a client repeating its RS/ES
- * token costs a hash, not a signature check; revocation is checked
- * whatever the cache says.
+ * with keys prepared at configuration time, then the claims. Tokens that
+ * passed are remembered per worker, keyed by SHA-256 of the token, bound
+ * to the key that verified them and never past their exp, so that a
+ * client repeating its token costs a hash, not parsing and a signature
+ * check; revocation is checked whatever the cache says.
  */
 
 
@@ -45,6 +45,10 @@ typedef struct {
     ngx_rbtree_node_t           sentinel;
     ngx_queue_t                 lru;
     ngx_uint_t                  count;
+
+    /* SHA-256 fetched once, and a context reused by every request */
+    EVP_MD                     *sha256;
+    EVP_MD_CTX                 *md;
 } ngx_http_secauth_jwt_cache_t;
 
 
@@ -71,8 +75,9 @@ static ngx_int_t ngx_http_secauth_jwt_accept(ngx_http_request_t *r,
 static ngx_http_secauth_jwt_cache_t *ngx_http_secauth_jwt_cache(
     ngx_http_request_t *r);
 static json_t *ngx_http_secauth_jwt_cache_get(
-    ngx_http_secauth_jwt_cache_t *cache, u_char *hash,
-    ngx_array_t *candidates);
+    ngx_http_secauth_jwt_cache_t *cache, u_char *hash, ngx_array_t *keys);
+static ngx_int_t ngx_http_secauth_jwt_digest(
+    ngx_http_secauth_jwt_cache_t *cache, ngx_str_t *token, u_char *hash);
 static void ngx_http_secauth_jwt_cache_put(
     ngx_http_secauth_jwt_cache_t *cache, u_char *hash, time_t exp,
     json_t *claims, ngx_http_secauth_jws_key_t *key, ngx_log_t *log);
@@ -95,9 +100,8 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
     time_t                         exp;
     json_t                        *claims;
     ngx_int_t                      rc;
-    unsigned int                   len;
     ngx_array_t                    candidates;
-    ngx_http_secauth_jws_key_t   **key, *verified;
+    ngx_http_secauth_jws_key_t    *verified;
     ngx_http_secauth_jws_parts_t   parts;
     ngx_http_secauth_loc_conf_t   *slcf;
     ngx_http_secauth_jwt_cache_t  *cache;
@@ -126,49 +130,49 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
         return ngx_http_secauth_jwt_refuse(r, ctx, "too_large");
     }
 
-    if (ngx_http_secauth_jws_split(token->data, token->len, &parts) != 0) {
-        return ngx_http_secauth_jwt_refuse(r, ctx, "malformed");
-    }
+    /*
+     * A token this worker has verified with one of this location's keys,
+     * and that has not expired, is taken from the cache: no parsing, no
+     * signature check. The time claims and revocation are checked below
+     * all the same.
+     */
 
-    if (ngx_array_init(&candidates, r->pool, 4,
-                       sizeof(ngx_http_secauth_jws_key_t *))
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    rc = ngx_http_secauth_jwt_header(r, slcf, &parts, &candidates, &error);
-
-    if (rc == NGX_ERROR) {
-        return NGX_ERROR;
-    }
-
-    if (rc != NGX_OK) {
-        return ngx_http_secauth_jwt_refuse(r, ctx, error);
-    }
-
-    key = candidates.elts;
-    cache = NULL;
+    cache = ngx_http_secauth_jwt_cache(r);
     claims = NULL;
     verified = NULL;
 
-    if (!ngx_http_secauth_jws_is_hmac(key[0]->alg)) {
-        cache = ngx_http_secauth_jwt_cache(r);
+    if (cache && ngx_http_secauth_jwt_digest(cache, token, hash) == NGX_OK) {
+        claims = ngx_http_secauth_jwt_cache_get(cache, hash, slcf->jwt_keys);
 
-        if (cache
-            && EVP_Digest(token->data, token->len, hash, &len, EVP_sha256(),
-                          NULL)
-               == 1)
-        {
-            claims = ngx_http_secauth_jwt_cache_get(cache, hash,
-                                                    &candidates);
-
-        } else {
-            cache = NULL;
-        }
+    } else {
+        cache = NULL;
     }
 
     if (claims == NULL) {
+
+        if (ngx_http_secauth_jws_split(token->data, token->len, &parts)
+            != 0)
+        {
+            return ngx_http_secauth_jwt_refuse(r, ctx, "malformed");
+        }
+
+        if (ngx_array_init(&candidates, r->pool, 4,
+                           sizeof(ngx_http_secauth_jws_key_t *))
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        rc = ngx_http_secauth_jwt_header(r, slcf, &parts, &candidates,
+                                         &error);
+
+        if (rc == NGX_ERROR) {
+            return NGX_ERROR;
+        }
+
+        if (rc != NGX_OK) {
+            return ngx_http_secauth_jwt_refuse(r, ctx, error);
+        }
 
         rc = ngx_http_secauth_jwt_signature(r, &parts, &candidates,
                                             &verified);
@@ -802,19 +806,42 @@ ngx_http_secauth_jwt_cache(ngx_http_request_t *r)
                     ngx_rbtree_insert_value);
     ngx_queue_init(&cache->lru);
 
+    cache->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    cache->md = EVP_MD_CTX_new();
+
+    if (cache->sha256 == NULL || cache->md == NULL) {
+        return NULL;
+    }
+
     smcf->jwt_cache = cache;
 
     return cache;
 }
 
 
+static ngx_int_t
+ngx_http_secauth_jwt_digest(ngx_http_secauth_jwt_cache_t *cache,
+    ngx_str_t *token, u_char *hash)
+{
+    unsigned int  len;
+
+    if (EVP_DigestInit_ex(cache->md, cache->sha256, NULL) != 1
+        || EVP_DigestUpdate(cache->md, token->data, token->len) != 1
+        || EVP_DigestFinal_ex(cache->md, hash, &len) != 1)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
 static json_t *
 ngx_http_secauth_jwt_cache_get(ngx_http_secauth_jwt_cache_t *cache,
-    u_char *hash, ngx_array_t *candidates)
+    u_char *hash, ngx_array_t *keys)
 {
-    ngx_uint_t                      i;
     ngx_rbtree_key_t                key;
-    ngx_http_secauth_jws_key_t    **c;
+    ngx_http_secauth_jws_key_t     *k;
     ngx_rbtree_node_t              *node, *sentinel;
     ngx_http_secauth_jwt_cached_t  *e;
 
@@ -844,15 +871,13 @@ ngx_http_secauth_jwt_cache_get(ngx_http_secauth_jwt_cache_t *cache,
 
         /* verified by a key this location trusts, or not a hit at all */
 
-        c = candidates->elts;
-
-        for (i = 0; i < candidates->nelts; i++) {
-            if (c[i] == e->key) {
-                break;
-            }
+        if (keys == NULL) {
+            return NULL;
         }
 
-        if (i == candidates->nelts) {
+        k = keys->elts;
+
+        if (e->key < k || e->key >= k + keys->nelts) {
             return NULL;
         }
 

@@ -104,7 +104,7 @@ reset_scenario() {
     wrk_headers=()
     wrk_script=
     cpu_floor=95
-    unset -f setup teardown
+    unset -f setup prepare teardown
 }
 
 load_scenario() {
@@ -255,6 +255,9 @@ printf '%-99s\n' '<html><body><p>secauth benchmark</p></body></html>' \
     > "$tmp/html/bench/index.html"
 cp "$tmp/html/bench/index.html" "$tmp/html/index.html"
 
+# shellcheck source=bench/lib.sh
+. "$bench_dir/lib.sh"
+
 subst() {
     local s=$1 dir=$2
     s=${s//@DIR@/$dir}
@@ -351,11 +354,22 @@ start_instance() {
     die "nginx of $name: no usable port after 5 tries"
 }
 
+# wrk_headers, plus those a scenario's prepare() wrote at run time
+scenario_headers() {
+    local name=$1 h
+    for h in "${wrk_headers[@]}"; do
+        printf '%s\n' "$h"
+    done
+    if [ -f "$tmp/$name/headers" ]; then
+        cat "$tmp/$name/headers"
+    fi
+}
+
 curl_status() {
     local name=$1 args=() h
-    for h in "${wrk_headers[@]}"; do
+    while IFS= read -r h; do
         args+=(-H "$h")
-    done
+    done < <(scenario_headers "$name")
     curl -s -o /dev/null -w '%{http_code}' --max-time 5 "${args[@]}" \
         "http://127.0.0.1:${port[$name]}$path" || true
 }
@@ -386,9 +400,9 @@ run_wrk() {
     local name=$1 secs=$2 out=$tmp/$1/wrk.out args h t0 t1 c0 c1 w0 w1 rc
     load_scenario "$name"
     args=(-t "$threads" -c "$connections" -d "${secs}s")
-    for h in "${wrk_headers[@]}"; do
+    while IFS= read -r h; do
         args+=(-H "$h")
-    done
+    done < <(scenario_headers "$name")
     if [ -n "$wrk_script" ]; then
         args+=(-s "$bench_dir/$wrk_script")
     fi
@@ -466,6 +480,13 @@ for name in "${names[@]}"; do
         ) || die "setup of $name failed"
     fi
     start_instance "$name"
+    if declare -F prepare >/dev/null; then
+        (
+            cd "$tmp/$name"
+            BENCH_DIR=$tmp/$name BENCH_ROOT=$tmp/html \
+                BENCH_URL=http://127.0.0.1:${port[$name]} prepare
+        ) || die "prepare of $name failed"
+    fi
     if [ -z "$wrk_script" ]; then
         status=$(curl_status "$name")
         if [ "$status" != "$expect_status" ]; then

@@ -1,0 +1,68 @@
+# shellcheck shell=bash
+# Helpers for scenarios' setup/prepare/teardown (sourced by bench.sh). They
+# run in the scenario's directory, $BENCH_DIR.
+
+bench_password='bench password 123'
+
+# a users-file line for user "bench" (cheap Argon2id: the gate is measured)
+bench_user() {
+    local salt
+    salt=$(head -c 16 /dev/urandom | base64 | tr -d '=\n')
+    printf 'bench:%s\n' "$(printf %s "$bench_password" \
+        | argon2 "$salt" -id -t 1 -m 13 -p 1 -e)"
+}
+
+# logs in at URL/login as "bench" and prints the Cookie header to send
+bench_login() {
+    local cookie
+    cookie=$(curl -s -o /dev/null -D - --max-time 10 \
+        --data-urlencode "username=bench" \
+        --data-urlencode "password=$bench_password" "$1/login" \
+        | tr -d '\r' | sed -n 's/^Set-Cookie: \([^;]*\);.*/\1/Ip' | head -n 1)
+    [ -n "$cookie" ] || { echo "bench: login failed" >&2; return 1; }
+    printf 'Cookie: %s\n' "$cookie"
+}
+
+bench_redis_start() {
+    local p
+    p=$(bench_free_port)
+    redis-server --port "$p" --bind 127.0.0.1 --save '' --appendonly no \
+        --daemonize yes --pidfile "$BENCH_DIR/redis.pid" --dir "$BENCH_DIR" \
+        --logfile "$BENCH_DIR/redis.log" >/dev/null
+    for _ in $(seq 50); do
+        redis-cli -p "$p" ping >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    echo "secauth_redis redis://127.0.0.1:$p;" > "$BENCH_DIR/redis.conf"
+}
+
+bench_redis_stop() {
+    [ -f "$BENCH_DIR/redis.pid" ] && kill "$(cat "$BENCH_DIR/redis.pid")"
+}
+
+# key.priv signs, key.pub verifies (HS*: the same secret)
+bench_jwt_key() {
+    case "$1" in
+        HS*) head -c 64 /dev/urandom > key.priv
+             cp key.priv key.pub ;;
+        RS*) openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+                 -out key.priv 2>/dev/null
+             openssl pkey -in key.priv -pubout -out key.pub ;;
+        ES*) openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+                 -out key.priv 2>/dev/null
+             openssl pkey -in key.priv -pubout -out key.pub ;;
+    esac
+}
+
+# bench_jwt_token ALG [SECONDS_TO_EXP]: a token for "bench" (PyJWT)
+bench_jwt_token() {
+    /usr/bin/python3 - "$1" "${2:-3600}" <<'PY'
+import sys, time
+import jwt
+alg, ttl = sys.argv[1], int(sys.argv[2])
+key = open("key.priv", "rb").read()
+now = int(time.time())
+print(jwt.encode({"sub": "bench", "iat": now - 60 if ttl < 0 else now,
+                  "exp": now + ttl, "role": "reader"}, key, algorithm=alg))
+PY
+}
