@@ -31,6 +31,12 @@ redis-server --bind 127.0.0.1 --port "$redis_port" --save '' \
 
 head -c 32 /dev/urandom > "$prefix/hs256.key"
 
+# the demo user, with a fresh password each run
+password=$(head -c 12 /dev/urandom | basenc --base64url)
+salt=$(head -c 16 /dev/urandom | base64 | tr -d '=\n')
+printf 'demo:%s\n' "$(printf %s "$password" \
+    | argon2 "$salt" -id -t 3 -m 16 -p 1 -e)" > "$prefix/users"
+
 sed -e "s|@MODULE@|$module|" -e "s|@PREFIX@|$prefix|" \
     -e "s|@BACKEND@|127.0.0.1:$backend_port|" \
     -e "s|@REDIS_PORT@|$redis_port|" \
@@ -65,9 +71,24 @@ cat <<MSG
 
 secauth demo on http://127.0.0.1:8080/ (Redis on 127.0.0.1:$redis_port)
 
+  In a browser, open http://127.0.0.1:8080/ : you are sent to the login
+  form; sign in as
+
+      user:      demo
+      password:  $password
+
+  and the backend greets you by name; its "Log out" button ends the
+  session (and the next visit goes back to the form).
+
   http://127.0.0.1:8080/public   no protection: the backend answers
   http://127.0.0.1:8080/         protected: a browser is sent to /login,
                                  curl gets 401 with WWW-Authenticate
+
+  the same flow with curl:
+    curl -si -c jar -d 'username=demo&password=$password' \\
+        http://127.0.0.1:8080/login
+    curl -si -b jar http://127.0.0.1:8080/
+    curl -si -b jar -X POST http://127.0.0.1:8080/logout
 
   no credentials:
     curl -i http://127.0.0.1:8080/

@@ -25,6 +25,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             f"<p>path: {path}</p>"
             f"<p>user: {user or '(none)'} via {method or '(none)'}</p>"
             f"<p>role claim: {role or '(none)'}</p>"
+            '<form method="post" action="/logout">'
+            '<button type="submit">Log out</button></form>'
+            '<form method="post" action="/logout?everywhere=1">'
+            '<button type="submit">Log out everywhere</button></form>'
         ).encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
