@@ -10,7 +10,8 @@ packages=(
     # run and test
     redis-server redis-tools perl libtest-base-perl libwww-perl
     libhttp-cookies-perl libjson-pp-perl libio-socket-ip-perl
-    python3 python3-jwt libcrypt-jwt-perl openssl argon2 curl procps
+    python3 python3-jwt libcrypt-jwt-perl libcrypt-argon2-perl openssl argon2
+    curl procps whois
     iproute2 bc
     # bench and lint
     wrk
