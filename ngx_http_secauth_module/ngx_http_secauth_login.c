@@ -49,8 +49,6 @@ typedef struct {
     ngx_str_t                           hash;
     ngx_str_t                           sid;          /* the new cookie */
     ngx_http_secauth_password_task_t   *task;
-    ngx_http_secauth_store_op_t         old;          /* presented session */
-    ngx_http_secauth_store_op_t         rehash;
 } ngx_http_secauth_login_ctx_t;
 
 
@@ -76,10 +74,14 @@ static ngx_int_t ngx_http_secauth_json_field(ngx_http_request_t *r,
     json_t *obj, const char *name, ngx_str_t *value);
 static ngx_int_t ngx_http_secauth_read_body(ngx_http_request_t *r,
     ngx_str_t *body);
+static ngx_int_t ngx_http_secauth_media_type(ngx_table_elt_t *ct,
+    const char *type);
 static ngx_int_t ngx_http_secauth_same_origin(ngx_http_request_t *r);
 static ngx_table_elt_t *ngx_http_secauth_header(ngx_http_request_t *r,
     const char *name, size_t len);
 static void ngx_http_secauth_safe_next(ngx_http_request_t *r,
+    ngx_str_t *next);
+static void ngx_http_secauth_next_arg(ngx_http_request_t *r,
     ngx_str_t *next);
 static ngx_int_t ngx_http_secauth_set_cookie(ngx_http_request_t *r,
     ngx_str_t *value, time_t max_age);
@@ -174,11 +176,7 @@ ngx_http_secauth_login_handler(ngx_http_request_t *r)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        if (ngx_http_arg(r, (u_char *) "next", 4, &next) != NGX_OK) {
-            ngx_str_null(&next);
-        }
-
-        ngx_http_secauth_safe_next(r, &next);
+        ngx_http_secauth_next_arg(r, &next);
 
         return ngx_http_secauth_login_form(r, NGX_HTTP_OK, &next);
     }
@@ -327,6 +325,7 @@ static void
 ngx_http_secauth_login_step(ngx_http_request_t *r)
 {
     ngx_int_t                      rc;
+    const char                    *reason;
     ngx_http_secauth_ctx_t        *ctx;
     ngx_http_secauth_login_ctx_t  *lctx;
 
@@ -348,8 +347,21 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
         }
 
         if (ctx->op.rc == NGX_OK) {
-            lctx->hash = ctx->op.value;
-            lctx->known = 1;
+
+            /* the same formats as the user file; else as if unknown */
+
+            if (ngx_http_secauth_hash_acceptable(&ctx->op.value, &reason)
+                == NGX_OK)
+            {
+                lctx->hash = ctx->op.value;
+                lctx->known = 1;
+
+            } else {
+                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                              "secauth: the Redis record of \"%V\" holds a "
+                              "hash that %s: refused", &lctx->username,
+                              reason);
+            }
         }
 
         rc = ngx_http_secauth_login_verify(r, lctx);
@@ -397,8 +409,6 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
             rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
             break;
         }
-
-        r->headers_out.content_length_n = 0;
 
         if (lctx->json) {
             ngx_str_t  body = ngx_string("{\"ok\":true}\n");
@@ -450,6 +460,9 @@ ngx_http_secauth_login_verify(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    /* a new hash is only of use where it can be written back */
+    lctx->task->rehash = slcf->users->redis;
+
     ngx_explicit_memzero(lctx->password.data, lctx->password.len);
 
     lctx->state = NGX_HTTP_SECAUTH_LOGIN_VERIFY;
@@ -489,12 +502,15 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
     st = ngx_http_secauth_store(r);
 
-    if (ngx_http_secauth_presented_session(r, &lctx->old) == NGX_OK) {
-        (void) ngx_http_secauth_store_call(st, session_delete, &lctx->old);
+    /* both writes go on without us; the request's cleanup detaches them */
+
+    if (ngx_http_secauth_presented_session(r, &ctx->touch) == NGX_OK) {
+        (void) ngx_http_secauth_store_call(st, session_delete, &ctx->touch);
     }
 
     if (lctx->task->rehashed && slcf->users->redis) {
-        op = &lctx->rehash;
+        op = &ctx->jwt_op;
+        ngx_memzero(op, sizeof(ngx_http_secauth_store_op_t));
         op->pool = r->pool;
         op->log = r->connection->log;
         op->session.user = lctx->username;
@@ -593,13 +609,13 @@ ngx_http_secauth_logout_body(ngx_http_request_t *r)
         lctx->everywhere = 1;
     }
 
-    if (ngx_http_secauth_form_field(r, &body, "next", &lctx->next) != NGX_OK
-        && ngx_http_arg(r, (u_char *) "next", 4, &lctx->next) != NGX_OK)
+    if (ngx_http_secauth_form_field(r, &body, "next", &lctx->next) == NGX_OK)
     {
-        ngx_str_null(&lctx->next);
-    }
+        ngx_http_secauth_safe_next(r, &lctx->next);
 
-    ngx_http_secauth_safe_next(r, &lctx->next);
+    } else {
+        ngx_http_secauth_next_arg(r, &lctx->next);
+    }
 
     r->write_event_handler = ngx_http_secauth_logout_step;
 
@@ -730,21 +746,12 @@ ngx_http_secauth_login_parse(ngx_http_request_t *r,
 
     ct = r->headers_in.content_type;
 
-    if (ct && ct->value.len >= sizeof("application/json") - 1
-        && ngx_strncasecmp(ct->value.data, (u_char *) "application/json",
-                           sizeof("application/json") - 1) == 0)
-    {
+    if (ngx_http_secauth_media_type(ct, "application/json") == NGX_OK) {
         lctx->json = 1;
 
-    } else if (ct == NULL
-               || ct->value.len
-                  < sizeof("application/x-www-form-urlencoded") - 1
-               || ngx_strncasecmp(ct->value.data,
-                                  (u_char *)
-                                  "application/x-www-form-urlencoded",
-                                  sizeof("application/x-www-form-urlencoded")
-                                  - 1)
-                  != 0)
+    } else if (ngx_http_secauth_media_type(ct,
+                                      "application/x-www-form-urlencoded")
+               != NGX_OK)
     {
         return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
     }
@@ -830,6 +837,34 @@ bad:
                   "secauth: login body without a user name and a password");
 
     return NGX_HTTP_BAD_REQUEST;
+}
+
+
+/* the media type exactly, parameters (";charset=...") allowed */
+
+static ngx_int_t
+ngx_http_secauth_media_type(ngx_table_elt_t *ct, const char *type)
+{
+    size_t   n;
+    u_char  *p;
+
+    n = ngx_strlen(type);
+
+    if (ct == NULL || ct->value.len < n
+        || ngx_strncasecmp(ct->value.data, (u_char *) type, n) != 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    p = ct->value.data + n;
+
+    if (p == ct->value.data + ct->value.len || *p == ';' || *p == ' '
+        || *p == '\t')
+    {
+        return NGX_OK;
+    }
+
+    return NGX_DECLINED;
 }
 
 
@@ -1118,6 +1153,42 @@ root:
 }
 
 
+/* "next" from the query string, percent-decoded once, then checked */
+
+static void
+ngx_http_secauth_next_arg(ngx_http_request_t *r, ngx_str_t *next)
+{
+    u_char     *dst, *src;
+    ngx_str_t   arg;
+
+    if (ngx_http_arg(r, (u_char *) "next", 4, &arg) != NGX_OK) {
+        ngx_str_null(next);
+        goto check;
+    }
+
+    next->data = ngx_pnalloc(r->pool, arg.len);
+    if (next->data == NULL) {
+        ngx_str_null(next);
+        goto check;
+    }
+
+    /*
+     * the gate encoded the original URI as one query component: decoding
+     * it once gives that URI back exactly; safe_next() refuses what a
+     * URI may not hold (controls, spaces...)
+     */
+
+    dst = next->data;
+    src = arg.data;
+    ngx_unescape_uri(&dst, &src, arg.len, 0);
+    next->len = dst - next->data;
+
+check:
+
+    ngx_http_secauth_safe_next(r, next);
+}
+
+
 /* Set-Cookie with the secauth_cookie attributes; NULL value: expire it */
 
 static ngx_int_t
@@ -1139,6 +1210,7 @@ ngx_http_secauth_set_cookie(ngx_http_request_t *r, ngx_str_t *value,
           + sizeof("; Path=") - 1 + ck->path.len
           + sizeof("; Domain=") - 1 + ck->domain.len
           + sizeof("; Max-Age=") - 1 + NGX_TIME_T_LEN
+          + sizeof("; Expires=Thu, 01 Jan 1970 00:00:00 GMT") - 1
           + sizeof("; Secure; HttpOnly; SameSite=Strict") - 1;
 
     p = ngx_pnalloc(r->pool, len);
@@ -1161,6 +1233,11 @@ ngx_http_secauth_set_cookie(ngx_http_request_t *r, ngx_str_t *value,
     }
 
     p = ngx_sprintf(p, "; Max-Age=%T", max_age);
+
+    if (value == NULL) {
+        p = ngx_cpymem(p, "; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+                       sizeof("; Expires=Thu, 01 Jan 1970 00:00:00 GMT") - 1);
+    }
 
     if (ck->secure) {
         p = ngx_cpymem(p, "; Secure", sizeof("; Secure") - 1);

@@ -8,6 +8,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <sys/resource.h>
+
 #include <argon2.h>
 #include <crypt.h>
 #include <openssl/crypto.h>
@@ -26,6 +28,7 @@
 
 
 #define NGX_HTTP_SECAUTH_SALT_LEN   16
+#define NGX_HTTP_SECAUTH_HASH_NICE  10
 #define NGX_HTTP_SECAUTH_TAG_LEN    32
 
 
@@ -376,6 +379,14 @@ ngx_http_secauth_password_thread(void *data, ngx_log_t *log)
     task = tc->task;
     task->valid = 0;
 
+    /*
+     * The event loop comes first: a hashing thread that shares its CPU
+     * with the worker yields to it (Linux: this thread only; giving a
+     * priority away needs no privilege).
+     */
+
+    (void) setpriority(PRIO_PROCESS, 0, NGX_HTTP_SECAUTH_HASH_NICE);
+
     if (ngx_strncmp(task->hash, "$argon2id$", 10) == 0) {
         rc = argon2id_verify((char *) task->hash, task->password,
                              task->password_len);
@@ -414,7 +425,7 @@ ngx_http_secauth_password_thread(void *data, ngx_log_t *log)
 
     /* weaker than configured, or not Argon2id: hash it again, now */
 
-    if (task->valid
+    if (task->valid && task->rehash
         && (ngx_strncmp(task->hash, "$argon2id$", 10) != 0
             || ngx_http_secauth_argon2_params(task->hash, &t, &m, &p) != NGX_OK
             || t < task->t || m < task->m))

@@ -34,6 +34,7 @@ typedef struct {
     size_t               password_len;
     u_char               hash[NGX_HTTP_SECAUTH_HASH_MAX + 1];
     ngx_uint_t           t, m, p;
+    ngx_flag_t           rehash;    /* compute a new hash if weaker */
 
     /* results */
     ngx_flag_t           valid;

@@ -186,6 +186,7 @@ ngx_http_secauth_users_load(ngx_conf_t *cf, ngx_http_secauth_users_t *users)
         }
 
         u->name = name;
+        u->line = lineno;
         u->hash.data = ngx_pstrdup(cf->pool, &hash);
         if (u->hash.data == NULL) {
             return NGX_ERROR;
@@ -207,8 +208,12 @@ ngx_http_secauth_users_load(ngx_conf_t *cf, ngx_http_secauth_users_t *users)
                            u[n].name.len) == 0)
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "secauth_users: \"%V\": user \"%V\" is "
-                               "listed twice", &users->path, &u[n].name);
+                               "secauth_users: \"%V\" line %ui: user "
+                               "\"%V\" is listed twice (also line %ui)",
+                               &users->path,
+                               ngx_max(u[n].line, u[n - 1].line),
+                               &u[n].name,
+                               ngx_min(u[n].line, u[n - 1].line));
             return NGX_ERROR;
         }
     }

@@ -18,6 +18,7 @@
 typedef struct {
     ngx_str_t                   name;
     ngx_str_t                   hash;
+    ngx_uint_t                  line;
 } ngx_http_secauth_user_t;
 
 
