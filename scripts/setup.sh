@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install every Debian 12 package needed to build, test, benchmark and run
-# the demo. Idempotent: does nothing when everything is already installed.
+# the demo, and the browser used by t/e2e. Idempotent: installs nothing
+# when everything is already there.
 set -euo pipefail
 
 packages=(
@@ -25,23 +26,26 @@ for p in "${packages[@]}"; do
     fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-    exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        sudo=sudo
+    else
+        sudo=
+    fi
+
+    echo "setup: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+        >/dev/null
+
+    # The Debian nginx package starts a system nginx on port 80; the
+    # project never needs it, and it must not hold ports the tests use.
+    if command -v systemctl >/dev/null 2>&1; then
+        $sudo systemctl disable --now nginx redis-server >/dev/null 2>&1 \
+            || true
+    fi
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
-    sudo=sudo
-else
-    sudo=
-fi
-
-echo "setup: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-
-# The Debian nginx package starts a system nginx on port 80; the project
-# never needs it, and it must not hold ports the tests use.
-if command -v systemctl >/dev/null 2>&1; then
-    $sudo systemctl disable --now nginx redis-server >/dev/null 2>&1 || true
-fi
+# Headless Chromium and playwright-core for t/e2e/browser.t
+"$(dirname "$0")/../t/e2e/setup-browser.sh"
