@@ -522,6 +522,13 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
                       &lctx->username);
 
         (void) ngx_http_secauth_store_call(st, user_set_password, op);
+
+    } else if (lctx->task->weak && !slcf->users->redis) {
+        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                      "secauth: the password hash of \"%V\" in \"%V\" is "
+                      "weaker than secauth_password_hash: set it again "
+                      "with scripts/secauth-user", &lctx->username,
+                      &slcf->users->path);
     }
 
     if (RAND_bytes(raw, sizeof(raw)) != 1) {

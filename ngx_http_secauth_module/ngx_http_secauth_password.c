@@ -425,20 +425,20 @@ ngx_http_secauth_password_thread(void *data, ngx_log_t *log)
 
     /* weaker than configured, or not Argon2id: hash it again, now */
 
-    if (task->valid && task->rehash
-        && (ngx_strncmp(task->hash, "$argon2id$", 10) != 0
-            || ngx_http_secauth_argon2_params(task->hash, &t, &m, &p) != NGX_OK
-            || t < task->t || m < task->m))
+    task->weak = task->valid
+                 && (ngx_strncmp(task->hash, "$argon2id$", 10) != 0
+                     || ngx_http_secauth_argon2_params(task->hash, &t, &m, &p)
+                        != NGX_OK
+                     || t < task->t || m < task->m);
+
+    if (task->weak && task->rehash
+        && ngx_http_secauth_argon2_encode(task->new_hash,
+                                          sizeof(task->new_hash),
+                                          task->password, task->password_len,
+                                          task->t, task->m, task->p)
+           == NGX_OK)
     {
-        if (ngx_http_secauth_argon2_encode(task->new_hash,
-                                           sizeof(task->new_hash),
-                                           task->password,
-                                           task->password_len,
-                                           task->t, task->m, task->p)
-            == NGX_OK)
-        {
-            task->rehashed = 1;
-        }
+        task->rehashed = 1;
     }
 
     ngx_explicit_memzero(task->password, sizeof(task->password));

@@ -38,6 +38,7 @@ typedef struct {
 
     /* results */
     ngx_flag_t           valid;
+    ngx_flag_t           weak;      /* weaker than secauth_password_hash */
     ngx_flag_t           rehashed;
     u_char               new_hash[NGX_HTTP_SECAUTH_HASH_MAX + 1];
     const char          *error;     /* for the log */

@@ -634,12 +634,48 @@ my @users = qw(alice bob carol dave erin frank grace);
 [("Set-Cookie: sid=[A-Za-z0-9_-]{43}; .*") x 7, ("Set-Cookie: ") x 7]
 --- no_error_log
 upgraded
-password hash of
 [error]
 
 
 
-=== TEST 23: user names are ASCII-case-folded (file: "Grace"; login: "ALICE")
+=== TEST 23: ... nginx never writes the user file: a notice names a weaker hash
+bcrypt (bob) is named; argon2id at the configured cost (grace) is not.
+--- config
+    absolute_redirect off;
+    secauth_cookie sid secure=off;
+    secauth_users file=$TEST_NGINX_LOGIN_DIR/users;
+    location = /login { secauth_login; }
+--- request eval
+"POST /login\n" . LoginTest::form(username => 'bob',
+                                  password => $LoginTest::PW{bob})
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- error_code: 303
+--- error_log eval
+qr{\[notice\] .*: the password hash of "bob" in "[^"]+/users" is weaker than secauth_password_hash: set it again with scripts/secauth-user,}
+--- no_error_log
+upgraded
+
+
+
+=== TEST 24: ... and no notice for a hash as strong as configured
+--- config
+    absolute_redirect off;
+    secauth_cookie sid secure=off;
+    secauth_users file=$TEST_NGINX_LOGIN_DIR/users;
+    location = /login { secauth_login; }
+--- request eval
+"POST /login\n" . LoginTest::form(username => 'grace',
+                                  password => $LoginTest::PW{grace})
+--- more_headers
+Content-Type: application/x-www-form-urlencoded
+--- error_code: 303
+--- no_error_log
+weaker than
+
+
+
+=== TEST 25: user names are ASCII-case-folded (file: "Grace"; login: "ALICE")
 --- config
     absolute_redirect off;
     secauth_cookie sid secure=off;
@@ -659,7 +695,7 @@ password hash of
 
 
 
-=== TEST 24: ... and the session is the folded name's
+=== TEST 26: ... and the session is the folded name's
 --- config
     absolute_redirect off;
     secauth_cookie sid secure=off;
@@ -676,7 +712,7 @@ Content-Type: application/x-www-form-urlencoded
 
 
 
-=== TEST 25: the login location is never gated
+=== TEST 27: the login location is never gated
 --- config
     secauth session;
     secauth_login_url /login;
@@ -694,7 +730,7 @@ Content-Type: application/x-www-form-urlencoded
 
 
 
-=== TEST 26: Redis user store: HSET <prefix>user:<name> password <hash>
+=== TEST 28: Redis user store: HSET <prefix>user:<name> password <hash>
 --- http_config
     secauth_redis redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
                   prefix=$TEST_NGINX_LOGIN_PREFIX;
@@ -727,7 +763,7 @@ upgraded
 
 
 
-=== TEST 27: Redis store: unknown user and wrong password, the same answer
+=== TEST 29: Redis store: unknown user and wrong password, the same answer
 --- http_config
     secauth_redis redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
                   prefix=$TEST_NGINX_LOGIN_PREFIX;
@@ -754,7 +790,7 @@ GET /login
 
 
 
-=== TEST 28: Redis: a bcrypt user logging in is upgraded to Argon2id
+=== TEST 30: Redis: a bcrypt user logging in is upgraded to Argon2id
 --- http_config
     secauth_redis redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
                   prefix=$TEST_NGINX_LOGIN_PREFIX;
@@ -784,7 +820,7 @@ qr/\[notice\] .*password hash of "bella" upgraded/
 
 
 
-=== TEST 29: ... a yescrypt user too
+=== TEST 31: ... a yescrypt user too
 --- http_config
     secauth_redis redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
                   prefix=$TEST_NGINX_LOGIN_PREFIX;
@@ -804,7 +840,7 @@ qr/\[notice\] .*password hash of "yuri" upgraded/
 
 
 
-=== TEST 30: ... and an Argon2id user below the configured cost (m=4m < 8m)
+=== TEST 32: ... and an Argon2id user below the configured cost (m=4m < 8m)
 --- http_config
     secauth_redis redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
                   prefix=$TEST_NGINX_LOGIN_PREFIX;
@@ -824,7 +860,7 @@ qr/\[notice\] .*password hash of "wanda" upgraded/
 
 
 
-=== TEST 31: ... but not one at the configured cost, nor after a failed login
+=== TEST 33: ... but not one at the configured cost, nor after a failed login
 --- http_config
     secauth_redis redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
                   prefix=$TEST_NGINX_LOGIN_PREFIX;
@@ -850,7 +886,7 @@ upgraded
 
 
 
-=== TEST 32: ... the stored hashes are now Argon2id at the configured cost
+=== TEST 34: ... the stored hashes are now Argon2id at the configured cost
 They verify without another upgrade; the failed login left its hash.
 --- http_config
     secauth_redis redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
@@ -883,7 +919,7 @@ upgraded
 
 
 
-=== TEST 33: Redis users with a refused hash kind cannot log in
+=== TEST 35: Redis users with a refused hash kind cannot log in
 MD5 crypt (openssl passwd -1), bcrypt of cost 5, SHA-256 crypt, the
 unsalted NT hash ($3$), plain text.
 The file loader refuses these at nginx -t; Redis records get no such
@@ -921,7 +957,7 @@ SecauthTest::redis('HSET', "${p}user:plainuser", 'password',
 
 
 
-=== TEST 34: store errors: Redis down is a 503, without a cookie
+=== TEST 36: store errors: Redis down is a 503, without a cookie
 --- http_config
     secauth_redis redis://127.0.0.1:1;
 --- config
@@ -950,7 +986,7 @@ logged in
 
 
 
-=== TEST 35: ASVS 7.2.4 a session presented at login is destroyed (fixation)
+=== TEST 37: ASVS 7.2.4 a session presented at login is destroyed (fixation)
 --- http_config
     secauth_redis redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
                   prefix=$TEST_NGINX_LOGIN_PREFIX;
@@ -990,7 +1026,7 @@ SecauthTest::redis_put_session($LoginTest::FIX, 'alice', 60, 10, 600,
 
 
 
-=== TEST 36: logout: session deleted, cookie expired; next kept, or /
+=== TEST 38: logout: session deleted, cookie expired; next kept, or /
 --- http_config
     secauth_redis redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
                   prefix=$TEST_NGINX_LOGIN_PREFIX;
@@ -1035,7 +1071,7 @@ SecauthTest::redis_put_session($LoginTest::OUT1, 'ursula', 60, 10, 600,
 
 
 
-=== TEST 37: Sessions: log out everywhere: all the user's sessions, only
+=== TEST 39: Sessions: log out everywhere: all the user's sessions, only
 --- http_config
     secauth_redis redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
                   prefix=$TEST_NGINX_LOGIN_PREFIX;
@@ -1079,7 +1115,7 @@ my @e = @LoginTest::EVERY;
 
 
 
-=== TEST 38: logout CSRF: a cross-site logout is refused and the session lives
+=== TEST 40: logout CSRF: a cross-site logout is refused and the session lives
 --- http_config
     secauth_redis redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
                   prefix=$TEST_NGINX_LOGIN_PREFIX;
@@ -1104,7 +1140,7 @@ SecauthTest::redis_put_session($LoginTest::OUT2, 'victor', 60, 10, 600,
 
 
 
-=== TEST 39: the password never reaches the error log at debug (file)
+=== TEST 41: the password never reaches the error log at debug (file)
 --- config
     absolute_redirect off;
     secauth_cookie sid secure=off;
@@ -1138,7 +1174,7 @@ SecauthTest::redis_put_session($LoginTest::OUT2, 'victor', 60, 10, 600,
 
 
 
-=== TEST 40: the password never reaches the error log at debug (Redis)
+=== TEST 42: the password never reaches the error log at debug (Redis)
 --- http_config
     secauth_redis redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
                   prefix=$TEST_NGINX_LOGIN_PREFIX;
