@@ -98,13 +98,15 @@ reset_scenario() {
     min_ratio=
     expect_status=200
     module=yes
+    main_conf=
     http_conf=
     server_conf=
     path=/bench/index.html
     wrk_headers=()
     wrk_script=
+    wrk_connections=
     cpu_floor=95
-    unset -f setup prepare teardown
+    unset -f setup prepare teardown load_start load_stop
 }
 
 load_scenario() {
@@ -263,6 +265,7 @@ subst() {
     s=${s//@DIR@/$dir}
     s=${s//@ROOT@/$tmp/html}
     s=${s//@REPO@/$repo}
+    s=${s//@CPUS@/$(nproc)}
     printf '%s\n' "$s"
 }
 
@@ -278,6 +281,7 @@ write_conf() {
         if [ "$module" = yes ]; then
             echo "load_module $module_so;"
         fi
+        [ -n "$main_conf" ] && subst "$main_conf" "$dir"
         echo
         echo "events {"
         echo "    worker_connections 4096;"
@@ -399,18 +403,26 @@ cpu_ticks() {
 run_wrk() {
     local name=$1 secs=$2 out=$tmp/$1/wrk.out args h t0 t1 c0 c1 w0 w1 rc
     load_scenario "$name"
-    args=(-t "$threads" -c "$connections" -d "${secs}s")
+    args=(-t "$threads" -c "${wrk_connections:-$connections}" -d "${secs}s"
+          --latency)
     while IFS= read -r h; do
         args+=(-H "$h")
     done < <(scenario_headers "$name")
     if [ -n "$wrk_script" ]; then
         args+=(-s "$bench_dir/$wrk_script")
     fi
+    if declare -F load_start >/dev/null; then
+        (
+            cd "$tmp/$name"
+            BENCH_DIR=$tmp/$name BENCH_LIB=$bench_dir \
+                BENCH_URL=http://127.0.0.1:${port[$name]} load_start
+        )
+    fi
     c0=$(cpu_ticks "${worker[$name]}")
     times > "$tmp/times0"
     t0=$EPOCHREALTIME
-    "${pin_wrk[@]}" wrk "${args[@]}" "http://127.0.0.1:${port[$name]}$path" \
-        >"$out" 2>&1 &
+    BENCH_DIR=$tmp/$name "${pin_wrk[@]}" wrk "${args[@]}" \
+        "http://127.0.0.1:${port[$name]}$path" >"$out" 2>&1 &
     wrk_pid=$!
     rc=0
     wait "$wrk_pid" || rc=$?
@@ -418,6 +430,9 @@ run_wrk() {
     t1=$EPOCHREALTIME
     times > "$tmp/times1"
     c1=$(cpu_ticks "${worker[$name]}")
+    if declare -F load_stop >/dev/null; then
+        ( cd "$tmp/$name" && BENCH_DIR=$tmp/$name load_stop )
+    fi
     w0=$(children_cpu "$tmp/times0")
     w1=$(children_cpu "$tmp/times1")
     if ! kill -0 "${worker[$name]}" 2>/dev/null; then
@@ -429,6 +444,12 @@ run_wrk() {
         die "wrk failed for $name (exit $rc)"
     fi
     r_rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
+    # the slowest answer of the run, in ms (wrk prints us, ms or s)
+    r_latmax=$(awk '$1 == "Latency" && NF >= 4 { v = $4
+        if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
+        else if (v ~ /ms$/) { sub(/ms$/, "", v) }
+        else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
+        printf "%.2f", v; exit }' "$out")
     r_req=$(awk '/ requests in / { print $1 }' "$out")
     r_non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")
     r_sockerr=$(awk -F'[ ,]+' '/Socket errors:/ {
@@ -483,7 +504,7 @@ for name in "${names[@]}"; do
     if declare -F prepare >/dev/null; then
         (
             cd "$tmp/$name"
-            BENCH_DIR=$tmp/$name BENCH_ROOT=$tmp/html \
+            BENCH_DIR=$tmp/$name BENCH_ROOT=$tmp/html BENCH_LIB=$bench_dir \
                 BENCH_URL=http://127.0.0.1:${port[$name]} prepare
         ) || die "prepare of $name failed"
     fi
@@ -496,7 +517,8 @@ for name in "${names[@]}"; do
     fi
 done
 
-declare -A rps_l=() ratio_l=() cratio_l=() cpu_l=() wcpu_l=() bad=() \
+declare -A rps_l=() ratio_l=() cratio_l=() cpu_l=() wcpu_l=() lat_l=() \
+    bad=() \
     sockerr=() retried=()
 for name in "${names[@]}"; do
     bad[$name]=0
@@ -523,7 +545,7 @@ measure() {
             return
         fi
         if [ -z "$best" ] || [ "$r_cpu" -gt "${best%% *}" ]; then
-            best="$r_cpu $r_rps $r_req $r_non2xx $r_sockerr $r_wcpu"
+            best="$r_cpu $r_rps $r_req $r_non2xx $r_sockerr $r_wcpu $r_latmax"
         fi
         if [ "$try" -lt "$retries" ]; then
             printf '  round %d/%d  %-12s %10.1f rps  disturbed (nginx' \
@@ -533,7 +555,7 @@ measure() {
             sleep $((try + 1))
         fi
     done
-    read -r r_cpu r_rps r_req r_non2xx r_sockerr r_wcpu <<< "$best"
+    read -r r_cpu r_rps r_req r_non2xx r_sockerr r_wcpu r_latmax <<< "$best"
 }
 
 for round in $(seq "$rounds"); do
@@ -550,6 +572,7 @@ for round in $(seq "$rounds"); do
         rps_l[$name]+="$r_rps "
         cpu_l[$name]+="$r_cpu "
         wcpu_l[$name]+="$r_wcpu "
+        lat_l[$name]+="${r_latmax:-0} "
         # requests per CPU-second of the worker: the cost per request,
         # which a slowed-down host disturbs less than the rps
         eff=$(awk -v r="$r_rps" -v c="$r_cpu" \
@@ -646,6 +669,9 @@ for name in "${names[@]}"; do
     line+=" min_ratio=${min_ratio:-none} expect=$expect_status"
     line+=" unexpected=${bad[$name]} socket_errors=${sockerr[$name]}"
     line+=" nginx_cpu=$cpu_med wrk_cpu=$wcpu_med retries=${retried[$name]}"
+    # shellcheck disable=SC2086
+    read -r _ _ lat_max <<< "$(stats ${lat_l[$name]})"
+    line+=" latency_max_ms=$lat_max"
     line+=" result=$result"
     results+=("$line")
 done

@@ -4,12 +4,13 @@
 
 bench_password='bench password 123'
 
-# a users-file line for user "bench" (cheap Argon2id: the gate is measured)
+# bench_user [T LOG2_KIB]: a users-file line for user "bench"; cheap
+# Argon2id (t=1, 8 MiB) unless told otherwise (3 16: the default 64 MiB)
 bench_user() {
     local salt
     salt=$(head -c 16 /dev/urandom | base64 | tr -d '=\n')
     printf 'bench:%s\n' "$(printf %s "$bench_password" \
-        | argon2 "$salt" -id -t 1 -m 13 -p 1 -e)"
+        | argon2 "$salt" -id -t "${1:-1}" -m "${2:-13}" -p 1 -e)"
 }
 
 # logs in at URL/login as "bench" and prints the Cookie header to send
@@ -64,5 +65,20 @@ key = open("key.priv", "rb").read()
 now = int(time.time())
 print(jwt.encode({"sub": "bench", "iat": now - 60 if ttl < 0 else now,
                   "exp": now + ttl, "role": "reader"}, key, algorithm=alg))
+PY
+}
+
+# bench_jwt_tokens ALG N: N distinct valid tokens, one per line
+bench_jwt_tokens() {
+    /usr/bin/python3 - "$1" "$2" <<'PY'
+import sys, time
+import jwt
+alg, n = sys.argv[1], int(sys.argv[2])
+key = jwt.algorithms.get_default_algorithms()[alg].prepare_key(
+    open("key.priv", "rb").read())
+now = int(time.time())
+for i in range(n):
+    print(jwt.encode({"sub": "bench%d" % i, "iat": now, "exp": now + 3600},
+                     key, algorithm=alg))
 PY
 }
