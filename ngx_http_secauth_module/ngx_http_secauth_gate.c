@@ -14,8 +14,6 @@
 
 
 static void ngx_http_secauth_store_done(ngx_http_secauth_store_op_t *op);
-static ngx_int_t ngx_http_secauth_unavailable(ngx_http_request_t *r,
-    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx);
 static ngx_int_t ngx_http_secauth_check_jwt(ngx_http_request_t *r,
     ngx_http_secauth_ctx_t *ctx);
 static ngx_int_t ngx_http_secauth_refuse(ngx_http_request_t *r,
@@ -108,7 +106,7 @@ ngx_http_secauth_access_handler(ngx_http_request_t *r)
         || (ngx_http_secauth_mode_has_jwt(slcf->mode)
             && ctx->jwt == NGX_HTTP_SECAUTH_UNAVAILABLE))
     {
-        return ngx_http_secauth_unavailable(r, slcf, ctx);
+        return ngx_http_secauth_unavailable(r, slcf, "authentication");
     }
 
     return ngx_http_secauth_refuse(r, slcf, ctx);
@@ -121,9 +119,9 @@ ngx_http_secauth_access_handler(ngx_http_request_t *r)
  * logged once by the store.
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_secauth_unavailable(ngx_http_request_t *r,
-    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx)
+    ngx_http_secauth_loc_conf_t *slcf, const char *what)
 {
     ngx_http_secauth_main_conf_t  *smcf;
 
@@ -137,7 +135,7 @@ ngx_http_secauth_unavailable(ngx_http_request_t *r,
         smcf->fail_open_logged = ngx_time();
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                       "secauth: store unavailable, request admitted "
-                      "without authentication (secauth_fail open)");
+                      "without %s (secauth_fail open)", what);
     }
 
     return NGX_OK;

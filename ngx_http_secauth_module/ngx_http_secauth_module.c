@@ -12,6 +12,7 @@
 #include "ngx_http_secauth_shm.h"
 #include "ngx_http_secauth_jwt.h"
 #include "ngx_http_secauth_login.h"
+#include "ngx_http_secauth_limit.h"
 
 
 static ngx_int_t ngx_http_secauth_add_variables(ngx_conf_t *cf);
@@ -62,6 +63,11 @@ static ngx_conf_enum_t  ngx_http_secauth_fail_modes[] = {
 
 static ngx_conf_num_bounds_t  ngx_http_secauth_jwt_max_size_bounds = {
     ngx_conf_check_num_bounds, 64, 1024 * 1024
+};
+
+
+static ngx_conf_num_bounds_t  ngx_http_secauth_limit_status_bounds = {
+    ngx_conf_check_num_bounds, 400, 599
 };
 
 
@@ -200,6 +206,27 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
       0,
       NULL },
 
+    { ngx_string("secauth_limit_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE3,
+      ngx_http_secauth_limit_zone,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("secauth_limit"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_secauth_limit,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("secauth_limit_status"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_secauth_loc_conf_t, limit_status),
+      &ngx_http_secauth_limit_status_bounds },
+
     { ngx_string("secauth_zone"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_secauth_zone,
@@ -252,6 +279,11 @@ static ngx_http_variable_t  ngx_http_secauth_vars[] = {
 
     { ngx_string("secauth_error"), NULL, ngx_http_secauth_str_variable,
       offsetof(ngx_http_secauth_ctx_t, error), NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("secauth_limit_status"), NULL,
+      ngx_http_secauth_str_variable,
+      offsetof(ngx_http_secauth_ctx_t, limit_status),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("secauth_claim_"), NULL, ngx_http_secauth_claim_variable,
       0, NGX_HTTP_VAR_NOCACHEABLE|NGX_HTTP_VAR_PREFIX, 0 },
@@ -385,7 +417,9 @@ ngx_http_secauth_ctx_cleanup(void *data)
 
     ngx_http_secauth_store_t  *st;
 
-    if (ctx->op.pending || ctx->touch.pending || ctx->jwt_op.pending) {
+    if (ctx->op.pending || ctx->touch.pending || ctx->jwt_op.pending
+        || ctx->limit_op.pending)
+    {
         st = ngx_http_secauth_store(ctx->request);
 
         if (ctx->op.pending) {
@@ -398,6 +432,10 @@ ngx_http_secauth_ctx_cleanup(void *data)
 
         if (ctx->jwt_op.pending) {
             ngx_http_secauth_store_cancel(st, &ctx->jwt_op);
+        }
+
+        if (ctx->limit_op.pending) {
+            ngx_http_secauth_store_cancel(st, &ctx->limit_op);
         }
     }
 
@@ -523,6 +561,8 @@ ngx_http_secauth_create_loc_conf(ngx_conf_t *cf)
     slcf->jwt_leeway = NGX_CONF_UNSET;
     slcf->jwt_max_size = NGX_CONF_UNSET_SIZE;
     slcf->jwt_revocation = NGX_CONF_UNSET;
+    slcf->limits = NGX_CONF_UNSET_PTR;
+    slcf->limit_status = NGX_CONF_UNSET_UINT;
     slcf->handler = NGX_CONF_UNSET_UINT;
     slcf->users = NGX_CONF_UNSET_PTR;
     slcf->password_hash = NGX_CONF_UNSET_PTR;
@@ -607,6 +647,15 @@ ngx_http_secauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         conf->absolute_timeout = (prev->absolute_timeout == NGX_CONF_UNSET)
                                  ? 24 * 60 * 60 : prev->absolute_timeout;
     }
+
+    if (ngx_http_secauth_limit_merge(cf, &conf->limits, prev->limits)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_conf_merge_uint_value(conf->limit_status, prev->limit_status,
+                              NGX_HTTP_TOO_MANY_REQUESTS);
 
     if (ngx_http_secauth_login_merge(cf, prev, conf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
@@ -933,7 +982,10 @@ ngx_http_secauth_session_timeout(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
-/* the access handler costs nothing unless some location enables the gate */
+/*
+ * The handlers cost nothing unless some location enables the gate (access
+ * phase) or a rate limit (preaccess phase).
+ */
 
 static ngx_int_t
 ngx_http_secauth_init(ngx_conf_t *cf)
@@ -943,12 +995,20 @@ ngx_http_secauth_init(ngx_conf_t *cf)
     ngx_http_secauth_main_conf_t  *smcf;
 
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_secauth_module);
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    if (smcf->limit_used) {
+        h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        *h = ngx_http_secauth_limit_handler;
+    }
 
     if (!smcf->enabled) {
         return NGX_OK;
     }
-
-    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
     h = ngx_array_push(&cmcf->phases[NGX_HTTP_ACCESS_PHASE].handlers);
     if (h == NULL) {

@@ -62,6 +62,8 @@ typedef struct {
     ngx_shm_zone_t                 *shm_zone;
     ngx_str_t                       thread_pool_name;
     ngx_thread_pool_t              *thread_pool;
+    ngx_array_t                    *limit_zones;  /* limit zone pointers */
+    ngx_flag_t                      limit_used;
 
     /* per worker, set up in init_process or on first use */
     ngx_http_secauth_store_t        store;
@@ -97,6 +99,9 @@ typedef struct {
     size_t                      jwt_max_size;
     ngx_flag_t                  jwt_revocation;
 
+    ngx_array_t                *limits;      /* ngx_http_secauth_limit_t */
+    ngx_uint_t                  limit_status;
+
     ngx_uint_t                  handler;      /* login, logout */
     ngx_http_secauth_users_t   *users;
     ngx_http_secauth_hash_conf_t *password_hash;
@@ -118,6 +123,7 @@ typedef struct {
     ngx_str_t                       user;
     ngx_str_t                       method;     /* "session" | "jwt" */
     ngx_str_t                       error;      /* machine-readable reason */
+    ngx_str_t                       limit_status;
 
     void                           *claims;     /* json_t *, verified */
     void                           *login;      /* the login location's */
@@ -126,14 +132,19 @@ typedef struct {
     ngx_http_secauth_store_op_t     op;
     ngx_http_secauth_store_op_t     touch;
     ngx_http_secauth_store_op_t     jwt_op;
+    ngx_http_secauth_store_op_t     limit_op;
     ngx_event_t                     resume;
     unsigned                        waiting:1;
+    unsigned                        limit_taking:1;
+    unsigned                        limit_done:1;
 } ngx_http_secauth_ctx_t;
 
 
 ngx_http_secauth_ctx_t *ngx_http_secauth_get_ctx(ngx_http_request_t *r,
     ngx_flag_t create);
 ngx_int_t ngx_http_secauth_access_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_secauth_unavailable(ngx_http_request_t *r,
+    ngx_http_secauth_loc_conf_t *slcf, const char *what);
 void ngx_http_secauth_resume(ngx_event_t *ev);
 void ngx_http_secauth_store_wait(ngx_http_request_t *r,
     ngx_http_secauth_ctx_t *ctx, ngx_http_secauth_store_op_t *op);

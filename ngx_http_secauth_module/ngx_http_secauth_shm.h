@@ -52,6 +52,8 @@
 #define NGX_HTTP_SECAUTH_SHM_USER           2    /* key: user; children:
                                                     the user's sessions */
 #define NGX_HTTP_SECAUTH_SHM_REVOKED        3    /* key: SHA-256(iss \n jti) */
+#define NGX_HTTP_SECAUTH_SHM_LIMIT          4    /* key: a limit key; value:
+                                                    uint64_t TAT, us */
 
 
 typedef struct ngx_http_secauth_shm_s       ngx_http_secauth_shm_t;

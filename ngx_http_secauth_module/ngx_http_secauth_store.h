@@ -33,11 +33,9 @@
  *   NGX_ERROR     the store failed (unreachable, timeout, bad reply): the
  *                 caller applies secauth_fail.
  *
- * Planned operations (interface only, later work): refresh-token families
- * (create, rotate atomically, revoke), rate-limit
- * take (GCRA), failure counters, one-time values consumed atomically, user
- * Each gets its own op fields and entry in
- * ngx_http_secauth_store_ops_t.
+ * Planned operations (later work): refresh-token families (create,
+ * rotate atomically, revoke) and one-time values consumed atomically,
+ * each with its own op fields and entry in ngx_http_secauth_store_ops_t.
  */
 
 
@@ -63,6 +61,23 @@ typedef struct {
 } ngx_http_secauth_session_t;
 
 
+/*
+ * one GCRA bucket of a limit_take (ngx_http_secauth_limit.c): times in
+ * microseconds; a bucket admits a request while its theoretical arrival
+ * time is at most tau ahead of now, and each request moves it on by
+ * interval
+ */
+typedef struct {
+    ngx_str_t                   zone;         /* the zone's name */
+    void                       *shm;          /* its buckets, without Redis */
+    ngx_str_t                   key;          /* the bucket, in that zone */
+    uint64_t                    interval;
+    uint64_t                    tau;
+    uint64_t                    wait;         /* out, see limit_take */
+    ngx_flag_t                  nodelay;      /* the caller's */
+} ngx_http_secauth_bucket_t;
+
+
 struct ngx_http_secauth_store_op_s {
     /* set by the caller */
     ngx_pool_t                         *pool;     /* results go here */
@@ -73,12 +88,16 @@ struct ngx_http_secauth_store_op_s {
     u_char                              key[NGX_HTTP_SECAUTH_KEY_LEN];
     ngx_http_secauth_session_t          session;  /* put/touch in, get out */
     time_t                              ttl;      /* put/touch: seconds */
+    ngx_http_secauth_bucket_t          *buckets;  /* limit_take */
+    ngx_uint_t                          nbuckets;
 
     /* set by the store */
     ngx_str_t                           value;    /* user_get: the hash */
 
     ngx_int_t                           rc;
-    ngx_uint_t                          count;    /* delete_user: removed */
+    ngx_uint_t                          count;    /* delete_user: removed;
+                                                     limit_take: refused by
+                                                     buckets[count - 1] */
 
     /* private to the implementation */
     void                               *pending;
@@ -122,6 +141,15 @@ typedef struct {
                            ngx_http_secauth_store_op_t *op);
     ngx_int_t  (*user_set_password)(ngx_http_secauth_store_t *st,
                                     ngx_http_secauth_store_op_t *op);
+    /*
+     * rate limits: takes one request from every bucket, or from none.
+     * NGX_OK: all admit it, each bucket's wait is how long the request
+     * should be delayed to conform to its rate (0: it conforms);
+     * NGX_DECLINED: buckets[count - 1] refuses it, its wait is how long
+     * until it would admit one
+     */
+    ngx_int_t  (*limit_take)(ngx_http_secauth_store_t *st,
+                             ngx_http_secauth_store_op_t *op);
     void       (*cancel)(ngx_http_secauth_store_t *st,
                          ngx_http_secauth_store_op_t *op);
 } ngx_http_secauth_store_ops_t;

@@ -12,6 +12,7 @@
 #include "ngx_http_secauth_redis.h"
 #include "ngx_http_secauth_session.h"
 #include "ngx_http_secauth_password.h"
+#include "ngx_http_secauth_limit.h"
 
 
 /*
@@ -21,6 +22,7 @@
  *   <prefix>user_sessions:<user>                        set of those hexes
  *   <prefix>revoked:<hex SHA-256 of iss "\n" jti>       string "1", TTL
  *   <prefix>user:<name>                                 hash, field password
+ *   <prefix>limit:<zone>:<hex of the key>               string, TAT in us
  *
  * Single-key reads and writes are plain commands; anything touching two
  * keys is a Lua script, so that it is atomic.
@@ -31,6 +33,10 @@
 #define NGX_HTTP_SECAUTH_SCRIPT_SESSION_DEL     1
 #define NGX_HTTP_SECAUTH_SCRIPT_SESSION_DEL_ALL 2
 #define NGX_HTTP_SECAUTH_SCRIPT_USER_PASSWORD   3
+#define NGX_HTTP_SECAUTH_SCRIPT_LIMIT_TAKE      4
+
+/* EVALSHA's numkeys, then a key, an interval and a tau per bucket */
+#define NGX_HTTP_SECAUTH_LIMIT_ARGS  (1 + 3 * NGX_HTTP_SECAUTH_LIMITS_MAX)
 
 
 typedef struct {
@@ -65,6 +71,10 @@ static ngx_int_t ngx_http_secauth_store_redis_user_get(
 static ngx_int_t ngx_http_secauth_store_redis_user_set_password(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
 static void ngx_http_secauth_store_redis_user_done(void *data,
+    redisReply *reply);
+static ngx_int_t ngx_http_secauth_store_redis_limit_take(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static void ngx_http_secauth_store_redis_limit_done(void *data,
     redisReply *reply);
 static void ngx_http_secauth_store_redis_cancel(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op);
@@ -106,6 +116,7 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_redis_ops = {
     ngx_http_secauth_store_redis_revoke,
     ngx_http_secauth_store_redis_user_get,
     ngx_http_secauth_store_redis_user_set_password,
+    ngx_http_secauth_store_redis_limit_take,
     ngx_http_secauth_store_redis_cancel
 };
 
@@ -157,12 +168,42 @@ static char  ngx_http_secauth_lua_user_password[] =
     "return 1\n";
 
 
+/*
+ * GCRA over all of a request's buckets, on the server's clock (us), all or
+ * nothing: KEYS: the buckets; ARGV: interval and tau of each, in us.
+ * Returns {0, wait of each bucket} when admitted, {i, wait until bucket i
+ * admits} when refused. A bucket expires when it is full again. TATs are
+ * written with %.0f: a Lua number would go out as %.14g and lose digits.
+ */
+
+static char  ngx_http_secauth_lua_limit_take[] =
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n"
+    "local tats = {}\n"
+    "for i = 1, #KEYS do\n"
+    "  local tat = tonumber(redis.call('GET', KEYS[i])) or now\n"
+    "  if tat < now then tat = now end\n"
+    "  local over = tat - now - tonumber(ARGV[2 * i])\n"
+    "  if over > 0 then return {i, over} end\n"
+    "  tats[i] = tat\n"
+    "end\n"
+    "local r = {0}\n"
+    "for i = 1, #KEYS do\n"
+    "  local tat = tats[i] + tonumber(ARGV[2 * i - 1])\n"
+    "  redis.call('SET', KEYS[i], string.format('%.0f', tat), 'PX',\n"
+    "             string.format('%.0f', math.ceil((tat - now) / 1000)))\n"
+    "  r[i + 1] = tats[i] - now\n"
+    "end\n"
+    "return r\n";
+
+
 ngx_http_secauth_redis_script_t  ngx_http_secauth_redis_scripts[] = {
     { "session_put", ngx_string(ngx_http_secauth_lua_session_put), "" },
     { "session_del", ngx_string(ngx_http_secauth_lua_session_del), "" },
     { "session_del_all", ngx_string(ngx_http_secauth_lua_session_del_all),
       "" },
-    { "user_password", ngx_string(ngx_http_secauth_lua_user_password), "" }
+    { "user_password", ngx_string(ngx_http_secauth_lua_user_password), "" },
+    { "limit_take", ngx_string(ngx_http_secauth_lua_limit_take), "" }
 };
 
 ngx_uint_t  ngx_http_secauth_redis_nscripts =
@@ -518,6 +559,138 @@ ngx_http_secauth_store_redis_user_set_password(ngx_http_secauth_store_t *st,
                                       NGX_HTTP_SECAUTH_SCRIPT_USER_PASSWORD,
                                       ngx_http_secauth_store_redis_count_done,
                                       3, argv, argvlen);
+}
+
+
+static ngx_int_t
+ngx_http_secauth_store_redis_limit_take(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    u_char                          *p;
+    size_t                           len;
+    size_t                           argvlen[NGX_HTTP_SECAUTH_LIMIT_ARGS];
+    ngx_uint_t                       i, n;
+    const char                      *argv[NGX_HTTP_SECAUTH_LIMIT_ARGS];
+    ngx_http_secauth_bucket_t       *b;
+    ngx_http_secauth_store_redis_t  *sr = st->data;
+
+    n = op->nbuckets;
+
+    if (n == 0 || n > NGX_HTTP_SECAUTH_LIMITS_MAX) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    /* "N", N keys, then interval and tau of each */
+
+    p = ngx_pnalloc(op->pool, NGX_INT_T_LEN);
+    if (p == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    argv[0] = (const char *) p;
+    argvlen[0] = ngx_sprintf(p, "%ui", n) - p;
+
+    for (i = 0; i < n; i++) {
+        b = &op->buckets[i];
+
+        len = sr->conf->prefix.len + sizeof("limit:") - 1 + b->zone.len + 1
+              + 2 * b->key.len;
+
+        argv[1 + i] = ngx_pnalloc(op->pool, len);
+        if (argv[1 + i] == NULL) {
+            op->rc = NGX_ERROR;
+            return NGX_OK;
+        }
+
+        argvlen[1 + i] = len;
+
+        p = (u_char *) argv[1 + i];
+        p = ngx_cpymem(p, sr->conf->prefix.data, sr->conf->prefix.len);
+        p = ngx_cpymem(p, "limit:", sizeof("limit:") - 1);
+        p = ngx_cpymem(p, b->zone.data, b->zone.len);
+        *p++ = ':';
+        ngx_hex_dump(p, b->key.data, b->key.len);
+    }
+
+    p = ngx_pnalloc(op->pool, 2 * n * NGX_INT64_LEN);
+    if (p == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    for (i = 0; i < n; i++) {
+        b = &op->buckets[i];
+
+        argv[1 + n + 2 * i] = (const char *) p;
+        argvlen[1 + n + 2 * i] = ngx_sprintf(p, "%uL", b->interval) - p;
+        p += argvlen[1 + n + 2 * i];
+
+        argv[2 + n + 2 * i] = (const char *) p;
+        argvlen[2 + n + 2 * i] = ngx_sprintf(p, "%uL", b->tau) - p;
+        p += argvlen[2 + n + 2 * i];
+    }
+
+    return ngx_http_secauth_store_redis_start(st, op,
+                                      NGX_HTTP_SECAUTH_SCRIPT_LIMIT_TAKE,
+                                      ngx_http_secauth_store_redis_limit_done,
+                                      1 + 3 * n, argv, argvlen);
+}
+
+
+static void
+ngx_http_secauth_store_redis_limit_done(void *data, redisReply *reply)
+{
+    ngx_http_secauth_store_op_t *op = data;
+
+    ngx_int_t    rc;
+    ngx_uint_t   i;
+    redisReply  *e;
+
+    rc = NGX_ERROR;
+
+    if (reply == NULL) {
+        goto done;
+    }
+
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2) {
+        goto bad;
+    }
+
+    for (i = 0; i < reply->elements; i++) {
+        e = reply->element[i];
+
+        if (e->type != REDIS_REPLY_INTEGER || e->integer < 0) {
+            goto bad;
+        }
+    }
+
+    i = (ngx_uint_t) reply->element[0]->integer;
+
+    if (i == 0 && reply->elements == op->nbuckets + 1) {
+        for (i = 0; i < op->nbuckets; i++) {
+            op->buckets[i].wait = reply->element[i + 1]->integer;
+        }
+
+        rc = NGX_OK;
+        goto done;
+    }
+
+    if (i >= 1 && i <= op->nbuckets && reply->elements == 2) {
+        op->count = i;
+        op->buckets[i - 1].wait = reply->element[1]->integer;
+        rc = NGX_DECLINED;
+        goto done;
+    }
+
+bad:
+
+    rc = ngx_http_secauth_store_redis_error(op, "limit", reply);
+
+done:
+
+    ngx_http_secauth_store_redis_finish(op, rc);
 }
 
 

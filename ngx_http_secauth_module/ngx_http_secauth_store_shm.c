@@ -11,6 +11,7 @@
 #include "ngx_http_secauth_module.h"
 #include "ngx_http_secauth_store.h"
 #include "ngx_http_secauth_shm.h"
+#include "ngx_http_secauth_limit.h"
 
 
 /* of the layout in the zone: a reload keeps a zone of the same version */
@@ -135,6 +136,7 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_shm_ops = {
     ngx_http_secauth_store_shm_revoke,
     ngx_http_secauth_store_shm_no_users,
     ngx_http_secauth_store_shm_no_users,
+    ngx_http_secauth_limit_take_shm,        /* each limit zone's own */
     ngx_http_secauth_store_shm_cancel
 };
 

@@ -1,0 +1,696 @@
+
+/*
+ * Copyright (C) ngx_http_secauth_module authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <openssl/sha.h>
+
+#include "ngx_http_secauth_module.h"
+#include "ngx_http_secauth_limit.h"
+#include "ngx_http_secauth_shm.h"
+
+
+/*
+ * Rate limits in the preaccess phase, with limit_req's meaning of rate,
+ * burst and nodelay, as GCRA buckets: a bucket is one number, its
+ * theoretical arrival time (TAT). A request at "now" is admitted when
+ * max(TAT, now) - now <= burst * interval, and moves TAT on by interval;
+ * without nodelay it is delayed by max(TAT, now) - now, so that what
+ * reaches the backend keeps to the rate. The buckets live in Redis when
+ * secauth_redis is set (one Lua script for all of a location's limits:
+ * one round trip, the server's clock, every node draws from one budget),
+ * else in each zone's shared memory.
+ */
+
+
+#define NGX_HTTP_SECAUTH_LIMIT_KEY_MAX   64       /* longer: its SHA-256 */
+#define NGX_HTTP_SECAUTH_LIMIT_BURST_MAX 100000
+
+
+static void ngx_http_secauth_limit_delay(ngx_http_request_t *r);
+static ngx_int_t ngx_http_secauth_limit_buckets(ngx_http_request_t *r,
+    ngx_array_t *limits, ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_limit_result(ngx_http_request_t *r,
+    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx);
+static ngx_int_t ngx_http_secauth_limit_retry_after(ngx_http_request_t *r,
+    uint64_t wait);
+static uint64_t ngx_http_secauth_limit_tat(ngx_http_secauth_shm_t *shm,
+    ngx_http_secauth_bucket_t *b, uint64_t now);
+
+
+static ngx_str_t  ngx_http_secauth_limit_passed = ngx_string("PASSED");
+static ngx_str_t  ngx_http_secauth_limit_rejected = ngx_string("REJECTED");
+
+
+/* secauth_limit_zone KEY zone=NAME:SIZE rate=RATE */
+
+char *
+ngx_http_secauth_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_secauth_main_conf_t *smcf = conf;
+
+    u_char                             *p;
+    ssize_t                             size;
+    ngx_int_t                           rate, per;
+    ngx_str_t                          *value, s, name;
+    ngx_uint_t                          i;
+    ngx_http_secauth_limit_zone_t      *zone, **zp;
+    ngx_http_compile_complex_value_t    ccv;
+
+    value = cf->args->elts;
+
+    zone = ngx_pcalloc(cf->pool, sizeof(ngx_http_secauth_limit_zone_t));
+    if (zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(&ccv, sizeof(ngx_http_compile_complex_value_t));
+
+    ccv.cf = cf;
+    ccv.value = &value[1];
+    ccv.complex_value = &zone->key;
+
+    if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    size = 0;
+    rate = 0;
+    per = 0;
+    ngx_str_null(&name);
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
+
+            name.data = value[i].data + 5;
+            p = (u_char *) ngx_strchr(name.data, ':');
+
+            if (p == NULL || p == name.data) {
+                goto invalid;
+            }
+
+            name.len = p - name.data;
+
+            s.data = p + 1;
+            s.len = value[i].data + value[i].len - s.data;
+
+            size = ngx_parse_size(&s);
+            if (size == NGX_ERROR) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "rate=", 5) == 0) {
+
+            s.data = value[i].data + 5;
+            s.len = value[i].len - 5;
+
+            if (s.len < 4 || s.data[s.len - 3] != 'r'
+                || s.data[s.len - 2] != '/')
+            {
+                goto invalid;
+            }
+
+            switch (s.data[s.len - 1]) {
+            case 's':
+                per = 1;
+                break;
+            case 'm':
+                per = 60;
+                break;
+            case 'h':
+                per = 3600;
+                break;
+            default:
+                goto invalid;
+            }
+
+            rate = ngx_atoi(s.data, s.len - 3);
+            if (rate <= 0 || rate > 1000000) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    if (name.len == 0 || rate == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" needs zone=NAME:SIZE and rate=RATE "
+                           "(e.g. 10r/s, 5r/m, 3r/h)", &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (smcf->limit_zones == NULL) {
+        smcf->limit_zones = ngx_array_create(cf->pool, 4, sizeof(void *));
+        if (smcf->limit_zones == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    zp = smcf->limit_zones->elts;
+
+    for (i = 0; i < smcf->limit_zones->nelts; i++) {
+        if (zp[i]->name.len == name.len
+            && ngx_strncmp(zp[i]->name.data, name.data, name.len) == 0)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\": zone \"%V\" is already defined",
+                               &cmd->name, &name);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    zone->name = name;
+    zone->interval = (uint64_t) per * 1000000 / rate;
+
+    zone->shm_zone = ngx_http_secauth_shm_zone_add(cf, &name, size);
+    if (zone->shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    zp = ngx_array_push(smcf->limit_zones);
+    if (zp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *zp = zone;
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\" in \"%V\"",
+                       &value[i], &cmd->name);
+
+    return NGX_CONF_ERROR;
+}
+
+
+/* secauth_limit zone=NAME [burst=N] [nodelay]; the zone may come later */
+
+char *
+ngx_http_secauth_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_secauth_loc_conf_t *slcf = conf;
+
+    ngx_int_t                      burst;
+    ngx_str_t                     *value;
+    ngx_uint_t                     i;
+    ngx_http_secauth_limit_t      *limit;
+    ngx_http_secauth_main_conf_t  *smcf;
+
+    if (slcf->limits == NGX_CONF_UNSET_PTR) {
+        slcf->limits = ngx_array_create(cf->pool, 2,
+                                        sizeof(ngx_http_secauth_limit_t));
+        if (slcf->limits == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    limit = ngx_array_push(slcf->limits);
+    if (limit == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(limit, sizeof(ngx_http_secauth_limit_t));
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
+            limit->name.data = value[i].data + 5;
+            limit->name.len = value[i].len - 5;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "burst=", 6) == 0) {
+            burst = ngx_atoi(value[i].data + 6, value[i].len - 6);
+            if (burst < 0 || burst > NGX_HTTP_SECAUTH_LIMIT_BURST_MAX) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid burst value \"%V\" in \"%V\" "
+                                   "(0 to %d)", &value[i], &cmd->name,
+                                   NGX_HTTP_SECAUTH_LIMIT_BURST_MAX);
+                return NGX_CONF_ERROR;
+            }
+
+            limit->burst = burst;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "nodelay") == 0) {
+            limit->nodelay = 1;
+            continue;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\" in \"%V\"",
+                           &value[i], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (limit->name.len == 0) {
+        return "needs zone=NAME";
+    }
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_secauth_module);
+    smcf->limit_used = 1;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * Like limit_req: a level without secauth_limit inherits all of the outer
+ * level's; one with it has only its own. Zones are looked up here, when
+ * the whole http block has been read.
+ */
+
+char *
+ngx_http_secauth_limit_merge(ngx_conf_t *cf, ngx_array_t **limits,
+    ngx_array_t *prev)
+{
+    ngx_uint_t                       i, j;
+    ngx_http_secauth_limit_t        *limit;
+    ngx_http_secauth_main_conf_t    *smcf;
+    ngx_http_secauth_limit_zone_t  **zp;
+
+    if (*limits == NGX_CONF_UNSET_PTR) {
+        *limits = (prev == NGX_CONF_UNSET_PTR) ? NULL : prev;
+        return NGX_CONF_OK;
+    }
+
+    if ((*limits)->nelts > NGX_HTTP_SECAUTH_LIMITS_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "too many \"secauth_limit\" in one location "
+                           "(at most %d)", NGX_HTTP_SECAUTH_LIMITS_MAX);
+        return NGX_CONF_ERROR;
+    }
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_secauth_module);
+    limit = (*limits)->elts;
+
+    for (i = 0; i < (*limits)->nelts; i++) {
+
+        if (limit[i].zone) {
+            continue;
+        }
+
+        zp = smcf->limit_zones ? smcf->limit_zones->elts : NULL;
+
+        for (j = 0; smcf->limit_zones && j < smcf->limit_zones->nelts; j++) {
+            if (zp[j]->name.len == limit[i].name.len
+                && ngx_strncmp(zp[j]->name.data, limit[i].name.data,
+                               limit[i].name.len) == 0)
+            {
+                limit[i].zone = zp[j];
+                break;
+            }
+        }
+
+        if (limit[i].zone == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"secauth_limit\": unknown zone \"%V\" "
+                               "(no \"secauth_limit_zone\" defines it)",
+                               &limit[i].name);
+            return NGX_CONF_ERROR;
+        }
+
+        for (j = 0; j < i; j++) {
+            if (limit[j].zone == limit[i].zone) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "\"secauth_limit\": zone \"%V\" is used "
+                                   "twice in one location", &limit[i].name);
+                return NGX_CONF_ERROR;
+            }
+        }
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+ngx_int_t
+ngx_http_secauth_limit_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                      rc;
+    ngx_http_secauth_ctx_t        *ctx;
+    ngx_http_secauth_store_op_t   *op;
+    ngx_http_secauth_loc_conf_t   *slcf;
+    ngx_http_secauth_main_conf_t  *smcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
+
+    if (slcf->limits == NULL || r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_secauth_get_ctx(r, 1);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    /* once per request, whatever the internal redirects (like limit_req) */
+
+    if (ctx->limit_done) {
+        return NGX_DECLINED;
+    }
+
+    if (ctx->waiting) {
+        return NGX_AGAIN;
+    }
+
+    op = &ctx->limit_op;
+
+    if (!ctx->limit_taking) {
+        rc = ngx_http_secauth_limit_buckets(r, slcf->limits, op);
+
+        if (rc == NGX_DECLINED) {
+            ctx->limit_done = 1;
+            return NGX_DECLINED;
+        }
+
+        if (rc != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        smcf = ngx_http_get_module_main_conf(r, ngx_http_secauth_module);
+
+        if (smcf->redis) {
+            rc = ngx_http_secauth_store_call(ngx_http_secauth_store(r),
+                                             limit_take, op);
+        } else {
+            rc = ngx_http_secauth_limit_take_shm(NULL, op);
+        }
+
+        if (rc == NGX_AGAIN) {
+            ctx->limit_taking = 1;
+            ngx_http_secauth_store_wait(r, ctx, op);
+            return NGX_AGAIN;
+        }
+    }
+
+    ctx->limit_taking = 0;
+    ctx->limit_done = 1;
+
+    return ngx_http_secauth_limit_result(r, slcf, ctx);
+}
+
+
+/* the buckets of the request's keys; NGX_DECLINED when every key is empty */
+
+static ngx_int_t
+ngx_http_secauth_limit_buckets(ngx_http_request_t *r, ngx_array_t *limits,
+    ngx_http_secauth_store_op_t *op)
+{
+    ngx_str_t                   key;
+    ngx_uint_t                  i;
+    ngx_http_secauth_limit_t   *limit;
+    ngx_http_secauth_bucket_t  *b;
+
+    ngx_memzero(op, sizeof(ngx_http_secauth_store_op_t));
+    op->pool = r->pool;
+    op->log = r->connection->log;
+
+    op->buckets = ngx_pnalloc(r->pool,
+                              limits->nelts
+                              * sizeof(ngx_http_secauth_bucket_t));
+    if (op->buckets == NULL) {
+        return NGX_ERROR;
+    }
+
+    limit = limits->elts;
+
+    for (i = 0; i < limits->nelts; i++) {
+
+        if (ngx_http_complex_value(r, &limit[i].zone->key, &key) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        if (key.len == 0) {
+            continue;
+        }
+
+        b = &op->buckets[op->nbuckets++];
+
+        b->zone = limit[i].zone->name;
+        b->shm = limit[i].zone->shm_zone->data;
+        b->interval = limit[i].zone->interval;
+        b->tau = limit[i].burst * b->interval;
+        b->wait = 0;
+        b->nodelay = limit[i].nodelay;
+
+        /* a long key (a header, say) costs no more than its digest */
+
+        if (key.len <= NGX_HTTP_SECAUTH_LIMIT_KEY_MAX) {
+            b->key = key;
+            continue;
+        }
+
+        b->key.data = ngx_pnalloc(r->pool, SHA256_DIGEST_LENGTH + 1);
+        if (b->key.data == NULL) {
+            return NGX_ERROR;
+        }
+
+        /* 0xff first: never equal to a short key of 33 bytes by chance */
+        b->key.data[0] = 0xff;
+        SHA256(key.data, key.len, b->key.data + 1);
+        b->key.len = SHA256_DIGEST_LENGTH + 1;
+    }
+
+    return op->nbuckets ? NGX_OK : NGX_DECLINED;
+}
+
+
+static ngx_int_t
+ngx_http_secauth_limit_result(ngx_http_request_t *r,
+    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx)
+{
+    uint64_t                      wait;
+    ngx_uint_t                    i;
+    ngx_msec_t                    delay;
+    ngx_http_secauth_bucket_t    *b;
+    ngx_http_secauth_store_op_t  *op;
+
+    op = &ctx->limit_op;
+
+    if (op->rc == NGX_ERROR) {
+        return ngx_http_secauth_unavailable(r, slcf, "rate limits");
+    }
+
+    if (op->rc == NGX_DECLINED) {
+        ctx->limit_status = ngx_http_secauth_limit_rejected;
+        b = &op->buckets[op->count - 1];
+
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "secauth: limiting requests by zone \"%V\", "
+                      "retry in %uL ms", &b->zone, (b->wait + 999) / 1000);
+
+        if (ngx_http_secauth_limit_retry_after(r, b->wait) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        return slcf->limit_status;
+    }
+
+    ctx->limit_status = ngx_http_secauth_limit_passed;
+
+    /* the longest wait of the limits that delay */
+
+    wait = 0;
+    b = NULL;
+
+    for (i = 0; i < op->nbuckets; i++) {
+        if (!op->buckets[i].nodelay && op->buckets[i].wait > wait) {
+            wait = op->buckets[i].wait;
+            b = &op->buckets[i];
+        }
+    }
+
+    delay = (ngx_msec_t) ((wait + 999) / 1000);
+
+    if (delay == 0) {
+        return NGX_DECLINED;
+    }
+
+    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                  "secauth: delaying request %M ms by zone \"%V\"",
+                  delay, &b->zone);
+
+    if (ngx_handle_read_event(r->connection->read, 0) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->read_event_handler = ngx_http_test_reading;
+    r->write_event_handler = ngx_http_secauth_limit_delay;
+
+    r->connection->write->delayed = 1;
+    ngx_add_timer(r->connection->write, delay);
+
+    return NGX_AGAIN;
+}
+
+
+/* as limit_req's delay: the timer has fired, run the phases on */
+
+static void
+ngx_http_secauth_limit_delay(ngx_http_request_t *r)
+{
+    ngx_event_t  *wev;
+
+    wev = r->connection->write;
+
+    if (wev->delayed) {
+        if (ngx_handle_write_event(wev, 0) != NGX_OK) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        }
+
+        return;
+    }
+
+    if (ngx_handle_read_event(r->connection->read, 0) != NGX_OK) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    r->read_event_handler = ngx_http_block_reading;
+    r->write_event_handler = ngx_http_core_run_phases;
+
+    ngx_http_core_run_phases(r);
+}
+
+
+static ngx_int_t
+ngx_http_secauth_limit_retry_after(ngx_http_request_t *r, uint64_t wait)
+{
+    u_char           *p;
+    uint64_t          sec;
+    ngx_table_elt_t  *h;
+
+    sec = (wait + 999999) / 1000000;
+
+    if (sec == 0) {
+        sec = 1;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Retry-After");
+    h->value.data = p;
+    h->value.len = ngx_sprintf(p, "%uL", sec) - p;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The shm buckets: every bucket is checked first, and only if all admit
+ * the request is it taken from each, so that a refused request costs no
+ * budget (each zone has its own lock; two requests racing between the
+ * passes may both be admitted, as with limit_req).
+ */
+
+ngx_int_t
+ngx_http_secauth_limit_take_shm(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    uint64_t                      now, tat;
+    ngx_uint_t                    i;
+    ngx_time_t                   *tp;
+    ngx_http_secauth_shm_t       *shm;
+    ngx_http_secauth_bucket_t    *b;
+    ngx_http_secauth_shm_node_t  *node;
+
+    tp = ngx_timeofday();
+    now = (uint64_t) tp->sec * 1000000 + tp->msec * 1000;
+
+    for (i = 0; i < op->nbuckets; i++) {
+        b = &op->buckets[i];
+        shm = b->shm;
+
+        ngx_http_secauth_shm_lock(shm);
+        tat = ngx_http_secauth_limit_tat(shm, b, now);
+        ngx_http_secauth_shm_unlock(shm);
+
+        if (tat - now > b->tau) {
+            b->wait = tat - now - b->tau;
+            op->count = i + 1;
+            op->rc = NGX_DECLINED;
+            return NGX_OK;
+        }
+    }
+
+    for (i = 0; i < op->nbuckets; i++) {
+        b = &op->buckets[i];
+        shm = b->shm;
+
+        ngx_http_secauth_shm_lock(shm);
+        tat = ngx_http_secauth_limit_tat(shm, b, now);
+
+        b->wait = tat - now;
+        tat += b->interval;
+
+        /* absent from the second after its TAT: a full bucket again */
+
+        node = ngx_http_secauth_shm_set(shm, NGX_HTTP_SECAUTH_SHM_LIMIT,
+                                        b->key.data, b->key.len,
+                                        (u_char *) &tat, sizeof(uint64_t),
+                                        (time_t) (tat / 1000000) + 1, NULL);
+
+        ngx_http_secauth_shm_unlock(shm);
+
+        if (node == NULL) {
+            ngx_log_error(NGX_LOG_ERR, op->log, 0,
+                          "secauth: no room for a bucket in zone \"%V\"",
+                          &b->zone);
+            op->rc = NGX_ERROR;
+            return NGX_OK;
+        }
+    }
+
+    op->rc = NGX_OK;
+
+    return NGX_OK;
+}
+
+
+/* max(TAT, now) of a bucket; called with the zone locked */
+
+static uint64_t
+ngx_http_secauth_limit_tat(ngx_http_secauth_shm_t *shm,
+    ngx_http_secauth_bucket_t *b, uint64_t now)
+{
+    uint64_t                      tat;
+    ngx_http_secauth_shm_node_t  *node;
+
+    node = ngx_http_secauth_shm_lookup(shm, NGX_HTTP_SECAUTH_SHM_LIMIT,
+                                       b->key.data, b->key.len);
+    tat = 0;
+
+    if (node && node->value_len == sizeof(uint64_t)) {
+        ngx_memcpy(&tat, ngx_http_secauth_shm_value(node), sizeof(uint64_t));
+    }
+
+    return ngx_max(tat, now);
+}

@@ -1,0 +1,51 @@
+
+/*
+ * Copyright (C) ngx_http_secauth_module authors
+ */
+
+
+#ifndef _NGX_HTTP_SECAUTH_LIMIT_H_INCLUDED_
+#define _NGX_HTTP_SECAUTH_LIMIT_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_secauth_store.h"
+
+
+#define NGX_HTTP_SECAUTH_LIMITS_MAX  16        /* in one location */
+
+
+/* secauth_limit_zone KEY zone=NAME:SIZE rate=RATE (http level) */
+typedef struct {
+    ngx_str_t                       name;
+    ngx_shm_zone_t                 *shm_zone;    /* buckets without Redis */
+    ngx_http_complex_value_t        key;
+    uint64_t                        interval;    /* us: 1 / rate */
+} ngx_http_secauth_limit_zone_t;
+
+
+/* secauth_limit zone=NAME [burst=N] [nodelay] (a location's) */
+typedef struct {
+    ngx_str_t                       name;
+    ngx_http_secauth_limit_zone_t  *zone;
+    ngx_uint_t                      burst;
+    ngx_flag_t                      nodelay;
+} ngx_http_secauth_limit_t;
+
+
+char *ngx_http_secauth_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_secauth_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_secauth_limit_merge(ngx_conf_t *cf, ngx_array_t **limits,
+    ngx_array_t *prev);
+ngx_int_t ngx_http_secauth_limit_handler(ngx_http_request_t *r);
+
+/* GCRA over buckets in shared memory zones (no Redis) */
+ngx_int_t ngx_http_secauth_limit_take_shm(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op);
+
+
+#endif /* _NGX_HTTP_SECAUTH_LIMIT_H_INCLUDED_ */
