@@ -272,6 +272,34 @@ ngx_http_secauth_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+char *
+ngx_http_secauth_limit_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_secauth_loc_conf_t *slcf = conf;
+
+    ngx_int_t   status;
+    ngx_str_t  *value;
+
+    if (slcf->limit_status != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    status = ngx_atoi(value[1].data, value[1].len);
+
+    if (status < 400 || status > 599) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\" must be a status from 400 to 599, "
+                           "not \"%V\"", &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    slcf->limit_status = status;
+
+    return NGX_CONF_OK;
+}
+
+
 /*
  * Like limit_req: a level without secauth_limit inherits all of the outer
  * level's; one with it has only its own. Zones are looked up here, when

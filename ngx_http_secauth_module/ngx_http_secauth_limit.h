@@ -39,6 +39,8 @@ typedef struct {
 char *ngx_http_secauth_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_secauth_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_secauth_limit_status(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 char *ngx_http_secauth_limit_merge(ngx_conf_t *cf, ngx_array_t **limits,
     ngx_array_t *prev);
 ngx_int_t ngx_http_secauth_limit_handler(ngx_http_request_t *r);

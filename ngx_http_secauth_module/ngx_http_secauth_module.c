@@ -66,11 +66,6 @@ static ngx_conf_num_bounds_t  ngx_http_secauth_jwt_max_size_bounds = {
 };
 
 
-static ngx_conf_num_bounds_t  ngx_http_secauth_limit_status_bounds = {
-    ngx_conf_check_num_bounds, 400, 599
-};
-
-
 static ngx_command_t  ngx_http_secauth_commands[] = {
 
     { ngx_string("secauth"),
@@ -222,10 +217,10 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
 
     { ngx_string("secauth_limit_status"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_num_slot,
+      ngx_http_secauth_limit_status,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_secauth_loc_conf_t, limit_status),
-      &ngx_http_secauth_limit_status_bounds },
+      NULL },
 
     { ngx_string("secauth_zone"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,

@@ -1,0 +1,530 @@
+# Rate limits (secauth_limit_zone, secauth_limit): limit_req's meaning of
+# rate, burst and nodelay, with the buckets in a shared memory zone or in
+# Redis (the private redis-server of scripts/test.sh). Timing across
+# requests and two nodes sharing Redis: t/limits/flow.t.
+
+use FindBin;
+use lib "$FindBin::Bin/lib";
+use SecauthTest;
+use Test::Nginx::Socket 'no_plan';
+
+# keys of this run only, so that a rerun starts with full buckets
+$ENV{TEST_NGINX_LIMIT_PREFIX} = "limit$$:";
+
+END {
+    if ($ENV{TEST_NGINX_LIMIT_PREFIX}) {
+        my @keys = grep { length } split /\n/,
+            SecauthTest::redis('--scan', '--pattern',
+                               "$ENV{TEST_NGINX_LIMIT_PREFIX}*");
+        SecauthTest::redis('DEL', @keys) if @keys;
+    }
+}
+
+no_shuffle();
+run_tests();
+
+__DATA__
+
+=== TEST 1: shm: rate=5r/m burst=4 nodelay: five pass, the sixth waits 12 s
+--- http_config
+    secauth_limit_zone $binary_remote_addr zone=ip:1m rate=5r/m;
+--- config
+    location /p {
+        secauth_limit zone=ip burst=4 nodelay;
+        add_header X-Limit $secauth_limit_status always;
+        alias html/p.txt;
+    }
+--- user_files
+>>> p.txt
+ok
+--- request eval
+[("GET /p") x 7]
+--- error_code eval
+[(200) x 5, 429, 429]
+--- response_headers_like eval
+[("X-Limit: PASSED") x 5,
+ ("X-Limit: REJECTED\nRetry-After: 1[12]") x 2]
+
+
+
+=== TEST 2: shm: an admitted request carries no Retry-After
+--- http_config
+    secauth_limit_zone $binary_remote_addr zone=ip:1m rate=5r/m;
+--- config
+    location /p {
+        secauth_limit zone=ip burst=4 nodelay;
+        alias html/p.txt;
+    }
+--- user_files
+>>> p.txt
+ok
+--- request
+GET /p
+--- response_headers
+!Retry-After
+--- error_code: 200
+--- no_error_log
+limiting requests
+
+
+
+=== TEST 3: Redis: the same limits, the same answers
+--- http_config
+    secauth_redis redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
+                  prefix=$TEST_NGINX_LIMIT_PREFIX;
+    secauth_limit_zone $binary_remote_addr zone=ip3:1m rate=5r/m;
+--- config
+    location /p {
+        secauth_limit zone=ip3 burst=4 nodelay;
+        add_header X-Limit $secauth_limit_status always;
+        alias html/p.txt;
+    }
+--- user_files
+>>> p.txt
+ok
+--- request eval
+[("GET /p") x 7]
+--- error_code eval
+[(200) x 5, 429, 429]
+--- response_headers_like eval
+[("X-Limit: PASSED") x 5,
+ ("X-Limit: REJECTED\nRetry-After: 1[12]") x 2]
+
+
+
+=== TEST 4: ... the bucket is one Redis key: hex of the key, TAT in us, a TTL
+The five admitted requests moved the TAT 60 s ahead of now (5 x 12 s);
+the key expires when the bucket is full again.
+--- init
+my $key = "$ENV{TEST_NGINX_LIMIT_PREFIX}limit:ip3:7f000001";
+my $tat = SecauthTest::redis('GET', $key);
+my $ahead = $tat / 1e6 - Time::HiRes::time();
+Test::More::ok($ahead > 50 && $ahead <= 60,
+               "the TAT is 60 s ahead, less the time since ($ahead)");
+my $pttl = SecauthTest::redis('PTTL', $key);
+Test::More::ok($pttl > 50_000 && $pttl <= 60_000, "PTTL $pttl ms");
+--- config
+    location /p { return 204; }
+--- request
+GET /p
+--- error_code: 204
+
+
+
+=== TEST 5: Redis: a bucket written by another node refuses at once
+The test writes a TAT 30 s ahead (no burst): the request is refused with
+Retry-After 30, and the log says why.
+--- init
+SecauthTest::redis('SET', "$ENV{TEST_NGINX_LIMIT_PREFIX}limit:full:7f000001",
+                   sprintf('%.0f', (Time::HiRes::time() + 30) * 1e6),
+                   'PX', 30000);
+--- http_config
+    secauth_redis redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
+                  prefix=$TEST_NGINX_LIMIT_PREFIX;
+    secauth_limit_zone $binary_remote_addr zone=full:1m rate=1r/m;
+--- config
+    location /p {
+        secauth_limit zone=full;
+        add_header X-Limit $secauth_limit_status always;
+        alias html/p.txt;
+    }
+--- user_files
+>>> p.txt
+ok
+--- request
+GET /p
+--- error_code: 429
+--- response_headers_like
+X-Limit: REJECTED
+Retry-After: (29|30)
+--- error_log eval
+qr/\[error\] .*secauth: limiting requests by zone "full", retry in (29\d\d\d|30000) ms, client: 127\.0\.0\.1/
+
+
+
+=== TEST 6: an empty key is not limited, and sets no status (like limit_req)
+--- http_config
+    secauth_limit_zone $http_x_client zone=client:1m rate=1r/m;
+--- config
+    location /p {
+        secauth_limit zone=client;
+        add_header X-Limit "[$secauth_limit_status]" always;
+        alias html/p.txt;
+    }
+--- user_files
+>>> p.txt
+ok
+--- request eval
+[("GET /p") x 4]
+--- error_code eval
+[(200) x 4]
+--- response_headers eval
+[("X-Limit: []") x 4]
+
+
+
+=== TEST 7: a key from any variable: one bucket per X-Client value
+--- http_config
+    secauth_limit_zone $http_x_client zone=client:1m rate=1r/m;
+--- config
+    location /p {
+        secauth_limit zone=client;
+        alias html/p.txt;
+    }
+--- user_files
+>>> p.txt
+ok
+--- request eval
+[("GET /p") x 4]
+--- more_headers eval
+["X-Client: a", "X-Client: b", "X-Client: a", "X-Client: " . ("c" x 500)]
+--- error_code eval
+[200, 200, 429, 200]
+
+
+
+=== TEST 8: keyed by the address, a spoofed X-Forwarded-For changes nothing
+--- http_config
+    secauth_limit_zone $binary_remote_addr zone=ip:1m rate=1r/m;
+--- config
+    location /p {
+        secauth_limit zone=ip;
+        alias html/p.txt;
+    }
+--- user_files
+>>> p.txt
+ok
+--- request eval
+[("GET /p") x 3]
+--- more_headers eval
+["X-Forwarded-For: 192.0.2.1", "X-Forwarded-For: 192.0.2.2",
+ "X-Forwarded-For: 198.51.100.7, 192.0.2.3"]
+--- error_code eval
+[200, 429, 429]
+
+
+
+=== TEST 9: ... behind a trusted proxy, realip makes the client the key
+--- http_config
+    secauth_limit_zone $binary_remote_addr zone=ip:1m rate=1r/m;
+--- config
+    set_real_ip_from 127.0.0.1;
+    real_ip_header X-Forwarded-For;
+    location /p {
+        secauth_limit zone=ip;
+        alias html/p.txt;
+    }
+--- user_files
+>>> p.txt
+ok
+--- request eval
+[("GET /p") x 3]
+--- more_headers eval
+["X-Forwarded-For: 192.0.2.1", "X-Forwarded-For: 192.0.2.2",
+ "X-Forwarded-For: 192.0.2.1"]
+--- error_code eval
+[200, 200, 429]
+
+
+
+=== TEST 10: secauth_limit_status sets the refusal's status
+--- http_config
+    secauth_limit_zone $binary_remote_addr zone=ip:1m rate=1r/m;
+--- config
+    location /p {
+        secauth_limit zone=ip;
+        secauth_limit_status 503;
+        alias html/p.txt;
+    }
+--- user_files
+>>> p.txt
+ok
+--- request eval
+[("GET /p") x 2]
+--- error_code eval
+[200, 503]
+--- response_headers_like eval
+["", "Retry-After: (59|60)"]
+
+
+
+=== TEST 11: shm: two limits: a refused request costs the other none
+"a" is per ?a= value (1r/m, no burst), "all" is one bucket (1r/m,
+burst=2: three). The second request is refused by "a": had "all" been
+charged for it, the fourth would be refused too.
+--- http_config
+    secauth_limit_zone $arg_a zone=a:1m rate=1r/m;
+    secauth_limit_zone all zone=all:1m rate=1r/m;
+--- config
+    location /p {
+        secauth_limit zone=a;
+        secauth_limit zone=all burst=2 nodelay;
+        alias html/p.txt;
+    }
+--- user_files
+>>> p.txt
+ok
+--- request eval
+["GET /p?a=1", "GET /p?a=1", "GET /p?a=2", "GET /p?a=3", "GET /p?a=4"]
+--- error_code eval
+[200, 429, 200, 200, 429]
+
+
+
+=== TEST 12: Redis: the same two limits, taken by one script
+--- http_config
+    secauth_redis redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
+                  prefix=$TEST_NGINX_LIMIT_PREFIX;
+    secauth_limit_zone $arg_a zone=a11:1m rate=1r/m;
+    secauth_limit_zone all zone=all11:1m rate=1r/m;
+--- config
+    location /p {
+        secauth_limit zone=a11;
+        secauth_limit zone=all11 burst=2 nodelay;
+        alias html/p.txt;
+    }
+--- user_files
+>>> p.txt
+ok
+--- request eval
+["GET /p?a=1", "GET /p?a=1", "GET /p?a=2", "GET /p?a=3", "GET /p?a=4"]
+--- error_code eval
+[200, 429, 200, 200, 429]
+
+
+
+=== TEST 13: without nodelay the excess is delayed, not refused
+rate=10r/s burst=5: back-to-back requests wait about 100 ms more each.
+--- http_config
+    secauth_limit_zone $binary_remote_addr zone=ip:1m rate=10r/s;
+--- config
+    location /p {
+        secauth_limit zone=ip burst=5;
+        add_header X-Limit $secauth_limit_status always;
+        alias html/p.txt;
+    }
+--- user_files
+>>> p.txt
+ok
+--- request eval
+[("GET /p") x 3]
+--- error_code eval
+[200, 200, 200]
+--- response_headers eval
+[("X-Limit: PASSED") x 3]
+--- no_error_log
+limiting requests
+
+
+
+=== TEST 14: limits are inherited whole; a level with its own has only its own
+--- http_config
+    secauth_limit_zone $binary_remote_addr zone=one:1m rate=1r/m;
+    secauth_limit_zone $binary_remote_addr zone=two:1m rate=1r/m;
+--- config
+    secauth_limit zone=one;
+    location /inherits {
+        alias html/p.txt;
+    }
+    location /own {
+        secauth_limit zone=two burst=1 nodelay;
+        alias html/p.txt;
+    }
+--- user_files
+>>> p.txt
+ok
+--- request eval
+["GET /inherits", "GET /inherits", "GET /own", "GET /own", "GET /own"]
+--- error_code eval
+[200, 429, 200, 200, 429]
+
+
+
+=== TEST 15: an internal redirect does not take a second time
+try_files sends every request on to a named location with the same
+limit: with burst=1 two requests pass, as without the redirect.
+--- http_config
+    secauth_limit_zone $binary_remote_addr zone=ip:1m rate=1r/m;
+--- config
+    secauth_limit zone=ip burst=1 nodelay;
+    location /p {
+        try_files /nonexistent @named;
+    }
+    location @named {
+        root html;
+        try_files /p.txt =404;
+    }
+--- user_files
+>>> p.txt
+ok
+--- request eval
+[("GET /p") x 3]
+--- error_code eval
+[200, 200, 429]
+
+
+
+=== TEST 16: Redis down: 503 by default, with the reason in the error log
+--- http_config
+    secauth_redis redis://127.0.0.1:1 timeout=100ms;
+    secauth_limit_zone $binary_remote_addr zone=ip:1m rate=10r/s;
+--- config
+    location /p {
+        secauth_limit zone=ip;
+        alias html/p.txt;
+    }
+--- user_files
+>>> p.txt
+ok
+--- request
+GET /p
+--- error_code: 503
+--- error_log eval
+qr/\[error\] .*secauth: redis/
+
+
+
+=== TEST 17: ... and admitted with secauth_fail open, logged at warn
+--- http_config
+    secauth_redis redis://127.0.0.1:1 timeout=100ms;
+    secauth_limit_zone $binary_remote_addr zone=ip:1m rate=10r/s;
+--- config
+    location /p {
+        secauth_limit zone=ip;
+        secauth_fail open;
+        add_header X-Limit "[$secauth_limit_status]" always;
+        alias html/p.txt;
+    }
+--- user_files
+>>> p.txt
+ok
+--- request
+GET /p
+--- error_code: 200
+--- response_headers
+X-Limit: []
+--- error_log
+store unavailable, request admitted without rate limits (secauth_fail open)
+
+
+
+=== TEST 18: a limit and the gate: the limit comes first (preaccess)
+A refused client does not reach the credential check.
+--- http_config
+    secauth_limit_zone $binary_remote_addr zone=ip:1m rate=1r/m;
+--- config
+    location /p {
+        secauth_limit zone=ip;
+        secauth jwt;
+        secauth_jwt_key HS256 ../html/secret;
+        add_header X-Error $secauth_error always;
+        alias html/p.txt;
+    }
+--- user_files
+>>> p.txt
+ok
+>>> secret
+0123456789abcdef0123456789abcdef
+--- request eval
+[("GET /p") x 2]
+--- error_code eval
+[401, 429]
+--- response_headers eval
+["X-Error: no_credentials", "X-Error: "]
+
+
+
+=== TEST 19: config: an unknown zone fails nginx -t
+--- config
+    location /p {
+        secauth_limit zone=nowhere;
+    }
+--- must_die
+--- error_log
+"secauth_limit": unknown zone "nowhere" (no "secauth_limit_zone" defines it)
+
+
+
+=== TEST 20: config: a rate without a unit
+--- http_config
+    secauth_limit_zone $binary_remote_addr zone=ip:1m rate=10;
+--- config
+--- must_die
+--- error_log
+invalid parameter "rate=10" in "secauth_limit_zone"
+
+
+
+=== TEST 21: config: r/d is no unit
+--- http_config
+    secauth_limit_zone $binary_remote_addr zone=ip:1m rate=10r/d;
+--- config
+--- must_die
+--- error_log
+invalid parameter "rate=10r/d" in "secauth_limit_zone"
+
+
+
+=== TEST 22: config: a zone without a size
+--- http_config
+    secauth_limit_zone $binary_remote_addr zone=ip rate=1r/s;
+--- config
+--- must_die
+--- error_log
+invalid parameter "zone=ip" in "secauth_limit_zone"
+
+
+
+=== TEST 23: config: a zone defined twice
+--- http_config
+    secauth_limit_zone $binary_remote_addr zone=ip:1m rate=1r/s;
+    secauth_limit_zone $uri zone=ip:1m rate=1r/s;
+--- config
+--- must_die
+--- error_log
+"secauth_limit_zone": zone "ip" is already defined
+
+
+
+=== TEST 24: config: a negative burst
+--- http_config
+    secauth_limit_zone $binary_remote_addr zone=ip:1m rate=1r/s;
+--- config
+    location /p { secauth_limit zone=ip burst=-1; }
+--- must_die
+--- error_log
+invalid burst value "burst=-1" in "secauth_limit" (0 to 100000)
+
+
+
+=== TEST 25: config: the same zone twice in one location
+--- http_config
+    secauth_limit_zone $binary_remote_addr zone=ip:1m rate=1r/s;
+--- config
+    location /p {
+        secauth_limit zone=ip;
+        secauth_limit zone=ip burst=5;
+    }
+--- must_die
+--- error_log
+"secauth_limit": zone "ip" is used twice in one location
+
+
+
+=== TEST 26: config: a status outside 400..599
+--- config
+    location /p { secauth_limit_status 200; }
+--- must_die
+--- error_log
+"secauth_limit_status" must be a status from 400 to 599
+
+
+
+=== TEST 27: config: secauth_limit_zone only at http level
+--- config
+    location /p {
+        secauth_limit_zone $binary_remote_addr zone=ip:1m rate=1r/s;
+    }
+--- must_die
+--- error_log
+"secauth_limit_zone" directive is not allowed here
