@@ -36,6 +36,8 @@
 #define NGX_HTTP_SECAUTH_LOGIN_STORE    3
 #define NGX_HTTP_SECAUTH_LOGOUT_GET     4
 #define NGX_HTTP_SECAUTH_LOGOUT_DELETE  5
+#define NGX_HTTP_SECAUTH_LOGIN_THROTTLE 6
+#define NGX_HTTP_SECAUTH_LOGIN_FAILED   7
 
 
 typedef struct {
@@ -59,8 +61,18 @@ static ngx_int_t ngx_http_secauth_login_start(ngx_http_request_t *r,
 static void ngx_http_secauth_login_body(ngx_http_request_t *r);
 static void ngx_http_secauth_logout_body(ngx_http_request_t *r);
 static void ngx_http_secauth_login_step(ngx_http_request_t *r);
+static ngx_int_t ngx_http_secauth_login_user(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx);
 static ngx_int_t ngx_http_secauth_login_verify(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx);
+static ngx_int_t ngx_http_secauth_login_throttle_op(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx, ngx_http_secauth_store_op_t *op,
+    ngx_uint_t state);
+static ngx_int_t ngx_http_secauth_login_failed(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx);
+static ngx_int_t ngx_http_secauth_login_refuse(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx, ngx_uint_t status,
+    ngx_msec_t locked);
 static ngx_int_t ngx_http_secauth_login_success(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx);
 static void ngx_http_secauth_logout_step(ngx_http_request_t *r);
@@ -97,6 +109,8 @@ static ngx_int_t ngx_http_secauth_add_header(ngx_http_request_t *r,
 
 static ngx_str_t  ngx_http_secauth_json_failed =
     ngx_string("{\"error\":\"invalid_credentials\"}\n");
+static ngx_str_t  ngx_http_secauth_json_locked =
+    ngx_string("{\"error\":\"too_many_attempts\"}\n");
 
 
 static const char  ngx_http_secauth_form_top[] =
@@ -112,6 +126,10 @@ static const char  ngx_http_secauth_form_top[] =
 
 static const char  ngx_http_secauth_form_error[] =
     "<p class=\"error\" role=\"alert\">Invalid user name or password.</p>\n";
+
+static const char  ngx_http_secauth_form_locked[] =
+    "<p class=\"error\" role=\"alert\">Too many failed attempts: "
+    "try again in a moment.</p>\n";
 
 static const char  ngx_http_secauth_form_body[] =
     "<form method=\"post\">\n"
@@ -252,9 +270,7 @@ static void
 ngx_http_secauth_login_body(ngx_http_request_t *r)
 {
     ngx_int_t                      rc;
-    ngx_str_t                     *hash;
     ngx_http_secauth_ctx_t        *ctx;
-    ngx_http_secauth_store_op_t   *op;
     ngx_http_secauth_loc_conf_t   *slcf;
     ngx_http_secauth_login_ctx_t  *lctx;
 
@@ -283,6 +299,34 @@ ngx_http_secauth_login_body(ngx_http_request_t *r)
 
     r->write_event_handler = ngx_http_secauth_login_step;
 
+    /* a locked account is refused before any lookup or hashing */
+
+    rc = slcf->throttle
+         ? ngx_http_secauth_login_throttle_op(r, lctx, &ctx->op,
+                                              NGX_HTTP_SECAUTH_LOGIN_THROTTLE)
+         : ngx_http_secauth_login_user(r, lctx);
+
+    if (rc != NGX_AGAIN) {
+        ngx_http_secauth_login_finish(r, rc);
+    }
+}
+
+
+/* the user's hash: from Redis (a wait), or from the file */
+
+static ngx_int_t
+ngx_http_secauth_login_user(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx)
+{
+    ngx_int_t                     rc;
+    ngx_str_t                    *hash;
+    ngx_http_secauth_ctx_t       *ctx;
+    ngx_http_secauth_store_op_t  *op;
+    ngx_http_secauth_loc_conf_t  *slcf;
+
+    ctx = ngx_http_secauth_get_ctx(r, 0);
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
+
     if (slcf->users->redis) {
         op = &ctx->op;
         ngx_memzero(op, sizeof(ngx_http_secauth_store_op_t));
@@ -296,12 +340,12 @@ ngx_http_secauth_login_body(ngx_http_request_t *r)
         rc = ngx_http_secauth_store_call(ngx_http_secauth_store(r), user_get,
                                          op);
         if (rc == NGX_AGAIN) {
-            return;
+            return NGX_AGAIN;
         }
 
         ctx->waiting = 0;
         ngx_http_secauth_login_step(r);
-        return;
+        return NGX_AGAIN;
     }
 
     hash = ngx_http_secauth_users_find(slcf->users, &lctx->username);
@@ -311,11 +355,50 @@ ngx_http_secauth_login_body(ngx_http_request_t *r)
         lctx->known = 1;
     }
 
-    rc = ngx_http_secauth_login_verify(r, lctx);
+    return ngx_http_secauth_login_verify(r, lctx);
+}
 
-    if (rc != NGX_AGAIN) {
-        ngx_http_secauth_login_finish(r, rc);
+
+/*
+ * A failure_check (state THROTTLE) or failure_record (FAILED) of the
+ * user's failed logins; the step goes on from that state.
+ */
+
+static ngx_int_t
+ngx_http_secauth_login_throttle_op(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx, ngx_http_secauth_store_op_t *op,
+    ngx_uint_t state)
+{
+    ngx_int_t                     rc;
+    ngx_http_secauth_ctx_t       *ctx;
+    ngx_http_secauth_store_t     *st;
+    ngx_http_secauth_loc_conf_t  *slcf;
+
+    ctx = ngx_http_secauth_get_ctx(r, 0);
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
+    st = ngx_http_secauth_store(r);
+
+    ngx_memzero(op, sizeof(ngx_http_secauth_store_op_t));
+    op->pool = r->pool;
+    op->log = r->connection->log;
+    op->session.user = lctx->username;
+    op->throttle = slcf->throttle;
+
+    lctx->state = state;
+    ngx_http_secauth_store_wait(r, ctx, op);
+
+    rc = (state == NGX_HTTP_SECAUTH_LOGIN_THROTTLE)
+         ? ngx_http_secauth_store_call(st, failure_check, op)
+         : ngx_http_secauth_store_call(st, failure_record, op);
+
+    if (rc == NGX_AGAIN) {
+        return NGX_AGAIN;
     }
+
+    ctx->waiting = 0;
+    ngx_http_secauth_login_step(r);
+
+    return NGX_AGAIN;
 }
 
 
@@ -380,16 +463,47 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
                           "secauth: login failed for \"%V\"",
                           &lctx->username);
 
-            rc = lctx->json
-                 ? ngx_http_secauth_send(r, NGX_HTTP_UNAUTHORIZED,
-                                         "application/json",
-                                         &ngx_http_secauth_json_failed)
-                 : ngx_http_secauth_login_form(r, NGX_HTTP_UNAUTHORIZED,
-                                               &lctx->next);
+            rc = ngx_http_secauth_login_failed(r, lctx);
             break;
         }
 
         rc = ngx_http_secauth_login_success(r, lctx);
+        break;
+
+    case NGX_HTTP_SECAUTH_LOGIN_THROTTLE:
+
+        if (ctx->op.rc == NGX_ERROR) {
+            rc = NGX_HTTP_SERVICE_UNAVAILABLE;
+            break;
+        }
+
+        if (ctx->op.rc == NGX_OK) {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "secauth: login for \"%V\" refused: locked for "
+                          "%M ms after failed logins", &lctx->username,
+                          ctx->op.locked);
+
+            rc = ngx_http_secauth_login_refuse(r, lctx,
+                                               NGX_HTTP_TOO_MANY_REQUESTS,
+                                               ctx->op.locked);
+            break;
+        }
+
+        rc = ngx_http_secauth_login_user(r, lctx);
+        break;
+
+    case NGX_HTTP_SECAUTH_LOGIN_FAILED:
+
+        /* the failure is answered even if it could not be counted */
+
+        if (ctx->op.rc == NGX_OK && ctx->op.locked) {
+            ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                          "secauth: \"%V\" locked for %M ms after %ui "
+                          "failed logins", &lctx->username, ctx->op.locked,
+                          ctx->op.count);
+        }
+
+        rc = ngx_http_secauth_login_refuse(r, lctx, NGX_HTTP_UNAUTHORIZED, 0);
         break;
 
     case NGX_HTTP_SECAUTH_LOGIN_STORE:
@@ -484,6 +598,63 @@ ngx_http_secauth_login_verify(ngx_http_request_t *r,
 }
 
 
+/* a wrong password, or an unknown user: counted, then refused */
+
+static ngx_int_t
+ngx_http_secauth_login_failed(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx)
+{
+    ngx_http_secauth_ctx_t       *ctx;
+    ngx_http_secauth_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
+
+    if (slcf->throttle == NULL) {
+        return ngx_http_secauth_login_refuse(r, lctx, NGX_HTTP_UNAUTHORIZED,
+                                             0);
+    }
+
+    ctx = ngx_http_secauth_get_ctx(r, 0);
+
+    return ngx_http_secauth_login_throttle_op(r, lctx, &ctx->op,
+                                              NGX_HTTP_SECAUTH_LOGIN_FAILED);
+}
+
+
+/* 401, or 429 while the account is locked: the form, or JSON */
+
+static ngx_int_t
+ngx_http_secauth_login_refuse(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx, ngx_uint_t status, ngx_msec_t locked)
+{
+    u_char     *p;
+    ngx_str_t   v;
+
+    if (status == NGX_HTTP_TOO_MANY_REQUESTS) {
+        p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+        if (p == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        v.data = p;
+        v.len = ngx_sprintf(p, "%M", (locked + 999) / 1000) - p;
+
+        if (ngx_http_secauth_add_header(r, "Retry-After", &v) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    if (lctx->json) {
+        return ngx_http_secauth_send(r, status, "application/json",
+                                     status == NGX_HTTP_TOO_MANY_REQUESTS
+                                     ? &ngx_http_secauth_json_locked
+                                     : &ngx_http_secauth_json_failed);
+    }
+
+    return ngx_http_secauth_login_form(r, status, &lctx->next);
+}
+
+
 /* ASVS 7.2.4: a new id; the presented one is destroyed */
 
 static ngx_int_t
@@ -502,10 +673,21 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
     st = ngx_http_secauth_store(r);
 
-    /* both writes go on without us; the request's cleanup detaches them */
+    /* these writes go on without us; the request's cleanup detaches them */
 
     if (ngx_http_secauth_presented_session(r, &ctx->touch) == NGX_OK) {
         (void) ngx_http_secauth_store_call(st, session_delete, &ctx->touch);
+    }
+
+    if (slcf->throttle) {
+        op = &ctx->forget;
+        ngx_memzero(op, sizeof(ngx_http_secauth_store_op_t));
+        op->pool = r->pool;
+        op->log = r->connection->log;
+        op->session.user = lctx->username;
+        op->throttle = slcf->throttle;
+
+        (void) ngx_http_secauth_store_call(st, failure_reset, op);
     }
 
     if (lctx->task->rehashed && slcf->users->redis) {
@@ -1313,7 +1495,8 @@ ngx_http_secauth_login_form(ngx_http_request_t *r, ngx_uint_t status,
     escape = ngx_escape_html(NULL, next->data, next->len);
 
     len = sizeof(ngx_http_secauth_form_top) - 1
-          + sizeof(ngx_http_secauth_form_error) - 1
+          + ngx_max(sizeof(ngx_http_secauth_form_error),
+                    sizeof(ngx_http_secauth_form_locked)) - 1
           + sizeof(ngx_http_secauth_form_body) - 1
           + next->len + escape
           + sizeof(ngx_http_secauth_form_end) - 1;
@@ -1328,7 +1511,11 @@ ngx_http_secauth_login_form(ngx_http_request_t *r, ngx_uint_t status,
     p = ngx_cpymem(p, ngx_http_secauth_form_top,
                    sizeof(ngx_http_secauth_form_top) - 1);
 
-    if (status != NGX_HTTP_OK) {
+    if (status == NGX_HTTP_TOO_MANY_REQUESTS) {
+        p = ngx_cpymem(p, ngx_http_secauth_form_locked,
+                       sizeof(ngx_http_secauth_form_locked) - 1);
+
+    } else if (status != NGX_HTTP_OK) {
         p = ngx_cpymem(p, ngx_http_secauth_form_error,
                        sizeof(ngx_http_secauth_form_error) - 1);
     }

@@ -13,6 +13,7 @@
 #include "ngx_http_secauth_jwt.h"
 #include "ngx_http_secauth_login.h"
 #include "ngx_http_secauth_limit.h"
+#include "ngx_http_secauth_throttle.h"
 
 
 static ngx_int_t ngx_http_secauth_add_variables(ngx_conf_t *cf);
@@ -169,6 +170,13 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
     { ngx_string("secauth_logout"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_secauth_login,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("secauth_login_throttle"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_secauth_login_throttle,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -413,7 +421,7 @@ ngx_http_secauth_ctx_cleanup(void *data)
     ngx_http_secauth_store_t  *st;
 
     if (ctx->op.pending || ctx->touch.pending || ctx->jwt_op.pending
-        || ctx->limit_op.pending)
+        || ctx->limit_op.pending || ctx->forget.pending)
     {
         st = ngx_http_secauth_store(ctx->request);
 
@@ -431,6 +439,10 @@ ngx_http_secauth_ctx_cleanup(void *data)
 
         if (ctx->limit_op.pending) {
             ngx_http_secauth_store_cancel(st, &ctx->limit_op);
+        }
+
+        if (ctx->forget.pending) {
+            ngx_http_secauth_store_cancel(st, &ctx->forget);
         }
     }
 
@@ -560,6 +572,7 @@ ngx_http_secauth_create_loc_conf(ngx_conf_t *cf)
     slcf->limit_status = NGX_CONF_UNSET_UINT;
     slcf->handler = NGX_CONF_UNSET_UINT;
     slcf->users = NGX_CONF_UNSET_PTR;
+    slcf->throttle = NGX_CONF_UNSET_PTR;
     slcf->password_hash = NGX_CONF_UNSET_PTR;
 
     return slcf;
@@ -576,6 +589,7 @@ static char *
 ngx_http_secauth_login_merge(ngx_conf_t *cf, ngx_http_secauth_loc_conf_t *prev,
     ngx_http_secauth_loc_conf_t *conf)
 {
+    ngx_flag_t                     login;
     ngx_http_secauth_main_conf_t  *smcf;
 
     ngx_conf_merge_uint_value(conf->handler, prev->handler,
@@ -584,6 +598,15 @@ ngx_http_secauth_login_merge(ngx_conf_t *cf, ngx_http_secauth_loc_conf_t *prev,
 
     if (ngx_http_secauth_password_hash_merge(cf, &conf->password_hash,
                                              prev->password_hash)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    login = (conf->handler == NGX_HTTP_SECAUTH_HANDLER_LOGIN);
+
+    if (ngx_http_secauth_throttle_merge(cf, &conf->throttle, prev->throttle,
+                                        login)
         != NGX_CONF_OK)
     {
         return NGX_CONF_ERROR;

@@ -104,6 +104,7 @@ typedef struct {
 
     ngx_uint_t                  handler;      /* login, logout */
     ngx_http_secauth_users_t   *users;
+    ngx_http_secauth_throttle_t *throttle;    /* NULL: off */
     ngx_http_secauth_hash_conf_t *password_hash;
 } ngx_http_secauth_loc_conf_t;
 
@@ -133,6 +134,7 @@ typedef struct {
     ngx_http_secauth_store_op_t     touch;
     ngx_http_secauth_store_op_t     jwt_op;
     ngx_http_secauth_store_op_t     limit_op;
+    ngx_http_secauth_store_op_t     forget;     /* a login's failures */
     ngx_event_t                     resume;
     unsigned                        waiting:1;
     unsigned                        limit_taking:1;

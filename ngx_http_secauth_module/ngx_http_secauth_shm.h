@@ -54,6 +54,7 @@
 #define NGX_HTTP_SECAUTH_SHM_REVOKED        3    /* key: SHA-256(iss \n jti) */
 #define NGX_HTTP_SECAUTH_SHM_LIMIT          4    /* key: a limit key; value:
                                                     uint64_t TAT, us */
+#define NGX_HTTP_SECAUTH_SHM_FAILURES       5    /* key: user; failed logins */
 
 
 typedef struct ngx_http_secauth_shm_s       ngx_http_secauth_shm_t;

@@ -78,6 +78,21 @@ typedef struct {
 } ngx_http_secauth_bucket_t;
 
 
+/*
+ * the failed-login throttle of an account (ngx_http_secauth_throttle.c):
+ * from the free-th failure on, each failure locks the account for lock,
+ * doubled with each further failure, up to max_lock; the count is
+ * forgotten after forget seconds without a failure
+ */
+typedef struct {
+    ngx_uint_t                  free;
+    ngx_msec_t                  lock;
+    ngx_msec_t                  max_lock;
+    time_t                      forget;
+    ngx_shm_zone_t             *zone;         /* the counts, without Redis */
+} ngx_http_secauth_throttle_t;
+
+
 struct ngx_http_secauth_store_op_s {
     /* set by the caller */
     ngx_pool_t                         *pool;     /* results go here */
@@ -90,6 +105,7 @@ struct ngx_http_secauth_store_op_s {
     time_t                              ttl;      /* put/touch: seconds */
     ngx_http_secauth_bucket_t          *buckets;  /* limit_take */
     ngx_uint_t                          nbuckets;
+    ngx_http_secauth_throttle_t        *throttle; /* failure_* */
 
     /* set by the store */
     ngx_str_t                           value;    /* user_get: the hash */
@@ -97,7 +113,10 @@ struct ngx_http_secauth_store_op_s {
     ngx_int_t                           rc;
     ngx_uint_t                          count;    /* delete_user: removed;
                                                      limit_take: refused by
-                                                     buckets[count - 1] */
+                                                     buckets[count - 1];
+                                                     failure_record: the
+                                                     failures so far */
+    ngx_msec_t                          locked;   /* failure_*: ms left */
 
     /* private to the implementation */
     void                               *pending;
@@ -150,6 +169,19 @@ typedef struct {
      */
     ngx_int_t  (*limit_take)(ngx_http_secauth_store_t *st,
                              ngx_http_secauth_store_op_t *op);
+    /*
+     * failed logins of the account op->session.user, per op->throttle:
+     * check answers NGX_OK while it is locked (op->locked: for how long
+     * still), NGX_DECLINED when not; record counts a failure (op->count)
+     * and locks the account when that is due (op->locked, else 0); reset
+     * forgets the failures (a successful login)
+     */
+    ngx_int_t  (*failure_check)(ngx_http_secauth_store_t *st,
+                                ngx_http_secauth_store_op_t *op);
+    ngx_int_t  (*failure_record)(ngx_http_secauth_store_t *st,
+                                 ngx_http_secauth_store_op_t *op);
+    ngx_int_t  (*failure_reset)(ngx_http_secauth_store_t *st,
+                                ngx_http_secauth_store_op_t *op);
     void       (*cancel)(ngx_http_secauth_store_t *st,
                          ngx_http_secauth_store_op_t *op);
 } ngx_http_secauth_store_ops_t;

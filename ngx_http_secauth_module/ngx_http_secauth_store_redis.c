@@ -23,6 +23,8 @@
  *   <prefix>revoked:<hex SHA-256 of iss "\n" jti>       string "1", TTL
  *   <prefix>user:<name>                                 hash, field password
  *   <prefix>limit:<zone>:<hex of the key>               string, TAT in us
+ *   <prefix>login_failures:<user>                       counter, TTL forget
+ *   <prefix>login_lock:<user>                           string "1", PX lock
  *
  * Single-key reads and writes are plain commands; anything touching two
  * keys is a Lua script, so that it is atomic.
@@ -34,6 +36,7 @@
 #define NGX_HTTP_SECAUTH_SCRIPT_SESSION_DEL_ALL 2
 #define NGX_HTTP_SECAUTH_SCRIPT_USER_PASSWORD   3
 #define NGX_HTTP_SECAUTH_SCRIPT_LIMIT_TAKE      4
+#define NGX_HTTP_SECAUTH_SCRIPT_FAILURE         5
 
 /* EVALSHA's numkeys, then a key, an interval and a tau per bucket */
 #define NGX_HTTP_SECAUTH_LIMIT_ARGS  (1 + 3 * NGX_HTTP_SECAUTH_LIMITS_MAX)
@@ -76,6 +79,14 @@ static ngx_int_t ngx_http_secauth_store_redis_limit_take(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
 static void ngx_http_secauth_store_redis_limit_done(void *data,
     redisReply *reply);
+static ngx_int_t ngx_http_secauth_store_redis_failure_check(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_store_redis_failure_record(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_store_redis_failure_reset(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static void ngx_http_secauth_store_redis_failure_done(void *data,
+    redisReply *reply);
 static void ngx_http_secauth_store_redis_cancel(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_store_redis_start(
@@ -117,6 +128,9 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_redis_ops = {
     ngx_http_secauth_store_redis_user_get,
     ngx_http_secauth_store_redis_user_set_password,
     ngx_http_secauth_store_redis_limit_take,
+    ngx_http_secauth_store_redis_failure_check,
+    ngx_http_secauth_store_redis_failure_record,
+    ngx_http_secauth_store_redis_failure_reset,
     ngx_http_secauth_store_redis_cancel
 };
 
@@ -197,13 +211,31 @@ static char  ngx_http_secauth_lua_limit_take[] =
     "return r\n";
 
 
+/*
+ * A failed login. KEYS: the count, the lock; ARGV: free, lock, max_lock
+ * (ms), forget (s). Returns {failures, ms locked (0: not)}; the lock is a
+ * key of its own with that PX, so a check needs no clock (PTTL).
+ */
+
+static char  ngx_http_secauth_lua_failure[] =
+    "local n = redis.call('INCR', KEYS[1])\n"
+    "redis.call('EXPIRE', KEYS[1], ARGV[4])\n"
+    "local free = tonumber(ARGV[1])\n"
+    "if n < free then return {n, 0} end\n"
+    "local lock = math.min(tonumber(ARGV[2]) * 2 ^ math.min(n - free, 30),\n"
+    "                      tonumber(ARGV[3]))\n"
+    "redis.call('SET', KEYS[2], '1', 'PX', string.format('%.0f', lock))\n"
+    "return {n, lock}\n";
+
+
 ngx_http_secauth_redis_script_t  ngx_http_secauth_redis_scripts[] = {
     { "session_put", ngx_string(ngx_http_secauth_lua_session_put), "" },
     { "session_del", ngx_string(ngx_http_secauth_lua_session_del), "" },
     { "session_del_all", ngx_string(ngx_http_secauth_lua_session_del_all),
       "" },
     { "user_password", ngx_string(ngx_http_secauth_lua_user_password), "" },
-    { "limit_take", ngx_string(ngx_http_secauth_lua_limit_take), "" }
+    { "limit_take", ngx_string(ngx_http_secauth_lua_limit_take), "" },
+    { "failure", ngx_string(ngx_http_secauth_lua_failure), "" }
 };
 
 ngx_uint_t  ngx_http_secauth_redis_nscripts =
@@ -689,6 +721,162 @@ bad:
     rc = ngx_http_secauth_store_redis_error(op, "limit", reply);
 
 done:
+
+    ngx_http_secauth_store_redis_finish(op, rc);
+}
+
+
+/* PTTL of the lock: -2 (none) is not locked */
+
+static ngx_int_t
+ngx_http_secauth_store_redis_failure_check(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    size_t                           argvlen[2];
+    const char                      *argv[2];
+    ngx_http_secauth_store_redis_t  *sr = st->data;
+
+    argv[0] = "PTTL";
+    argvlen[0] = 4;
+    argv[1] = (const char *) ngx_http_secauth_name_key(op->pool,
+                                                       &sr->conf->prefix,
+                                                       "login_lock:",
+                                                       &op->session.user,
+                                                       &argvlen[1]);
+    if (argv[1] == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    return ngx_http_secauth_store_redis_start(st, op, -1,
+                                  ngx_http_secauth_store_redis_failure_done,
+                                  2, argv, argvlen);
+}
+
+
+static ngx_int_t
+ngx_http_secauth_store_redis_failure_record(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    u_char                          *p;
+    size_t                           argvlen[7];
+    ngx_uint_t                       i;
+    const char                      *argv[7];
+    ngx_http_secauth_throttle_t     *t;
+    ngx_http_secauth_store_redis_t  *sr = st->data;
+
+    t = op->throttle;
+
+    argv[0] = "2";
+    argvlen[0] = 1;
+    argv[1] = (const char *) ngx_http_secauth_name_key(op->pool,
+                                                       &sr->conf->prefix,
+                                                       "login_failures:",
+                                                       &op->session.user,
+                                                       &argvlen[1]);
+    argv[2] = (const char *) ngx_http_secauth_name_key(op->pool,
+                                                       &sr->conf->prefix,
+                                                       "login_lock:",
+                                                       &op->session.user,
+                                                       &argvlen[2]);
+    if (argv[1] == NULL || argv[2] == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(op->pool, 4 * NGX_INT64_LEN);
+    if (p == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    for (i = 3; i < 7; i++) {
+        argv[i] = (const char *) p;
+
+        switch (i) {
+        case 3:
+            p = ngx_sprintf(p, "%ui", t->free);
+            break;
+        case 4:
+            p = ngx_sprintf(p, "%M", t->lock);
+            break;
+        case 5:
+            p = ngx_sprintf(p, "%M", t->max_lock);
+            break;
+        default:
+            p = ngx_sprintf(p, "%T", t->forget);
+        }
+
+        argvlen[i] = p - (u_char *) argv[i];
+    }
+
+    return ngx_http_secauth_store_redis_start(st, op,
+                                  NGX_HTTP_SECAUTH_SCRIPT_FAILURE,
+                                  ngx_http_secauth_store_redis_failure_done,
+                                  7, argv, argvlen);
+}
+
+
+static ngx_int_t
+ngx_http_secauth_store_redis_failure_reset(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    size_t                           argvlen[3];
+    const char                      *argv[3];
+    ngx_http_secauth_store_redis_t  *sr = st->data;
+
+    argv[0] = "DEL";
+    argvlen[0] = 3;
+    argv[1] = (const char *) ngx_http_secauth_name_key(op->pool,
+                                                       &sr->conf->prefix,
+                                                       "login_failures:",
+                                                       &op->session.user,
+                                                       &argvlen[1]);
+    argv[2] = (const char *) ngx_http_secauth_name_key(op->pool,
+                                                       &sr->conf->prefix,
+                                                       "login_lock:",
+                                                       &op->session.user,
+                                                       &argvlen[2]);
+    if (argv[1] == NULL || argv[2] == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    return ngx_http_secauth_store_redis_start(st, op, -1,
+                                      ngx_http_secauth_store_redis_count_done,
+                                      3, argv, argvlen);
+}
+
+
+/* PTTL: an integer; the script: {failures, ms locked} */
+
+static void
+ngx_http_secauth_store_redis_failure_done(void *data, redisReply *reply)
+{
+    ngx_http_secauth_store_op_t *op = data;
+
+    ngx_int_t  rc;
+
+    if (reply == NULL) {
+        rc = NGX_ERROR;
+
+    } else if (reply->type == REDIS_REPLY_INTEGER) {
+        op->locked = reply->integer > 0 ? (ngx_msec_t) reply->integer : 0;
+        rc = op->locked ? NGX_OK : NGX_DECLINED;
+
+    } else if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2
+               && reply->element[0]->type == REDIS_REPLY_INTEGER
+               && reply->element[1]->type == REDIS_REPLY_INTEGER
+               && reply->element[0]->integer > 0
+               && reply->element[1]->integer >= 0)
+    {
+        op->count = (ngx_uint_t) reply->element[0]->integer;
+        op->locked = (ngx_msec_t) reply->element[1]->integer;
+        rc = NGX_OK;
+
+    } else {
+        rc = ngx_http_secauth_store_redis_error(op, "login failures", reply);
+    }
 
     ngx_http_secauth_store_redis_finish(op, rc);
 }

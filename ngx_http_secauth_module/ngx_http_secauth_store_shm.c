@@ -12,6 +12,7 @@
 #include "ngx_http_secauth_store.h"
 #include "ngx_http_secauth_shm.h"
 #include "ngx_http_secauth_limit.h"
+#include "ngx_http_secauth_throttle.h"
 
 
 /* of the layout in the zone: a reload keeps a zone of the same version */
@@ -137,6 +138,9 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_shm_ops = {
     ngx_http_secauth_store_shm_no_users,
     ngx_http_secauth_store_shm_no_users,
     ngx_http_secauth_limit_take_shm,        /* each limit zone's own */
+    ngx_http_secauth_failure_check_shm,     /* the throttle's own zone */
+    ngx_http_secauth_failure_record_shm,
+    ngx_http_secauth_failure_reset_shm,
     ngx_http_secauth_store_shm_cancel
 };
 

@@ -1,0 +1,378 @@
+
+/*
+ * Copyright (C) ngx_http_secauth_module authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_secauth_module.h"
+#include "ngx_http_secauth_throttle.h"
+#include "ngx_http_secauth_shm.h"
+
+
+/*
+ * The failed-login throttle of an account (docs/limits.md): failures are
+ * counted per normalised user name, known or not, across all clients
+ * (and, with Redis, all nodes). From the free-th failure on, each one
+ * locks the account for lock, 2 x lock, 4 x lock... up to max_lock; while
+ * locked, every login of the account is refused at once, whatever the
+ * password, and costs no hashing. A successful login forgets the count,
+ * and so does forget without a failure. The defaults (5, 1s, 1m, 1h)
+ * allow at most about 70 failures an hour (NIST 800-63B and ASVS: no more
+ * than 100), and an attacker can never lock anyone out for longer than
+ * max_lock after the last failure.
+ *
+ * Without Redis the counts live in a zone of their own (1m by default),
+ * so that a spray of made-up names can only evict other counts, never
+ * sessions.
+ */
+
+
+typedef struct {
+    uint64_t                     until;      /* ms, locked before that */
+    uint32_t                     failures;
+} ngx_http_secauth_failures_t;
+
+
+static ngx_str_t  ngx_http_secauth_throttle_zone =
+    ngx_string("secauth_login_failures");
+
+#define NGX_HTTP_SECAUTH_THROTTLE_ZONE_SIZE  (1024 * 1024)
+
+
+static ngx_http_secauth_throttle_t *
+ngx_http_secauth_throttle_create(ngx_conf_t *cf)
+{
+    ngx_http_secauth_throttle_t  *t;
+
+    t = ngx_pcalloc(cf->pool, sizeof(ngx_http_secauth_throttle_t));
+    if (t == NULL) {
+        return NULL;
+    }
+
+    t->free = 5;
+    t->lock = 1000;
+    t->max_lock = 60 * 1000;
+    t->forget = 60 * 60;
+
+    return t;
+}
+
+
+char *
+ngx_http_secauth_login_throttle(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_secauth_loc_conf_t *slcf = conf;
+
+    u_char                       *p;
+    ssize_t                       size;
+    ngx_int_t                     n;
+    ngx_str_t                    *value, s, name;
+    ngx_uint_t                    i;
+    ngx_http_secauth_throttle_t  *t;
+
+    if (slcf->throttle != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 2 && ngx_strcmp(value[1].data, "off") == 0) {
+        slcf->throttle = NULL;
+        return NGX_CONF_OK;
+    }
+
+    t = ngx_http_secauth_throttle_create(cf);
+    if (t == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    size = NGX_HTTP_SECAUTH_THROTTLE_ZONE_SIZE;
+    name = ngx_http_secauth_throttle_zone;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "free=", 5) == 0) {
+            n = ngx_atoi(value[i].data + 5, value[i].len - 5);
+            if (n < 1 || n > 100) {
+                goto invalid;
+            }
+
+            t->free = n;
+            continue;
+        }
+
+        s.data = (u_char *) ngx_strchr(value[i].data, '=');
+
+        if (s.data == NULL) {
+            goto invalid;
+        }
+
+        s.data++;
+        s.len = value[i].data + value[i].len - s.data;
+
+        if (ngx_strncmp(value[i].data, "lock=", 5) == 0) {
+            t->lock = ngx_parse_time(&s, 0);
+            if (t->lock == (ngx_msec_t) NGX_ERROR || t->lock == 0) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "max_lock=", 9) == 0) {
+            t->max_lock = ngx_parse_time(&s, 0);
+            if (t->max_lock == (ngx_msec_t) NGX_ERROR) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "forget=", 7) == 0) {
+            t->forget = ngx_parse_time(&s, 1);
+            if (t->forget == (time_t) NGX_ERROR || t->forget == 0) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
+            p = (u_char *) ngx_strchr(s.data, ':');
+            if (p == NULL || p == s.data) {
+                goto invalid;
+            }
+
+            name.data = s.data;
+            name.len = p - s.data;
+
+            s.len -= p + 1 - s.data;
+            s.data = p + 1;
+
+            size = ngx_parse_size(&s);
+            if (size == NGX_ERROR) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    if (t->max_lock < t->lock
+        || (ngx_msec_t) t->forget * 1000 < t->max_lock)
+    {
+        return "needs lock <= max_lock <= forget";
+    }
+
+    /* the zone is used only without Redis, known after the http block */
+
+    t->zone = ngx_http_secauth_shm_zone_add(cf, &name, size);
+    if (t->zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    slcf->throttle = t;
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\" in \"%V\"",
+                       &value[i], &cmd->name);
+
+    return NGX_CONF_ERROR;
+}
+
+
+/*
+ * An unset throttle is inherited; a login location that has none gets the
+ * default. Other locations may keep NGX_CONF_UNSET_PTR: they never use it,
+ * and a login location nested in them must still get the default.
+ */
+
+char *
+ngx_http_secauth_throttle_merge(ngx_conf_t *cf,
+    ngx_http_secauth_throttle_t **conf, ngx_http_secauth_throttle_t *prev,
+    ngx_flag_t login)
+{
+    ngx_http_secauth_throttle_t  *t;
+
+    if (*conf == NGX_CONF_UNSET_PTR) {
+        *conf = prev;
+    }
+
+    if (*conf != NGX_CONF_UNSET_PTR || !login) {
+        return NGX_CONF_OK;
+    }
+
+    t = ngx_http_secauth_throttle_create(cf);
+    if (t == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    t->zone = ngx_http_secauth_shm_zone_add(cf,
+                                      &ngx_http_secauth_throttle_zone,
+                                      NGX_HTTP_SECAUTH_THROTTLE_ZONE_SIZE);
+    if (t->zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *conf = t;
+
+    return NGX_CONF_OK;
+}
+
+
+ngx_msec_t
+ngx_http_secauth_throttle_lock(ngx_http_secauth_throttle_t *t, ngx_uint_t n)
+{
+    ngx_uint_t  shift;
+
+    if (n < t->free) {
+        return 0;
+    }
+
+    shift = ngx_min(n - t->free, 30);
+
+    if (t->lock > t->max_lock >> shift) {
+        return t->max_lock;
+    }
+
+    return t->lock << shift;
+}
+
+
+static uint64_t
+ngx_http_secauth_throttle_now(void)
+{
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+
+    return (uint64_t) tp->sec * 1000 + tp->msec;
+}
+
+
+static ngx_int_t
+ngx_http_secauth_failures_get(ngx_http_secauth_shm_t *shm, ngx_str_t *user,
+    ngx_http_secauth_failures_t *f)
+{
+    ngx_http_secauth_shm_node_t  *node;
+
+    node = ngx_http_secauth_shm_lookup(shm, NGX_HTTP_SECAUTH_SHM_FAILURES,
+                                       user->data, user->len);
+
+    if (node == NULL || node->value_len != sizeof(*f)) {
+        ngx_memzero(f, sizeof(*f));
+        return NGX_DECLINED;
+    }
+
+    ngx_memcpy(f, ngx_http_secauth_shm_value(node), sizeof(*f));
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_secauth_failure_check_shm(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    uint64_t                      now;
+    ngx_http_secauth_shm_t       *shm;
+    ngx_http_secauth_failures_t   f;
+
+    shm = op->throttle->zone->data;
+    now = ngx_http_secauth_throttle_now();
+
+    ngx_http_secauth_shm_lock(shm);
+    (void) ngx_http_secauth_failures_get(shm, &op->session.user, &f);
+    ngx_http_secauth_shm_unlock(shm);
+
+    if (f.until > now) {
+        op->locked = (ngx_msec_t) (f.until - now);
+        op->rc = NGX_OK;
+
+    } else {
+        op->locked = 0;
+        op->rc = NGX_DECLINED;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_secauth_failure_record_shm(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    uint64_t                      now;
+    ngx_http_secauth_shm_t       *shm;
+    ngx_http_secauth_shm_node_t  *node;
+    ngx_http_secauth_failures_t   f;
+
+    shm = op->throttle->zone->data;
+    now = ngx_http_secauth_throttle_now();
+
+    ngx_http_secauth_shm_lock(shm);
+
+    (void) ngx_http_secauth_failures_get(shm, &op->session.user, &f);
+
+    if (f.failures < NGX_MAX_UINT32_VALUE) {
+        f.failures++;
+    }
+
+    op->count = f.failures;
+    op->locked = ngx_http_secauth_throttle_lock(op->throttle, f.failures);
+
+    if (op->locked) {
+        f.until = now + op->locked;
+    }
+
+    /* forget >= max_lock: the count outlives its lock */
+
+    node = ngx_http_secauth_shm_set(shm, NGX_HTTP_SECAUTH_SHM_FAILURES,
+                                    op->session.user.data,
+                                    op->session.user.len,
+                                    (u_char *) &f, sizeof(f),
+                                    ngx_time() + op->throttle->forget, NULL);
+
+    ngx_http_secauth_shm_unlock(shm);
+
+    op->rc = node ? NGX_OK : NGX_ERROR;
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_secauth_failure_reset_shm(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    ngx_http_secauth_shm_t       *shm;
+    ngx_http_secauth_shm_node_t  *node;
+
+    shm = op->throttle->zone->data;
+
+    ngx_http_secauth_shm_lock(shm);
+
+    node = ngx_http_secauth_shm_lookup(shm, NGX_HTTP_SECAUTH_SHM_FAILURES,
+                                       op->session.user.data,
+                                       op->session.user.len);
+    if (node) {
+        (void) ngx_http_secauth_shm_delete(shm, node);
+    }
+
+    ngx_http_secauth_shm_unlock(shm);
+
+    op->rc = node ? NGX_OK : NGX_DECLINED;
+
+    return NGX_OK;
+}
