@@ -1,7 +1,9 @@
 # Rate limits (secauth_limit_zone, secauth_limit): limit_req's meaning of
 # rate, burst and nodelay, with the buckets in a shared memory zone or in
-# Redis (the private redis-server of scripts/test.sh). Timing across
-# requests and two nodes sharing Redis: t/limits/flow.t.
+# Redis (the private redis-server of scripts/test.sh); then what of the
+# failed-login throttle (secauth_login_throttle) one request can show.
+# Timing across requests and two nodes sharing Redis: t/limits/flow.t
+# and t/limits/throttle.t.
 
 use FindBin;
 use lib "$FindBin::Bin/lib";
@@ -528,3 +530,61 @@ invalid burst value "burst=-1" in "secauth_limit" (0 to 100000)
 --- must_die
 --- error_log
 "secauth_limit_zone" directive is not allowed here
+
+
+
+=== TEST 28: a locked account: a JSON login gets 429, Retry-After, a JSON body
+The lock (a Redis key with a PX, as a failure on another node leaves it)
+is checked before anything else: the user need not even exist.
+--- init
+SecauthTest::redis('SET', "$ENV{TEST_NGINX_LIMIT_PREFIX}login_lock:zed", '1',
+                   'PX', 30000);
+--- http_config
+    secauth_redis redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
+                  prefix=$TEST_NGINX_LIMIT_PREFIX;
+--- config
+    secauth_cookie sid secure=off;
+    location = /login {
+        secauth_users redis;
+        secauth_login;
+    }
+--- request
+POST /login
+{"username":"Zed","password":"anything at all"}
+--- more_headers
+Content-Type: application/json
+--- error_code: 429
+--- response_headers_like
+Retry-After: (29|30)
+Content-Type: application/json
+--- response_body
+{"error":"too_many_attempts"}
+--- error_log eval
+qr/\[warn\] .*secauth: login for "zed" refused: locked for \d+ ms after failed logins/
+
+
+
+=== TEST 29: config: secauth_login_throttle with free=0
+--- config
+    location = /login { secauth_login_throttle free=0; }
+--- must_die
+--- error_log
+invalid parameter "free=0" in "secauth_login_throttle"
+
+
+
+=== TEST 30: config: secauth_login_throttle with lock > max_lock
+--- config
+    location = /login { secauth_login_throttle lock=2s max_lock=1s; }
+--- must_die
+--- error_log
+"secauth_login_throttle" directive needs lock <= max_lock <= forget
+
+
+
+=== TEST 31: config: secauth_login_throttle with an unknown parameter
+--- config
+    location = /login { secauth_login_throttle lock=1s tries=3; }
+--- must_die
+--- error_log
+invalid parameter "tries=3" in "secauth_login_throttle"
