@@ -39,8 +39,8 @@ static ngx_int_t ngx_http_secauth_limit_result(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx);
 static ngx_int_t ngx_http_secauth_limit_retry_after(ngx_http_request_t *r,
     uint64_t wait);
-static uint64_t ngx_http_secauth_limit_tat(ngx_http_secauth_shm_t *shm,
-    ngx_http_secauth_bucket_t *b, uint64_t now);
+static ngx_int_t ngx_http_secauth_limit_take_bucket(
+    ngx_http_secauth_bucket_t *b, uint64_t now, ngx_flag_t check);
 
 
 static ngx_str_t  ngx_http_secauth_limit_passed = ngx_string("PASSED");
@@ -448,7 +448,8 @@ ngx_http_secauth_limit_buckets(ngx_http_request_t *r, ngx_array_t *limits,
     ngx_http_secauth_limit_t   *limit;
     ngx_http_secauth_bucket_t  *b;
 
-    ngx_memzero(op, sizeof(ngx_http_secauth_store_op_t));
+    /* the op is still as the new context was zeroed: limits run once */
+
     op->pool = r->pool;
     op->log = r->connection->log;
 
@@ -633,67 +634,44 @@ ngx_http_secauth_limit_retry_after(ngx_http_request_t *r, uint64_t wait)
 
 
 /*
- * The shm buckets: every bucket is checked first, and only if all admit
- * the request is it taken from each, so that a refused request costs no
- * budget (each zone has its own lock; two requests racing between the
- * passes may both be admitted, as with limit_req).
+ * The shm buckets: with several, every bucket is checked first, and only
+ * if all admit the request is it taken from each, so that a refused
+ * request costs no budget (each zone has its own lock; two requests
+ * racing between the passes may both be admitted, as with limit_req).
+ * One bucket, the usual case, is checked and taken in one go.
  */
 
 ngx_int_t
 ngx_http_secauth_limit_take_shm(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op)
 {
-    uint64_t                      now, tat;
-    ngx_uint_t                    i;
-    ngx_time_t                   *tp;
-    ngx_http_secauth_shm_t       *shm;
-    ngx_http_secauth_bucket_t    *b;
-    ngx_http_secauth_shm_node_t  *node;
+    uint64_t     now;
+    ngx_int_t    rc;
+    ngx_uint_t   i, pass;
+    ngx_time_t  *tp;
 
     tp = ngx_timeofday();
     now = (uint64_t) tp->sec * 1000000 + tp->msec * 1000;
 
-    for (i = 0; i < op->nbuckets; i++) {
-        b = &op->buckets[i];
-        shm = b->shm;
+    for (pass = (op->nbuckets == 1); pass < 2; pass++) {
 
-        ngx_http_secauth_shm_lock(shm);
-        tat = ngx_http_secauth_limit_tat(shm, b, now);
-        ngx_http_secauth_shm_unlock(shm);
+        for (i = 0; i < op->nbuckets; i++) {
+            rc = ngx_http_secauth_limit_take_bucket(&op->buckets[i], now,
+                                                    pass == 0);
+            if (rc == NGX_DECLINED) {
+                op->count = i + 1;
+            }
 
-        if (tat - now > b->tau) {
-            b->wait = tat - now - b->tau;
-            op->count = i + 1;
-            op->rc = NGX_DECLINED;
-            return NGX_OK;
-        }
-    }
+            if (rc != NGX_OK) {
+                if (rc == NGX_ERROR) {
+                    ngx_log_error(NGX_LOG_ERR, op->log, 0,
+                                  "secauth: no room for a bucket in zone "
+                                  "\"%V\"", &op->buckets[i].zone);
+                }
 
-    for (i = 0; i < op->nbuckets; i++) {
-        b = &op->buckets[i];
-        shm = b->shm;
-
-        ngx_http_secauth_shm_lock(shm);
-        tat = ngx_http_secauth_limit_tat(shm, b, now);
-
-        b->wait = tat - now;
-        tat += b->interval;
-
-        /* absent from the second after its TAT: a full bucket again */
-
-        node = ngx_http_secauth_shm_set(shm, NGX_HTTP_SECAUTH_SHM_LIMIT,
-                                        b->key.data, b->key.len,
-                                        (u_char *) &tat, sizeof(uint64_t),
-                                        (time_t) (tat / 1000000) + 1, NULL);
-
-        ngx_http_secauth_shm_unlock(shm);
-
-        if (node == NULL) {
-            ngx_log_error(NGX_LOG_ERR, op->log, 0,
-                          "secauth: no room for a bucket in zone \"%V\"",
-                          &b->zone);
-            op->rc = NGX_ERROR;
-            return NGX_OK;
+                op->rc = rc;
+                return NGX_OK;
+            }
         }
     }
 
@@ -703,14 +681,24 @@ ngx_http_secauth_limit_take_shm(ngx_http_secauth_store_t *st,
 }
 
 
-/* max(TAT, now) of a bucket; called with the zone locked */
+/*
+ * Under the zone's lock: NGX_DECLINED when the bucket refuses (b->wait
+ * until it would admit), else NGX_OK (b->wait: the delay that would keep
+ * to the rate) and, unless only checking, the request is taken.
+ */
 
-static uint64_t
-ngx_http_secauth_limit_tat(ngx_http_secauth_shm_t *shm,
-    ngx_http_secauth_bucket_t *b, uint64_t now)
+static ngx_int_t
+ngx_http_secauth_limit_take_bucket(ngx_http_secauth_bucket_t *b,
+    uint64_t now, ngx_flag_t check)
 {
     uint64_t                      tat;
+    ngx_int_t                     rc;
+    ngx_http_secauth_shm_t       *shm;
     ngx_http_secauth_shm_node_t  *node;
+
+    shm = b->shm;
+
+    ngx_http_secauth_shm_lock(shm);
 
     node = ngx_http_secauth_shm_lookup(shm, NGX_HTTP_SECAUTH_SHM_LIMIT,
                                        b->key.data, b->key.len);
@@ -718,7 +706,46 @@ ngx_http_secauth_limit_tat(ngx_http_secauth_shm_t *shm,
 
     if (node && node->value_len == sizeof(uint64_t)) {
         ngx_memcpy(&tat, ngx_http_secauth_shm_value(node), sizeof(uint64_t));
+
+    } else {
+        node = NULL;
     }
 
-    return ngx_max(tat, now);
+    tat = ngx_max(tat, now);
+    rc = NGX_OK;
+
+    if (tat - now > b->tau) {
+        b->wait = tat - now - b->tau;
+        rc = NGX_DECLINED;
+        goto done;
+    }
+
+    b->wait = tat - now;
+
+    if (check) {
+        goto done;
+    }
+
+    tat += b->interval;
+
+    /* absent from the second after its TAT: a full bucket again */
+
+    if (node) {
+        ngx_memcpy(ngx_http_secauth_shm_value(node), &tat, sizeof(uint64_t));
+        ngx_http_secauth_shm_set_expire(node, (time_t) (tat / 1000000) + 1);
+
+    } else if (ngx_http_secauth_shm_set(shm, NGX_HTTP_SECAUTH_SHM_LIMIT,
+                                        b->key.data, b->key.len,
+                                        (u_char *) &tat, sizeof(uint64_t),
+                                        (time_t) (tat / 1000000) + 1, NULL)
+               == NULL)
+    {
+        rc = NGX_ERROR;
+    }
+
+done:
+
+    ngx_http_secauth_shm_unlock(shm);
+
+    return rc;
 }
