@@ -103,6 +103,12 @@ secauth demo on http://127.0.0.1:8080/ (Redis on 127.0.0.1:$redis_port)
   a tampered token is refused with error="invalid_token":
     curl -i -H 'Authorization: Bearer ${token}x' http://127.0.0.1:8080/
 
+  rate limits: the sixth login within a minute from one address gets 429
+  with Retry-After; five wrong passwords lock the account (429 even with
+  the right one) for 1s, then 2s, 4s...:
+    for i in 1 2 3 4 5 6; do curl -s -o /dev/null -w '%{http_code} ' \
+        -d 'username=demo&password=wrong' http://127.0.0.1:8080/login; done
+
 Ctrl-C to stop.
 
 MSG
