@@ -400,9 +400,17 @@ ngx_http_secauth_limit_handler(ngx_http_request_t *r)
         return NGX_AGAIN;
     }
 
-    op = &ctx->limit_op;
-
     if (!ctx->limit_taking) {
+
+        /* an op of its own: the context stays small for the gate */
+
+        op = ngx_pcalloc(r->pool, sizeof(ngx_http_secauth_store_op_t));
+        if (op == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ctx->limit_op = op;
+
         rc = ngx_http_secauth_limit_buckets(r, slcf->limits, op);
 
         if (rc == NGX_DECLINED) {
@@ -447,8 +455,6 @@ ngx_http_secauth_limit_buckets(ngx_http_request_t *r, ngx_array_t *limits,
     ngx_uint_t                  i;
     ngx_http_secauth_limit_t   *limit;
     ngx_http_secauth_bucket_t  *b;
-
-    /* the op is still as the new context was zeroed: limits run once */
 
     op->pool = r->pool;
     op->log = r->connection->log;
@@ -508,15 +514,19 @@ ngx_http_secauth_limit_result(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx)
 {
     uint64_t                      wait;
+    ngx_int_t                     rc;
     ngx_uint_t                    i;
     ngx_msec_t                    delay;
     ngx_http_secauth_bucket_t    *b;
     ngx_http_secauth_store_op_t  *op;
 
-    op = &ctx->limit_op;
+    op = ctx->limit_op;
 
     if (op->rc == NGX_ERROR) {
-        return ngx_http_secauth_unavailable(r, slcf, "rate limits");
+        rc = ngx_http_secauth_unavailable(r, slcf, "rate limits");
+
+        /* admitted: on to the next preaccess handler (limit_req...) */
+        return (rc == NGX_OK) ? NGX_DECLINED : rc;
     }
 
     if (op->rc == NGX_DECLINED) {

@@ -680,8 +680,12 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
     }
 
     if (slcf->throttle) {
-        op = &ctx->forget;
-        ngx_memzero(op, sizeof(ngx_http_secauth_store_op_t));
+        op = ngx_pcalloc(r->pool, sizeof(ngx_http_secauth_store_op_t));
+        if (op == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ctx->forget = op;
         op->pool = r->pool;
         op->log = r->connection->log;
         op->session.user = lctx->username;

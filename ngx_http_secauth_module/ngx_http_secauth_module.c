@@ -421,7 +421,8 @@ ngx_http_secauth_ctx_cleanup(void *data)
     ngx_http_secauth_store_t  *st;
 
     if (ctx->op.pending || ctx->touch.pending || ctx->jwt_op.pending
-        || ctx->limit_op.pending || ctx->forget.pending)
+        || (ctx->limit_op && ctx->limit_op->pending)
+        || (ctx->forget && ctx->forget->pending))
     {
         st = ngx_http_secauth_store(ctx->request);
 
@@ -437,12 +438,12 @@ ngx_http_secauth_ctx_cleanup(void *data)
             ngx_http_secauth_store_cancel(st, &ctx->jwt_op);
         }
 
-        if (ctx->limit_op.pending) {
-            ngx_http_secauth_store_cancel(st, &ctx->limit_op);
+        if (ctx->limit_op && ctx->limit_op->pending) {
+            ngx_http_secauth_store_cancel(st, ctx->limit_op);
         }
 
-        if (ctx->forget.pending) {
-            ngx_http_secauth_store_cancel(st, &ctx->forget);
+        if (ctx->forget && ctx->forget->pending) {
+            ngx_http_secauth_store_cancel(st, ctx->forget);
         }
     }
 

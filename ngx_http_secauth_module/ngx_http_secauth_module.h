@@ -133,8 +133,8 @@ typedef struct {
     ngx_http_secauth_store_op_t     op;
     ngx_http_secauth_store_op_t     touch;
     ngx_http_secauth_store_op_t     jwt_op;
-    ngx_http_secauth_store_op_t     limit_op;
-    ngx_http_secauth_store_op_t     forget;     /* a login's failures */
+    ngx_http_secauth_store_op_t    *limit_op;   /* allocated on use */
+    ngx_http_secauth_store_op_t    *forget;     /* a login's failures */
     ngx_event_t                     resume;
     unsigned                        waiting:1;
     unsigned                        limit_taking:1;

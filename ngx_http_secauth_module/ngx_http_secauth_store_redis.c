@@ -188,9 +188,11 @@ static char  ngx_http_secauth_lua_user_password[] =
  * Returns {0, wait of each bucket} when admitted, {i, wait until bucket i
  * admits} when refused. A bucket expires when it is full again. TATs are
  * written with %.0f: a Lua number would go out as %.14g and lose digits.
+ * (Redis before 5 needs effects replication to write after TIME.)
  */
 
 static char  ngx_http_secauth_lua_limit_take[] =
+    "if redis.replicate_commands then redis.replicate_commands() end\n"
     "local t = redis.call('TIME')\n"
     "local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n"
     "local tats = {}\n"

@@ -105,6 +105,7 @@ reset_scenario() {
     wrk_headers=()
     wrk_script=
     wrk_connections=
+    wrk_args=()
     cpu_floor=95
     unset -f setup prepare teardown load_start load_stop
 }
@@ -411,6 +412,7 @@ run_wrk() {
     if [ -n "$wrk_script" ]; then
         args+=(-s "$bench_dir/$wrk_script")
     fi
+    args+=("${wrk_args[@]}")
     if declare -F load_start >/dev/null; then
         (
             cd "$tmp/$name"

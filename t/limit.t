@@ -588,3 +588,27 @@ invalid parameter "free=0" in "secauth_login_throttle"
 --- must_die
 --- error_log
 invalid parameter "tries=3" in "secauth_login_throttle"
+
+
+
+=== TEST 32: admitted with secauth_fail open, the request still meets limit_req
+The module's preaccess handler passes the request on to the next one
+(nginx's limit_req here, 1r/m: the second request is refused by it).
+--- http_config
+    secauth_redis redis://127.0.0.1:1 timeout=100ms;
+    secauth_limit_zone $binary_remote_addr zone=ip:1m rate=10r/s;
+    limit_req_zone $binary_remote_addr zone=core:1m rate=1r/m;
+--- config
+    location /p {
+        secauth_limit zone=ip;
+        secauth_fail open;
+        limit_req zone=core;
+        alias html/p.txt;
+    }
+--- user_files
+>>> p.txt
+ok
+--- request eval
+[("GET /p") x 2]
+--- error_code eval
+[200, 503]

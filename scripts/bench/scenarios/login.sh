@@ -10,6 +10,7 @@ cpu_floor=0
 path=/login
 wrk_script=login.lua
 wrk_connections=4
+wrk_args=(--timeout 30s)     # a login waits for the hashes queued before it
 
 main_conf='thread_pool bench threads=@CPUS@ max_queue=1024;'
 http_conf='
