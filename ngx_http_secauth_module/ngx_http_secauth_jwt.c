@@ -45,10 +45,6 @@ typedef struct {
     ngx_rbtree_node_t           sentinel;
     ngx_queue_t                 lru;
     ngx_uint_t                  count;
-
-    /* SHA-256 fetched once, and a context reused by every request */
-    EVP_MD                     *sha256;
-    EVP_MD_CTX                 *md;
 } ngx_http_secauth_jwt_cache_t;
 
 
@@ -76,8 +72,6 @@ static ngx_http_secauth_jwt_cache_t *ngx_http_secauth_jwt_cache(
     ngx_http_request_t *r);
 static json_t *ngx_http_secauth_jwt_cache_get(
     ngx_http_secauth_jwt_cache_t *cache, u_char *hash, ngx_array_t *keys);
-static ngx_int_t ngx_http_secauth_jwt_digest(
-    ngx_http_secauth_jwt_cache_t *cache, ngx_str_t *token, u_char *hash);
 static void ngx_http_secauth_jwt_cache_put(
     ngx_http_secauth_jwt_cache_t *cache, u_char *hash, time_t exp,
     json_t *claims, ngx_http_secauth_jws_key_t *key, ngx_log_t *log);
@@ -141,7 +135,7 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
     claims = NULL;
     verified = NULL;
 
-    if (cache && ngx_http_secauth_jwt_digest(cache, token, hash) == NGX_OK) {
+    if (cache && ngx_http_secauth_sha256(token, 1, hash) == NGX_OK) {
         claims = ngx_http_secauth_jwt_cache_get(cache, hash, slcf->jwt_keys);
 
     } else {
@@ -601,8 +595,7 @@ ngx_http_secauth_jwt_revocation(ngx_http_request_t *r,
 {
     json_t                       *jti, *iss;
     ngx_int_t                     rc;
-    EVP_MD_CTX                   *md;
-    unsigned int                  len;
+    ngx_str_t                     parts[3];
     ngx_http_secauth_store_op_t  *op;
 
     jti = json_object_get(claims, "jti");
@@ -626,23 +619,20 @@ ngx_http_secauth_jwt_revocation(ngx_http_request_t *r,
     op->pool = r->pool;
     op->log = r->connection->log;
 
-    md = EVP_MD_CTX_new();
-    if (md == NULL) {
-        return NGX_ERROR;
+    /* SHA-256(iss "\n" jti), iss empty when absent */
+
+    ngx_str_null(&parts[0]);
+
+    if (json_is_string(iss)) {
+        parts[0].data = (u_char *) json_string_value(iss);
+        parts[0].len = json_string_length(iss);
     }
 
-    rc = EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1
-         && (!json_is_string(iss)
-             || EVP_DigestUpdate(md, json_string_value(iss),
-                                 json_string_length(iss)) == 1)
-         && EVP_DigestUpdate(md, "\n", 1) == 1
-         && EVP_DigestUpdate(md, json_string_value(jti),
-                             json_string_length(jti)) == 1
-         && EVP_DigestFinal_ex(md, op->key, &len) == 1;
+    ngx_str_set(&parts[1], "\n");
+    parts[2].data = (u_char *) json_string_value(jti);
+    parts[2].len = json_string_length(jti);
 
-    EVP_MD_CTX_free(md);
-
-    if (!rc) {
+    if (ngx_http_secauth_sha256(parts, 3, op->key) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -806,34 +796,12 @@ ngx_http_secauth_jwt_cache(ngx_http_request_t *r)
                     ngx_rbtree_insert_value);
     ngx_queue_init(&cache->lru);
 
-    cache->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-    cache->md = EVP_MD_CTX_new();
-
-    if (cache->sha256 == NULL || cache->md == NULL) {
-        return NULL;
-    }
-
     smcf->jwt_cache = cache;
 
     return cache;
 }
 
 
-static ngx_int_t
-ngx_http_secauth_jwt_digest(ngx_http_secauth_jwt_cache_t *cache,
-    ngx_str_t *token, u_char *hash)
-{
-    unsigned int  len;
-
-    if (EVP_DigestInit_ex(cache->md, cache->sha256, NULL) != 1
-        || EVP_DigestUpdate(cache->md, token->data, token->len) != 1
-        || EVP_DigestFinal_ex(cache->md, hash, &len) != 1)
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
 
 
 static json_t *

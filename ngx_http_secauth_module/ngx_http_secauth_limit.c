@@ -37,10 +37,9 @@ static ngx_int_t ngx_http_secauth_limit_buckets(ngx_http_request_t *r,
     ngx_array_t *limits, ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_limit_result(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx);
-static ngx_int_t ngx_http_secauth_limit_retry_after(ngx_http_request_t *r,
-    uint64_t wait);
 static ngx_int_t ngx_http_secauth_limit_take_bucket(
     ngx_http_secauth_bucket_t *b, uint64_t now, ngx_flag_t check);
+static void ngx_http_secauth_limit_give_back(ngx_http_secauth_bucket_t *b);
 
 
 static ngx_str_t  ngx_http_secauth_limit_passed = ngx_string("PASSED");
@@ -174,7 +173,8 @@ ngx_http_secauth_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     zone->name = name;
     zone->interval = (uint64_t) per * 1000000 / rate;
 
-    zone->shm_zone = ngx_http_secauth_shm_zone_add(cf, &name, size);
+    zone->shm_zone = ngx_http_secauth_shm_zone_add(cf, &name, size,
+                                          ngx_http_secauth_shm_limits);
     if (zone->shm_zone == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -317,6 +317,20 @@ ngx_http_secauth_limit_merge(ngx_conf_t *cf, ngx_array_t **limits,
 
     if (*limits == NGX_CONF_UNSET_PTR) {
         *limits = (prev == NGX_CONF_UNSET_PTR) ? NULL : prev;
+    }
+
+    /*
+     * the http level's own array is never merged itself, only inherited:
+     * whichever array a level ends up with is checked here, once
+     */
+
+    if (*limits == NULL) {
+        return NGX_CONF_OK;
+    }
+
+    limit = (*limits)->elts;
+
+    if (limit[0].zone) {
         return NGX_CONF_OK;
     }
 
@@ -328,13 +342,8 @@ ngx_http_secauth_limit_merge(ngx_conf_t *cf, ngx_array_t **limits,
     }
 
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_secauth_module);
-    limit = (*limits)->elts;
 
     for (i = 0; i < (*limits)->nelts; i++) {
-
-        if (limit[i].zone) {
-            continue;
-        }
 
         zp = smcf->limit_zones ? smcf->limit_zones->elts : NULL;
 
@@ -424,6 +433,8 @@ ngx_http_secauth_limit_handler(ngx_http_request_t *r)
 
         smcf = ngx_http_get_module_main_conf(r, ngx_http_secauth_module);
 
+        ngx_http_secauth_store_wait(r, ctx, op);
+
         if (smcf->redis) {
             rc = ngx_http_secauth_store_call(ngx_http_secauth_store(r),
                                              limit_take, op);
@@ -433,9 +444,10 @@ ngx_http_secauth_limit_handler(ngx_http_request_t *r)
 
         if (rc == NGX_AGAIN) {
             ctx->limit_taking = 1;
-            ngx_http_secauth_store_wait(r, ctx, op);
             return NGX_AGAIN;
         }
+
+        ctx->waiting = 0;
     }
 
     ctx->limit_taking = 0;
@@ -489,20 +501,29 @@ ngx_http_secauth_limit_buckets(ngx_http_request_t *r, ngx_array_t *limits,
 
         /* a long key (a header, say) costs no more than its digest */
 
-        if (key.len <= NGX_HTTP_SECAUTH_LIMIT_KEY_MAX) {
+        if (key.len <= NGX_HTTP_SECAUTH_LIMIT_KEY_MAX
+            && !(key.len == 1 + SHA256_DIGEST_LENGTH && key.data[0] == 0xff))
+        {
             b->key = key;
             continue;
         }
 
-        b->key.data = ngx_pnalloc(r->pool, SHA256_DIGEST_LENGTH + 1);
+        b->key.data = ngx_pnalloc(r->pool, 1 + SHA256_DIGEST_LENGTH);
         if (b->key.data == NULL) {
             return NGX_ERROR;
         }
 
-        /* 0xff first: never equal to a short key of 33 bytes by chance */
+        /*
+         * 0xff first, and a short key of that form is hashed too: a key
+         * cannot choose the bucket of another one
+         */
+
         b->key.data[0] = 0xff;
-        SHA256(key.data, key.len, b->key.data + 1);
-        b->key.len = SHA256_DIGEST_LENGTH + 1;
+        b->key.len = 1 + SHA256_DIGEST_LENGTH;
+
+        if (ngx_http_secauth_sha256(&key, 1, b->key.data + 1) != NGX_OK) {
+            return NGX_ERROR;
+        }
     }
 
     return op->nbuckets ? NGX_OK : NGX_DECLINED;
@@ -537,7 +558,9 @@ ngx_http_secauth_limit_result(ngx_http_request_t *r,
                       "secauth: limiting requests by zone \"%V\", "
                       "retry in %uL ms", &b->zone, (b->wait + 999) / 1000);
 
-        if (ngx_http_secauth_limit_retry_after(r, b->wait) != NGX_OK) {
+        if (ngx_http_secauth_retry_after(r, (b->wait + 999) / 1000)
+            != NGX_OK)
+        {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
@@ -611,36 +634,6 @@ ngx_http_secauth_limit_delay(ngx_http_request_t *r)
 }
 
 
-static ngx_int_t
-ngx_http_secauth_limit_retry_after(ngx_http_request_t *r, uint64_t wait)
-{
-    u_char           *p;
-    uint64_t          sec;
-    ngx_table_elt_t  *h;
-
-    sec = (wait + 999999) / 1000000;
-
-    if (sec == 0) {
-        sec = 1;
-    }
-
-    p = ngx_pnalloc(r->pool, NGX_INT64_LEN);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-    ngx_str_set(&h->key, "Retry-After");
-    h->value.data = p;
-    h->value.len = ngx_sprintf(p, "%uL", sec) - p;
-
-    return NGX_OK;
-}
 
 
 /*
@@ -657,31 +650,38 @@ ngx_http_secauth_limit_take_shm(ngx_http_secauth_store_t *st,
 {
     uint64_t     now;
     ngx_int_t    rc;
-    ngx_uint_t   i, pass;
-    ngx_time_t  *tp;
+    ngx_uint_t   i, j, pass;
 
-    tp = ngx_timeofday();
-    now = (uint64_t) tp->sec * 1000000 + tp->msec * 1000;
+    /* nginx's monotonic clock: a wall clock stepped back changes nothing */
+
+    now = (uint64_t) ngx_current_msec * 1000;
 
     for (pass = (op->nbuckets == 1); pass < 2; pass++) {
 
         for (i = 0; i < op->nbuckets; i++) {
             rc = ngx_http_secauth_limit_take_bucket(&op->buckets[i], now,
                                                     pass == 0);
+            if (rc == NGX_OK) {
+                continue;
+            }
+
             if (rc == NGX_DECLINED) {
                 op->count = i + 1;
+
+            } else {
+                ngx_log_error(NGX_LOG_ERR, op->log, 0,
+                              "secauth: no room for a bucket in zone "
+                              "\"%V\"", &op->buckets[i].zone);
             }
 
-            if (rc != NGX_OK) {
-                if (rc == NGX_ERROR) {
-                    ngx_log_error(NGX_LOG_ERR, op->log, 0,
-                                  "secauth: no room for a bucket in zone "
-                                  "\"%V\"", &op->buckets[i].zone);
-                }
+            /* a race since the check: what was taken is given back */
 
-                op->rc = rc;
-                return NGX_OK;
+            for (j = 0; pass == 1 && j < i; j++) {
+                ngx_http_secauth_limit_give_back(&op->buckets[j]);
             }
+
+            op->rc = rc;
+            return NGX_OK;
         }
     }
 
@@ -701,6 +701,7 @@ static ngx_int_t
 ngx_http_secauth_limit_take_bucket(ngx_http_secauth_bucket_t *b,
     uint64_t now, ngx_flag_t check)
 {
+    time_t                        expire;
     uint64_t                      tat;
     ngx_int_t                     rc;
     ngx_http_secauth_shm_t       *shm;
@@ -738,16 +739,18 @@ ngx_http_secauth_limit_take_bucket(ngx_http_secauth_bucket_t *b,
 
     tat += b->interval;
 
-    /* absent from the second after its TAT: a full bucket again */
+    /* absent (a full bucket again) from the second after its TAT */
+
+    expire = ngx_time() + (time_t) ((tat - now) / 1000000) + 1;
 
     if (node) {
         ngx_memcpy(ngx_http_secauth_shm_value(node), &tat, sizeof(uint64_t));
-        ngx_http_secauth_shm_set_expire(node, (time_t) (tat / 1000000) + 1);
+        ngx_http_secauth_shm_set_expire(node, expire);
 
     } else if (ngx_http_secauth_shm_set(shm, NGX_HTTP_SECAUTH_SHM_LIMIT,
                                         b->key.data, b->key.len,
                                         (u_char *) &tat, sizeof(uint64_t),
-                                        (time_t) (tat / 1000000) + 1, NULL)
+                                        expire, NULL)
                == NULL)
     {
         rc = NGX_ERROR;
@@ -758,4 +761,30 @@ done:
     ngx_http_secauth_shm_unlock(shm);
 
     return rc;
+}
+
+
+/* undoes a take: the bucket's TAT goes back by one interval */
+
+static void
+ngx_http_secauth_limit_give_back(ngx_http_secauth_bucket_t *b)
+{
+    uint64_t                      tat;
+    ngx_http_secauth_shm_t       *shm;
+    ngx_http_secauth_shm_node_t  *node;
+
+    shm = b->shm;
+
+    ngx_http_secauth_shm_lock(shm);
+
+    node = ngx_http_secauth_shm_lookup(shm, NGX_HTTP_SECAUTH_SHM_LIMIT,
+                                       b->key.data, b->key.len);
+
+    if (node && node->value_len == sizeof(uint64_t)) {
+        ngx_memcpy(&tat, ngx_http_secauth_shm_value(node), sizeof(uint64_t));
+        tat -= ngx_min(tat, b->interval);
+        ngx_memcpy(ngx_http_secauth_shm_value(node), &tat, sizeof(uint64_t));
+    }
+
+    ngx_http_secauth_shm_unlock(shm);
 }

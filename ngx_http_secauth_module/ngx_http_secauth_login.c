@@ -37,7 +37,6 @@
 #define NGX_HTTP_SECAUTH_LOGOUT_GET     4
 #define NGX_HTTP_SECAUTH_LOGOUT_DELETE  5
 #define NGX_HTTP_SECAUTH_LOGIN_THROTTLE 6
-#define NGX_HTTP_SECAUTH_LOGIN_FAILED   7
 
 
 typedef struct {
@@ -65,10 +64,7 @@ static ngx_int_t ngx_http_secauth_login_user(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx);
 static ngx_int_t ngx_http_secauth_login_verify(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx);
-static ngx_int_t ngx_http_secauth_login_throttle_op(ngx_http_request_t *r,
-    ngx_http_secauth_login_ctx_t *lctx, ngx_http_secauth_store_op_t *op,
-    ngx_uint_t state);
-static ngx_int_t ngx_http_secauth_login_failed(ngx_http_request_t *r,
+static ngx_int_t ngx_http_secauth_login_attempt(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx);
 static ngx_int_t ngx_http_secauth_login_refuse(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx, ngx_uint_t status,
@@ -103,8 +99,6 @@ static ngx_int_t ngx_http_secauth_login_form(ngx_http_request_t *r,
     ngx_uint_t status, ngx_str_t *next);
 static ngx_int_t ngx_http_secauth_send(ngx_http_request_t *r,
     ngx_uint_t status, const char *type, ngx_str_t *body);
-static ngx_int_t ngx_http_secauth_add_header(ngx_http_request_t *r,
-    const char *key, ngx_str_t *value);
 
 
 static ngx_str_t  ngx_http_secauth_json_failed =
@@ -301,10 +295,8 @@ ngx_http_secauth_login_body(ngx_http_request_t *r)
 
     /* a locked account is refused before any lookup or hashing */
 
-    rc = slcf->throttle
-         ? ngx_http_secauth_login_throttle_op(r, lctx, &ctx->op,
-                                              NGX_HTTP_SECAUTH_LOGIN_THROTTLE)
-         : ngx_http_secauth_login_user(r, lctx);
+    rc = slcf->throttle ? ngx_http_secauth_login_attempt(r, lctx)
+                        : ngx_http_secauth_login_user(r, lctx);
 
     if (rc != NGX_AGAIN) {
         ngx_http_secauth_login_finish(r, rc);
@@ -359,38 +351,32 @@ ngx_http_secauth_login_user(ngx_http_request_t *r,
 }
 
 
-/*
- * A failure_check (state THROTTLE) or failure_record (FAILED) of the
- * user's failed logins; the step goes on from that state.
- */
+/* the attempt is counted (or refused, locked) before anything else */
 
 static ngx_int_t
-ngx_http_secauth_login_throttle_op(ngx_http_request_t *r,
-    ngx_http_secauth_login_ctx_t *lctx, ngx_http_secauth_store_op_t *op,
-    ngx_uint_t state)
+ngx_http_secauth_login_attempt(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx)
 {
     ngx_int_t                     rc;
     ngx_http_secauth_ctx_t       *ctx;
-    ngx_http_secauth_store_t     *st;
+    ngx_http_secauth_store_op_t  *op;
     ngx_http_secauth_loc_conf_t  *slcf;
 
     ctx = ngx_http_secauth_get_ctx(r, 0);
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
-    st = ngx_http_secauth_store(r);
 
+    op = &ctx->op;
     ngx_memzero(op, sizeof(ngx_http_secauth_store_op_t));
     op->pool = r->pool;
     op->log = r->connection->log;
     op->session.user = lctx->username;
     op->throttle = slcf->throttle;
 
-    lctx->state = state;
+    lctx->state = NGX_HTTP_SECAUTH_LOGIN_THROTTLE;
     ngx_http_secauth_store_wait(r, ctx, op);
 
-    rc = (state == NGX_HTTP_SECAUTH_LOGIN_THROTTLE)
-         ? ngx_http_secauth_store_call(st, failure_check, op)
-         : ngx_http_secauth_store_call(st, failure_record, op);
-
+    rc = ngx_http_secauth_store_call(ngx_http_secauth_store(r),
+                                     login_attempt, op);
     if (rc == NGX_AGAIN) {
         return NGX_AGAIN;
     }
@@ -463,7 +449,8 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
                           "secauth: login failed for \"%V\"",
                           &lctx->username);
 
-            rc = ngx_http_secauth_login_failed(r, lctx);
+            rc = ngx_http_secauth_login_refuse(r, lctx,
+                                               NGX_HTTP_UNAUTHORIZED, 0);
             break;
         }
 
@@ -477,7 +464,7 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
             break;
         }
 
-        if (ctx->op.rc == NGX_OK) {
+        if (ctx->op.rc == NGX_DECLINED) {
             ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                           "secauth: login for \"%V\" refused: locked for "
                           "%M ms after failed logins", &lctx->username,
@@ -489,21 +476,14 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
             break;
         }
 
-        rc = ngx_http_secauth_login_user(r, lctx);
-        break;
-
-    case NGX_HTTP_SECAUTH_LOGIN_FAILED:
-
-        /* the failure is answered even if it could not be counted */
-
-        if (ctx->op.rc == NGX_OK && ctx->op.locked) {
+        if (ctx->op.locked) {
             ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
                           "secauth: \"%V\" locked for %M ms after %ui "
-                          "failed logins", &lctx->username, ctx->op.locked,
-                          ctx->op.count);
+                          "logins without success", &lctx->username,
+                          ctx->op.locked, ctx->op.count);
         }
 
-        rc = ngx_http_secauth_login_refuse(r, lctx, NGX_HTTP_UNAUTHORIZED, 0);
+        rc = ngx_http_secauth_login_user(r, lctx);
         break;
 
     case NGX_HTTP_SECAUTH_LOGIN_STORE:
@@ -598,50 +578,16 @@ ngx_http_secauth_login_verify(ngx_http_request_t *r,
 }
 
 
-/* a wrong password, or an unknown user: counted, then refused */
-
-static ngx_int_t
-ngx_http_secauth_login_failed(ngx_http_request_t *r,
-    ngx_http_secauth_login_ctx_t *lctx)
-{
-    ngx_http_secauth_ctx_t       *ctx;
-    ngx_http_secauth_loc_conf_t  *slcf;
-
-    slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
-
-    if (slcf->throttle == NULL) {
-        return ngx_http_secauth_login_refuse(r, lctx, NGX_HTTP_UNAUTHORIZED,
-                                             0);
-    }
-
-    ctx = ngx_http_secauth_get_ctx(r, 0);
-
-    return ngx_http_secauth_login_throttle_op(r, lctx, &ctx->op,
-                                              NGX_HTTP_SECAUTH_LOGIN_FAILED);
-}
-
-
 /* 401, or 429 while the account is locked: the form, or JSON */
 
 static ngx_int_t
 ngx_http_secauth_login_refuse(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx, ngx_uint_t status, ngx_msec_t locked)
 {
-    u_char     *p;
-    ngx_str_t   v;
-
-    if (status == NGX_HTTP_TOO_MANY_REQUESTS) {
-        p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
-        if (p == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        v.data = p;
-        v.len = ngx_sprintf(p, "%M", (locked + 999) / 1000) - p;
-
-        if (ngx_http_secauth_add_header(r, "Retry-After", &v) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
+    if (status == NGX_HTTP_TOO_MANY_REQUESTS
+        && ngx_http_secauth_retry_after(r, locked) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     if (lctx->json) {
@@ -663,7 +609,6 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
 {
     u_char                        *p, raw[32];
     ngx_int_t                      rc;
-    unsigned int                   len;
     ngx_http_secauth_ctx_t        *ctx;
     ngx_http_secauth_store_t      *st;
     ngx_http_secauth_store_op_t   *op;
@@ -691,7 +636,7 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
         op->session.user = lctx->username;
         op->throttle = slcf->throttle;
 
-        (void) ngx_http_secauth_store_call(st, failure_reset, op);
+        (void) ngx_http_secauth_store_call(st, login_reset, op);
     }
 
     if (lctx->task->rehashed && slcf->users->redis) {
@@ -736,10 +681,7 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
     op->pool = r->pool;
     op->log = r->connection->log;
 
-    if (EVP_Digest(lctx->sid.data, lctx->sid.len, op->key, &len,
-                   EVP_sha256(), NULL)
-        != 1)
-    {
+    if (ngx_http_secauth_sha256(&lctx->sid, 1, op->key) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -1462,7 +1404,6 @@ ngx_http_secauth_presented_session(ngx_http_request_t *r,
     ngx_http_secauth_store_op_t *op)
 {
     ngx_str_t                     value;
-    unsigned int                  len;
     ngx_http_secauth_loc_conf_t  *slcf;
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
@@ -1477,9 +1418,7 @@ ngx_http_secauth_presented_session(ngx_http_request_t *r,
     op->pool = r->pool;
     op->log = r->connection->log;
 
-    if (EVP_Digest(value.data, value.len, op->key, &len, EVP_sha256(), NULL)
-        != 1)
-    {
+    if (ngx_http_secauth_sha256(&value, 1, op->key) != NGX_OK) {
         return NGX_DECLINED;
     }
 
@@ -1607,37 +1546,15 @@ ngx_http_secauth_send(ngx_http_request_t *r, ngx_uint_t status,
 
     rc = ngx_http_send_header(r);
 
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
+    if (rc != NGX_ERROR && rc <= NGX_OK && !r->header_only) {
+        rc = ngx_http_output_filter(r, &out);
     }
 
-    return ngx_http_output_filter(r, &out);
+    /*
+     * NGX_AGAIN here is a slow client, which ngx_http_finalize_request()
+     * handles; to the callers NGX_AGAIN means "still waiting": say NGX_OK
+     */
+
+    return (rc == NGX_AGAIN) ? NGX_OK : rc;
 }
 
-
-static ngx_int_t
-ngx_http_secauth_add_header(ngx_http_request_t *r, const char *key,
-    ngx_str_t *value)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->hash = 1;
-#if (nginx_version >= 1023000)
-    h->next = NULL;
-#endif
-    h->key.data = (u_char *) key;
-    h->key.len = ngx_strlen(key);
-    h->value = *value;
-
-    if (ngx_strcmp(key, "Location") == 0) {
-        ngx_http_clear_location(r);
-        r->headers_out.location = h;
-    }
-
-    return NGX_OK;
-}

@@ -8,6 +8,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <openssl/evp.h>
+
 #include "ngx_http_secauth_module.h"
 #include "ngx_http_secauth_shm.h"
 #include "ngx_http_secauth_jwt.h"
@@ -466,6 +468,99 @@ ngx_http_secauth_store(ngx_http_request_t *r)
 }
 
 
+/* an output header; "Location" also becomes r->headers_out.location */
+
+ngx_int_t
+ngx_http_secauth_add_header(ngx_http_request_t *r, const char *key,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+    h->key.data = (u_char *) key;
+    h->key.len = ngx_strlen(key);
+    h->value = *value;
+
+    if (ngx_strcmp(key, "Location") == 0) {
+        ngx_http_clear_location(r);
+        r->headers_out.location = h;
+    }
+
+    return NGX_OK;
+}
+
+
+/* Retry-After in whole seconds, at least 1 */
+
+ngx_int_t
+ngx_http_secauth_retry_after(ngx_http_request_t *r, ngx_msec_t ms)
+{
+    u_char     *p;
+    ngx_str_t   v;
+
+    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v.data = p;
+    v.len = ngx_sprintf(p, "%M", ngx_max((ms + 999) / 1000, 1)) - p;
+
+    return ngx_http_secauth_add_header(r, "Retry-After", &v);
+}
+
+
+/*
+ * SHA-256 of the pieces given. OpenSSL 3 looks the algorithm up (under a
+ * lock) and allocates a context on every EVP_Digest(): a worker keeps
+ * both, which makes a digest several times cheaper. Event loop only.
+ */
+
+ngx_int_t
+ngx_http_secauth_sha256(ngx_str_t *parts, ngx_uint_t n, u_char *out)
+{
+    ngx_uint_t           i;
+    unsigned int         len;
+
+    static EVP_MD       *md;
+    static EVP_MD_CTX   *mdctx;
+
+    if (md == NULL) {
+        md = EVP_MD_fetch(NULL, "SHA256", NULL);
+        if (md == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (mdctx == NULL) {
+        mdctx = EVP_MD_CTX_new();
+        if (mdctx == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    if (EVP_DigestInit_ex(mdctx, md, NULL) != 1) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        if (EVP_DigestUpdate(mdctx, parts[i].data, parts[i].len) != 1) {
+            return NGX_ERROR;
+        }
+    }
+
+    return EVP_DigestFinal_ex(mdctx, out, &len) == 1 ? NGX_OK : NGX_ERROR;
+}
+
+
 /*
  * Users and claims end up in headers for the backend: no control
  * characters (CR, LF, NUL would split or cut them); UTF-8 is fine.
@@ -533,7 +628,8 @@ ngx_http_secauth_init_main_conf(ngx_conf_t *cf, void *conf)
 
     smcf->shm_zone = ngx_http_secauth_shm_zone_add(cf,
                                           &ngx_http_secauth_default_zone,
-                                          NGX_HTTP_SECAUTH_DEFAULT_ZONE_SIZE);
+                                          NGX_HTTP_SECAUTH_DEFAULT_ZONE_SIZE,
+                                          ngx_http_secauth_shm_state);
     if (smcf->shm_zone == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -838,7 +934,8 @@ ngx_http_secauth_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    smcf->shm_zone = ngx_http_secauth_shm_zone_add(cf, &name, size);
+    smcf->shm_zone = ngx_http_secauth_shm_zone_add(cf, &name, size,
+                                                 ngx_http_secauth_shm_state);
     if (smcf->shm_zone == NULL) {
         return NGX_CONF_ERROR;
     }

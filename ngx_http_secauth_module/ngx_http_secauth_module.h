@@ -152,6 +152,12 @@ void ngx_http_secauth_store_wait(ngx_http_request_t *r,
     ngx_http_secauth_ctx_t *ctx, ngx_http_secauth_store_op_t *op);
 ngx_http_secauth_store_t *ngx_http_secauth_store(ngx_http_request_t *r);
 ngx_int_t ngx_http_secauth_is_text(u_char *p, size_t len);
+ngx_int_t ngx_http_secauth_add_header(ngx_http_request_t *r,
+    const char *key, ngx_str_t *value);
+ngx_int_t ngx_http_secauth_retry_after(ngx_http_request_t *r,
+    ngx_msec_t ms);
+ngx_int_t ngx_http_secauth_sha256(ngx_str_t *parts, ngx_uint_t n,
+    u_char *out);
 
 ngx_int_t ngx_http_secauth_store_redis_init(ngx_http_secauth_store_t *st,
     ngx_cycle_t *cycle, ngx_http_secauth_redis_conf_t *conf);

@@ -15,7 +15,8 @@
 #include <hiredis/async.h>
 
 
-#define NGX_HTTP_SECAUTH_REDIS_MAX_ARGS  16
+/* EVALSHA, its sha, then a script's own: 3 + 3 x 16 for limit_take */
+#define NGX_HTTP_SECAUTH_REDIS_MAX_ARGS  64
 
 
 /* what "secauth_redis" says; read-only after configuration */

@@ -44,7 +44,6 @@ ngx_http_secauth_session_check(ngx_http_request_t *r,
 {
     ngx_int_t                     rc;
     ngx_str_t                     value;
-    unsigned int                  len;
     ngx_http_secauth_store_t     *st;
     ngx_http_secauth_store_op_t  *op;
     ngx_http_secauth_loc_conf_t  *slcf;
@@ -79,9 +78,7 @@ ngx_http_secauth_session_check(ngx_http_request_t *r,
     op->pool = r->pool;
     op->log = r->connection->log;
 
-    if (EVP_Digest(value.data, value.len, op->key, &len, EVP_sha256(), NULL)
-        != 1)
-    {
+    if (ngx_http_secauth_sha256(&value, 1, op->key) != NGX_OK) {
         return NGX_ERROR;
     }
 

@@ -54,7 +54,7 @@
 #define NGX_HTTP_SECAUTH_SHM_REVOKED        3    /* key: SHA-256(iss \n jti) */
 #define NGX_HTTP_SECAUTH_SHM_LIMIT          4    /* key: a limit key; value:
                                                     uint64_t TAT, us */
-#define NGX_HTTP_SECAUTH_SHM_FAILURES       5    /* key: user; failed logins */
+#define NGX_HTTP_SECAUTH_SHM_ATTEMPTS       5    /* key: user; logins */
 
 
 typedef struct ngx_http_secauth_shm_s       ngx_http_secauth_shm_t;
@@ -88,11 +88,17 @@ struct ngx_http_secauth_shm_node_s {
 /*
  * at configuration time: a zone of at least 8 pages, tagged with
  * ngx_http_secauth_module; the same name and size again returns the same
- * zone. Logs the reason and returns NULL on failure. zone->data is the
- * ngx_http_secauth_shm_t to pass to the functions below.
+ * zone, if it is for the same purpose (one of the strings below: the
+ * pointer is compared), else fails. Logs the reason and returns NULL on
+ * failure. zone->data is the ngx_http_secauth_shm_t to pass to the
+ * functions below.
  */
 ngx_shm_zone_t *ngx_http_secauth_shm_zone_add(ngx_conf_t *cf, ngx_str_t *name,
-    size_t size);
+    size_t size, const char *purpose);
+
+extern const char  ngx_http_secauth_shm_state[];       /* sessions... */
+extern const char  ngx_http_secauth_shm_limits[];      /* rate limits */
+extern const char  ngx_http_secauth_shm_attempts[];    /* login attempts */
 
 /*
  * a store on a zone from the function above (st->data is zone->data);

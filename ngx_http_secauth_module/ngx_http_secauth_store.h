@@ -80,9 +80,9 @@ typedef struct {
 
 /*
  * the failed-login throttle of an account (ngx_http_secauth_throttle.c):
- * from the free-th failure on, each failure locks the account for lock,
- * doubled with each further failure, up to max_lock; the count is
- * forgotten after forget seconds without a failure
+ * from the free-th attempt without a success on, each attempt locks the
+ * account for lock, doubled with each further one, up to max_lock; the
+ * count is forgotten after forget seconds without an attempt
  */
 typedef struct {
     ngx_uint_t                  free;
@@ -105,7 +105,7 @@ struct ngx_http_secauth_store_op_s {
     time_t                              ttl;      /* put/touch: seconds */
     ngx_http_secauth_bucket_t          *buckets;  /* limit_take */
     ngx_uint_t                          nbuckets;
-    ngx_http_secauth_throttle_t        *throttle; /* failure_* */
+    ngx_http_secauth_throttle_t        *throttle; /* login_* */
 
     /* set by the store */
     ngx_str_t                           value;    /* user_get: the hash */
@@ -114,9 +114,9 @@ struct ngx_http_secauth_store_op_s {
     ngx_uint_t                          count;    /* delete_user: removed;
                                                      limit_take: refused by
                                                      buckets[count - 1];
-                                                     failure_record: the
-                                                     failures so far */
-    ngx_msec_t                          locked;   /* failure_*: ms left */
+                                                     login_attempt: the
+                                                     attempts so far */
+    ngx_msec_t                          locked;   /* login_attempt: ms */
 
     /* private to the implementation */
     void                               *pending;
@@ -170,18 +170,18 @@ typedef struct {
     ngx_int_t  (*limit_take)(ngx_http_secauth_store_t *st,
                              ngx_http_secauth_store_op_t *op);
     /*
-     * failed logins of the account op->session.user, per op->throttle:
-     * check answers NGX_OK while it is locked (op->locked: for how long
-     * still), NGX_DECLINED when not; record counts a failure (op->count)
-     * and locks the account when that is due (op->locked, else 0); reset
-     * forgets the failures (a successful login)
+     * login attempts on the account op->session.user, per op->throttle,
+     * counted before the password is checked (parallel attempts cannot
+     * slip in). attempt: NGX_DECLINED while the account is locked
+     * (op->locked: for how long still; not counted); NGX_OK when the
+     * attempt may go on (op->count: attempts so far; op->locked: how long
+     * this one locks the account for the next ones, 0: not at all).
+     * reset forgets them all (a successful login).
      */
-    ngx_int_t  (*failure_check)(ngx_http_secauth_store_t *st,
+    ngx_int_t  (*login_attempt)(ngx_http_secauth_store_t *st,
                                 ngx_http_secauth_store_op_t *op);
-    ngx_int_t  (*failure_record)(ngx_http_secauth_store_t *st,
-                                 ngx_http_secauth_store_op_t *op);
-    ngx_int_t  (*failure_reset)(ngx_http_secauth_store_t *st,
-                                ngx_http_secauth_store_op_t *op);
+    ngx_int_t  (*login_reset)(ngx_http_secauth_store_t *st,
+                              ngx_http_secauth_store_op_t *op);
     void       (*cancel)(ngx_http_secauth_store_t *st,
                          ngx_http_secauth_store_op_t *op);
 } ngx_http_secauth_store_ops_t;

@@ -23,7 +23,7 @@
  *   <prefix>revoked:<hex SHA-256 of iss "\n" jti>       string "1", TTL
  *   <prefix>user:<name>                                 hash, field password
  *   <prefix>limit:<zone>:<hex of the key>               string, TAT in us
- *   <prefix>login_failures:<user>                       counter, TTL forget
+ *   <prefix>login_attempts:<user>                       counter, TTL forget
  *   <prefix>login_lock:<user>                           string "1", PX lock
  *
  * Single-key reads and writes are plain commands; anything touching two
@@ -36,10 +36,14 @@
 #define NGX_HTTP_SECAUTH_SCRIPT_SESSION_DEL_ALL 2
 #define NGX_HTTP_SECAUTH_SCRIPT_USER_PASSWORD   3
 #define NGX_HTTP_SECAUTH_SCRIPT_LIMIT_TAKE      4
-#define NGX_HTTP_SECAUTH_SCRIPT_FAILURE         5
+#define NGX_HTTP_SECAUTH_SCRIPT_ATTEMPT         5
 
 /* EVALSHA's numkeys, then a key, an interval and a tau per bucket */
 #define NGX_HTTP_SECAUTH_LIMIT_ARGS  (1 + 3 * NGX_HTTP_SECAUTH_LIMITS_MAX)
+
+#if (NGX_HTTP_SECAUTH_LIMIT_ARGS + 2 > NGX_HTTP_SECAUTH_REDIS_MAX_ARGS)
+#error "NGX_HTTP_SECAUTH_REDIS_MAX_ARGS is too small for limit_take"
+#endif
 
 
 typedef struct {
@@ -79,13 +83,11 @@ static ngx_int_t ngx_http_secauth_store_redis_limit_take(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
 static void ngx_http_secauth_store_redis_limit_done(void *data,
     redisReply *reply);
-static ngx_int_t ngx_http_secauth_store_redis_failure_check(
+static ngx_int_t ngx_http_secauth_store_redis_login_attempt(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
-static ngx_int_t ngx_http_secauth_store_redis_failure_record(
+static ngx_int_t ngx_http_secauth_store_redis_login_reset(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
-static ngx_int_t ngx_http_secauth_store_redis_failure_reset(
-    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
-static void ngx_http_secauth_store_redis_failure_done(void *data,
+static void ngx_http_secauth_store_redis_attempt_done(void *data,
     redisReply *reply);
 static void ngx_http_secauth_store_redis_cancel(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op);
@@ -128,9 +130,8 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_redis_ops = {
     ngx_http_secauth_store_redis_user_get,
     ngx_http_secauth_store_redis_user_set_password,
     ngx_http_secauth_store_redis_limit_take,
-    ngx_http_secauth_store_redis_failure_check,
-    ngx_http_secauth_store_redis_failure_record,
-    ngx_http_secauth_store_redis_failure_reset,
+    ngx_http_secauth_store_redis_login_attempt,
+    ngx_http_secauth_store_redis_login_reset,
     ngx_http_secauth_store_redis_cancel
 };
 
@@ -214,12 +215,17 @@ static char  ngx_http_secauth_lua_limit_take[] =
 
 
 /*
- * A failed login. KEYS: the count, the lock; ARGV: free, lock, max_lock
- * (ms), forget (s). Returns {failures, ms locked (0: not)}; the lock is a
- * key of its own with that PX, so a check needs no clock (PTTL).
+ * A login attempt, counted before the password is checked, so that
+ * parallel attempts cannot slip in before a failure is known. KEYS: the
+ * count, the lock; ARGV: free, lock, max_lock (ms), forget (s). Returns
+ * {0, ms left} while locked (not counted), else {attempts, ms this one
+ * locks the next ones for (0: none)}. The lock is a key of its own with
+ * that PX, so no clocks are compared.
  */
 
-static char  ngx_http_secauth_lua_failure[] =
+static char  ngx_http_secauth_lua_attempt[] =
+    "local left = redis.call('PTTL', KEYS[2])\n"
+    "if left > 0 then return {0, left} end\n"
     "local n = redis.call('INCR', KEYS[1])\n"
     "redis.call('EXPIRE', KEYS[1], ARGV[4])\n"
     "local free = tonumber(ARGV[1])\n"
@@ -237,7 +243,7 @@ ngx_http_secauth_redis_script_t  ngx_http_secauth_redis_scripts[] = {
       "" },
     { "user_password", ngx_string(ngx_http_secauth_lua_user_password), "" },
     { "limit_take", ngx_string(ngx_http_secauth_lua_limit_take), "" },
-    { "failure", ngx_string(ngx_http_secauth_lua_failure), "" }
+    { "attempt", ngx_string(ngx_http_secauth_lua_attempt), "" }
 };
 
 ngx_uint_t  ngx_http_secauth_redis_nscripts =
@@ -728,36 +734,8 @@ done:
 }
 
 
-/* PTTL of the lock: -2 (none) is not locked */
-
 static ngx_int_t
-ngx_http_secauth_store_redis_failure_check(ngx_http_secauth_store_t *st,
-    ngx_http_secauth_store_op_t *op)
-{
-    size_t                           argvlen[2];
-    const char                      *argv[2];
-    ngx_http_secauth_store_redis_t  *sr = st->data;
-
-    argv[0] = "PTTL";
-    argvlen[0] = 4;
-    argv[1] = (const char *) ngx_http_secauth_name_key(op->pool,
-                                                       &sr->conf->prefix,
-                                                       "login_lock:",
-                                                       &op->session.user,
-                                                       &argvlen[1]);
-    if (argv[1] == NULL) {
-        op->rc = NGX_ERROR;
-        return NGX_OK;
-    }
-
-    return ngx_http_secauth_store_redis_start(st, op, -1,
-                                  ngx_http_secauth_store_redis_failure_done,
-                                  2, argv, argvlen);
-}
-
-
-static ngx_int_t
-ngx_http_secauth_store_redis_failure_record(ngx_http_secauth_store_t *st,
+ngx_http_secauth_store_redis_login_attempt(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op)
 {
     u_char                          *p;
@@ -773,7 +751,7 @@ ngx_http_secauth_store_redis_failure_record(ngx_http_secauth_store_t *st,
     argvlen[0] = 1;
     argv[1] = (const char *) ngx_http_secauth_name_key(op->pool,
                                                        &sr->conf->prefix,
-                                                       "login_failures:",
+                                                       "login_attempts:",
                                                        &op->session.user,
                                                        &argvlen[1]);
     argv[2] = (const char *) ngx_http_secauth_name_key(op->pool,
@@ -813,14 +791,14 @@ ngx_http_secauth_store_redis_failure_record(ngx_http_secauth_store_t *st,
     }
 
     return ngx_http_secauth_store_redis_start(st, op,
-                                  NGX_HTTP_SECAUTH_SCRIPT_FAILURE,
-                                  ngx_http_secauth_store_redis_failure_done,
+                                  NGX_HTTP_SECAUTH_SCRIPT_ATTEMPT,
+                                  ngx_http_secauth_store_redis_attempt_done,
                                   7, argv, argvlen);
 }
 
 
 static ngx_int_t
-ngx_http_secauth_store_redis_failure_reset(ngx_http_secauth_store_t *st,
+ngx_http_secauth_store_redis_login_reset(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op)
 {
     size_t                           argvlen[3];
@@ -831,7 +809,7 @@ ngx_http_secauth_store_redis_failure_reset(ngx_http_secauth_store_t *st,
     argvlen[0] = 3;
     argv[1] = (const char *) ngx_http_secauth_name_key(op->pool,
                                                        &sr->conf->prefix,
-                                                       "login_failures:",
+                                                       "login_attempts:",
                                                        &op->session.user,
                                                        &argvlen[1]);
     argv[2] = (const char *) ngx_http_secauth_name_key(op->pool,
@@ -850,10 +828,10 @@ ngx_http_secauth_store_redis_failure_reset(ngx_http_secauth_store_t *st,
 }
 
 
-/* PTTL: an integer; the script: {failures, ms locked} */
+/* {0, ms left}: locked; {attempts, ms locked from now on} */
 
 static void
-ngx_http_secauth_store_redis_failure_done(void *data, redisReply *reply)
+ngx_http_secauth_store_redis_attempt_done(void *data, redisReply *reply)
 {
     ngx_http_secauth_store_op_t *op = data;
 
@@ -862,22 +840,18 @@ ngx_http_secauth_store_redis_failure_done(void *data, redisReply *reply)
     if (reply == NULL) {
         rc = NGX_ERROR;
 
-    } else if (reply->type == REDIS_REPLY_INTEGER) {
-        op->locked = reply->integer > 0 ? (ngx_msec_t) reply->integer : 0;
-        rc = op->locked ? NGX_OK : NGX_DECLINED;
-
     } else if (reply->type == REDIS_REPLY_ARRAY && reply->elements == 2
                && reply->element[0]->type == REDIS_REPLY_INTEGER
                && reply->element[1]->type == REDIS_REPLY_INTEGER
-               && reply->element[0]->integer > 0
+               && reply->element[0]->integer >= 0
                && reply->element[1]->integer >= 0)
     {
         op->count = (ngx_uint_t) reply->element[0]->integer;
         op->locked = (ngx_msec_t) reply->element[1]->integer;
-        rc = NGX_OK;
+        rc = op->count ? NGX_OK : NGX_DECLINED;
 
     } else {
-        rc = ngx_http_secauth_store_redis_error(op, "login failures", reply);
+        rc = ngx_http_secauth_store_redis_error(op, "login attempt", reply);
     }
 
     ngx_http_secauth_store_redis_finish(op, rc);

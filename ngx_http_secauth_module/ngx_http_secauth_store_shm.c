@@ -48,6 +48,7 @@ struct ngx_http_secauth_shm_s {
     ngx_http_secauth_shm_sh_t    *sh;
     ngx_slab_pool_t              *shpool;
     ngx_shm_zone_t               *zone;
+    const char                   *purpose;    /* one per zone name */
 
     /* log lines decided while locked, written after unlocking */
     ngx_uint_t                    log_evicted;
@@ -138,15 +139,20 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_shm_ops = {
     ngx_http_secauth_store_shm_no_users,
     ngx_http_secauth_store_shm_no_users,
     ngx_http_secauth_limit_take_shm,        /* each limit zone's own */
-    ngx_http_secauth_failure_check_shm,     /* the throttle's own zone */
-    ngx_http_secauth_failure_record_shm,
-    ngx_http_secauth_failure_reset_shm,
+    ngx_http_secauth_login_attempt_shm,     /* the throttle's own zone */
+    ngx_http_secauth_login_reset_shm,
     ngx_http_secauth_store_shm_cancel
 };
 
 
+const char  ngx_http_secauth_shm_state[] = "sessions and tokens";
+const char  ngx_http_secauth_shm_limits[] = "rate limits";
+const char  ngx_http_secauth_shm_attempts[] = "login attempts";
+
+
 ngx_shm_zone_t *
-ngx_http_secauth_shm_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size)
+ngx_http_secauth_shm_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size,
+    const char *purpose)
 {
     ngx_shm_zone_t          *zone;
     ngx_http_secauth_shm_t  *shm;
@@ -165,7 +171,18 @@ ngx_http_secauth_shm_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size)
     }
 
     if (zone->data) {
-        /* the same zone named again */
+        shm = zone->data;
+
+        /* the same zone named again, for the same thing only */
+
+        if (shm->purpose != purpose) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "zone \"%V\" is already used for %s, "
+                               "it cannot also hold %s", name, shm->purpose,
+                               purpose);
+            return NULL;
+        }
+
         return zone;
     }
 
@@ -175,6 +192,7 @@ ngx_http_secauth_shm_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size)
     }
 
     shm->zone = zone;
+    shm->purpose = purpose;
 
     zone->init = ngx_http_secauth_shm_init_zone;
     zone->data = shm;

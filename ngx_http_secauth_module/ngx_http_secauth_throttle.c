@@ -14,13 +14,15 @@
 
 
 /*
- * The failed-login throttle of an account (docs/limits.md): failures are
+ * The failed-login throttle of an account (docs/limits.md): attempts are
  * counted per normalised user name, known or not, across all clients
- * (and, with Redis, all nodes). From the free-th failure on, each one
- * locks the account for lock, 2 x lock, 4 x lock... up to max_lock; while
- * locked, every login of the account is refused at once, whatever the
- * password, and costs no hashing. A successful login forgets the count,
- * and so does forget without a failure. The defaults (5, 1s, 1m, 1h)
+ * (and, with Redis, all nodes), when they start: parallel attempts cannot
+ * slip in while the first ones are being hashed. From the free-th attempt
+ * without a success on, each one locks the account for lock, 2 x lock,
+ * 4 x lock... up to max_lock; while locked, every login of the account is
+ * refused at once, whatever the password, and costs no hashing (nor is it
+ * counted). A successful login forgets the count, and so does forget
+ * without an attempt. The defaults (5, 1s, 1m, 1h)
  * allow at most about 70 failures an hour (NIST 800-63B and ASVS: no more
  * than 100), and an attacker can never lock anyone out for longer than
  * max_lock after the last failure.
@@ -32,9 +34,9 @@
 
 
 typedef struct {
-    uint64_t                     until;      /* ms, locked before that */
-    uint32_t                     failures;
-} ngx_http_secauth_failures_t;
+    uint64_t                     until;      /* ngx_current_msec */
+    uint32_t                     attempts;
+} ngx_http_secauth_attempts_t;
 
 
 static ngx_str_t  ngx_http_secauth_throttle_zone =
@@ -173,7 +175,8 @@ ngx_http_secauth_login_throttle(ngx_conf_t *cf, ngx_command_t *cmd,
 
     /* the zone is used only without Redis, known after the http block */
 
-    t->zone = ngx_http_secauth_shm_zone_add(cf, &name, size);
+    t->zone = ngx_http_secauth_shm_zone_add(cf, &name, size,
+                                            ngx_http_secauth_shm_attempts);
     if (t->zone == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -220,7 +223,8 @@ ngx_http_secauth_throttle_merge(ngx_conf_t *cf,
 
     t->zone = ngx_http_secauth_shm_zone_add(cf,
                                       &ngx_http_secauth_throttle_zone,
-                                      NGX_HTTP_SECAUTH_THROTTLE_ZONE_SIZE);
+                                      NGX_HTTP_SECAUTH_THROTTLE_ZONE_SIZE,
+                                      ngx_http_secauth_shm_attempts);
     if (t->zone == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -250,98 +254,73 @@ ngx_http_secauth_throttle_lock(ngx_http_secauth_throttle_t *t, ngx_uint_t n)
 }
 
 
-static uint64_t
-ngx_http_secauth_throttle_now(void)
-{
-    ngx_time_t  *tp;
-
-    tp = ngx_timeofday();
-
-    return (uint64_t) tp->sec * 1000 + tp->msec;
-}
-
-
 static ngx_int_t
-ngx_http_secauth_failures_get(ngx_http_secauth_shm_t *shm, ngx_str_t *user,
-    ngx_http_secauth_failures_t *f)
+ngx_http_secauth_attempts_get(ngx_http_secauth_shm_t *shm, ngx_str_t *user,
+    ngx_http_secauth_attempts_t *a)
 {
     ngx_http_secauth_shm_node_t  *node;
 
-    node = ngx_http_secauth_shm_lookup(shm, NGX_HTTP_SECAUTH_SHM_FAILURES,
+    node = ngx_http_secauth_shm_lookup(shm, NGX_HTTP_SECAUTH_SHM_ATTEMPTS,
                                        user->data, user->len);
 
-    if (node == NULL || node->value_len != sizeof(*f)) {
-        ngx_memzero(f, sizeof(*f));
+    if (node == NULL || node->value_len != sizeof(*a)) {
+        ngx_memzero(a, sizeof(*a));
         return NGX_DECLINED;
     }
 
-    ngx_memcpy(f, ngx_http_secauth_shm_value(node), sizeof(*f));
+    ngx_memcpy(a, ngx_http_secauth_shm_value(node), sizeof(*a));
 
     return NGX_OK;
 }
 
 
-ngx_int_t
-ngx_http_secauth_failure_check_shm(ngx_http_secauth_store_t *st,
-    ngx_http_secauth_store_op_t *op)
-{
-    uint64_t                      now;
-    ngx_http_secauth_shm_t       *shm;
-    ngx_http_secauth_failures_t   f;
-
-    shm = op->throttle->zone->data;
-    now = ngx_http_secauth_throttle_now();
-
-    ngx_http_secauth_shm_lock(shm);
-    (void) ngx_http_secauth_failures_get(shm, &op->session.user, &f);
-    ngx_http_secauth_shm_unlock(shm);
-
-    if (f.until > now) {
-        op->locked = (ngx_msec_t) (f.until - now);
-        op->rc = NGX_OK;
-
-    } else {
-        op->locked = 0;
-        op->rc = NGX_DECLINED;
-    }
-
-    return NGX_OK;
-}
-
+/*
+ * The lock check and the count in one step under the zone's lock. Locks
+ * run on nginx's monotonic clock (shared by the workers of one host), so
+ * that a wall clock stepped back does not lengthen them.
+ */
 
 ngx_int_t
-ngx_http_secauth_failure_record_shm(ngx_http_secauth_store_t *st,
+ngx_http_secauth_login_attempt_shm(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op)
 {
     uint64_t                      now;
     ngx_http_secauth_shm_t       *shm;
     ngx_http_secauth_shm_node_t  *node;
-    ngx_http_secauth_failures_t   f;
+    ngx_http_secauth_attempts_t   a;
 
     shm = op->throttle->zone->data;
-    now = ngx_http_secauth_throttle_now();
+    now = ngx_current_msec;
 
     ngx_http_secauth_shm_lock(shm);
 
-    (void) ngx_http_secauth_failures_get(shm, &op->session.user, &f);
+    (void) ngx_http_secauth_attempts_get(shm, &op->session.user, &a);
 
-    if (f.failures < NGX_MAX_UINT32_VALUE) {
-        f.failures++;
+    if (a.until > now) {
+        ngx_http_secauth_shm_unlock(shm);
+
+        op->locked = (ngx_msec_t) (a.until - now);
+        op->rc = NGX_DECLINED;
+        return NGX_OK;
     }
 
-    op->count = f.failures;
-    op->locked = ngx_http_secauth_throttle_lock(op->throttle, f.failures);
+    if (a.attempts < NGX_MAX_UINT32_VALUE) {
+        a.attempts++;
+    }
+
+    op->count = a.attempts;
+    op->locked = ngx_http_secauth_throttle_lock(op->throttle, a.attempts);
 
     if (op->locked) {
-        f.until = now + op->locked;
+        a.until = now + op->locked;
     }
 
     /* forget >= max_lock: the count outlives its lock */
 
-    node = ngx_http_secauth_shm_set(shm, NGX_HTTP_SECAUTH_SHM_FAILURES,
+    node = ngx_http_secauth_shm_set(shm, NGX_HTTP_SECAUTH_SHM_ATTEMPTS,
                                     op->session.user.data,
                                     op->session.user.len,
-                                    (u_char *) &f, sizeof(f),
+                                    (u_char *) &a, sizeof(a),
                                     ngx_time() + op->throttle->forget, NULL);
 
     ngx_http_secauth_shm_unlock(shm);
@@ -353,7 +332,7 @@ ngx_http_secauth_failure_record_shm(ngx_http_secauth_store_t *st,
 
 
 ngx_int_t
-ngx_http_secauth_failure_reset_shm(ngx_http_secauth_store_t *st,
+ngx_http_secauth_login_reset_shm(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op)
 {
     ngx_http_secauth_shm_t       *shm;
@@ -363,7 +342,7 @@ ngx_http_secauth_failure_reset_shm(ngx_http_secauth_store_t *st,
 
     ngx_http_secauth_shm_lock(shm);
 
-    node = ngx_http_secauth_shm_lookup(shm, NGX_HTTP_SECAUTH_SHM_FAILURES,
+    node = ngx_http_secauth_shm_lookup(shm, NGX_HTTP_SECAUTH_SHM_ATTEMPTS,
                                        op->session.user.data,
                                        op->session.user.len);
     if (node) {

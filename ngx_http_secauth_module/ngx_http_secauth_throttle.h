@@ -22,16 +22,14 @@ char *ngx_http_secauth_throttle_merge(ngx_conf_t *cf,
     ngx_http_secauth_throttle_t **conf, ngx_http_secauth_throttle_t *prev,
     ngx_flag_t login);
 
-/* how long the n-th failure locks the account, in ms (0: not at all) */
+/* how long the n-th attempt locks the account, in ms (0: not at all) */
 ngx_msec_t ngx_http_secauth_throttle_lock(ngx_http_secauth_throttle_t *t,
     ngx_uint_t n);
 
-/* the shm store's failure_* operations: in op->throttle->zone */
-ngx_int_t ngx_http_secauth_failure_check_shm(ngx_http_secauth_store_t *st,
+/* the shm store's login_* operations: in op->throttle->zone */
+ngx_int_t ngx_http_secauth_login_attempt_shm(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op);
-ngx_int_t ngx_http_secauth_failure_record_shm(ngx_http_secauth_store_t *st,
-    ngx_http_secauth_store_op_t *op);
-ngx_int_t ngx_http_secauth_failure_reset_shm(ngx_http_secauth_store_t *st,
+ngx_int_t ngx_http_secauth_login_reset_shm(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op);
 
 

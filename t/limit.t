@@ -612,3 +612,87 @@ ok
 [("GET /p") x 2]
 --- error_code eval
 [200, 503]
+
+
+
+=== TEST 33: secauth_limit at http level is inherited by every server
+--- http_config
+    secauth_limit_zone $binary_remote_addr zone=top:1m rate=1r/m;
+    secauth_limit zone=top;
+--- config
+    location /p {
+        alias html/p.txt;
+    }
+--- user_files
+>>> p.txt
+ok
+--- request eval
+[("GET /p") x 2]
+--- error_code eval
+[200, 429]
+
+
+
+=== TEST 34: config: an unknown zone at http level fails nginx -t too
+--- http_config
+    secauth_limit zone=nowhere;
+--- config
+--- must_die
+--- error_log
+"secauth_limit": unknown zone "nowhere" (no "secauth_limit_zone" defines it)
+
+
+
+=== TEST 35: Redis: sixteen limits in one location, one script call
+--- http_config
+    secauth_redis redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
+                  prefix=$TEST_NGINX_LIMIT_PREFIX;
+    secauth_limit_zone a$binary_remote_addr zone=z1:1m rate=10r/s;
+    secauth_limit_zone b$binary_remote_addr zone=z2:1m rate=10r/s;
+    secauth_limit_zone c$binary_remote_addr zone=z3:1m rate=10r/s;
+    secauth_limit_zone d$binary_remote_addr zone=z4:1m rate=10r/s;
+    secauth_limit_zone e$binary_remote_addr zone=z5:1m rate=10r/s;
+    secauth_limit_zone f$binary_remote_addr zone=z6:1m rate=10r/s;
+    secauth_limit_zone g$binary_remote_addr zone=z7:1m rate=10r/s;
+    secauth_limit_zone h$binary_remote_addr zone=z8:1m rate=10r/s;
+    secauth_limit_zone i$binary_remote_addr zone=z9:1m rate=10r/s;
+    secauth_limit_zone j$binary_remote_addr zone=z10:1m rate=10r/s;
+    secauth_limit_zone k$binary_remote_addr zone=z11:1m rate=10r/s;
+    secauth_limit_zone l$binary_remote_addr zone=z12:1m rate=10r/s;
+    secauth_limit_zone m$binary_remote_addr zone=z13:1m rate=10r/s;
+    secauth_limit_zone n$binary_remote_addr zone=z14:1m rate=10r/s;
+    secauth_limit_zone o$binary_remote_addr zone=z15:1m rate=10r/s;
+    secauth_limit_zone p$binary_remote_addr zone=z16:1m rate=1r/m;
+--- config
+    location /p {
+        secauth_limit zone=z1;  secauth_limit zone=z2;
+        secauth_limit zone=z3;  secauth_limit zone=z4;
+        secauth_limit zone=z5;  secauth_limit zone=z6;
+        secauth_limit zone=z7;  secauth_limit zone=z8;
+        secauth_limit zone=z9;  secauth_limit zone=z10;
+        secauth_limit zone=z11; secauth_limit zone=z12;
+        secauth_limit zone=z13; secauth_limit zone=z14;
+        secauth_limit zone=z15; secauth_limit zone=z16;
+        alias html/p.txt;
+    }
+--- user_files
+>>> p.txt
+ok
+--- request eval
+[("GET /p") x 2]
+--- error_code eval
+[200, 429]
+--- no_error_log
+[alert]
+bad redis script call
+
+
+
+=== TEST 36: config: a limit zone cannot share its name with the state zone
+--- http_config
+    secauth_zone shared:1m;
+    secauth_limit_zone $binary_remote_addr zone=shared:1m rate=1r/s;
+--- config
+--- must_die
+--- error_log
+zone "shared" is already used for sessions and tokens, it cannot also hold rate limits

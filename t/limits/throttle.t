@@ -8,6 +8,8 @@
 #   - the lock doubles with each further failure, up to max_lock; the
 #     victim gets in once it has passed, and a success forgets the count;
 #   - unknown user names are counted the same way (no enumeration);
+#   - attempts are counted when they start: parallel guesses cannot get
+#     more hashes than free allows;
 #   - Redis: the count and the lock are keys with TTLs; a lock set
 #     through one node holds on another; Redis down: 503.
 
@@ -17,6 +19,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
 
+use IO::Socket::INET;
 use Test::More;
 use Time::HiRes qw(time sleep);
 
@@ -98,7 +101,7 @@ for my $store (qw(shm redis)) {
     my $user = "alice";
 
     subtest "$store: many clients, one account: locked, then in again" => sub {
-        redis('DEL', "${prefix}login_failures:$user",
+        redis('DEL', "${prefix}login_attempts:$user",
               "${prefix}login_lock:$user") if $redis;
         my $ngx = node($redis, 'free=3 lock=1s max_lock=2s forget=1m');
         my $pw = $LoginTest::PW{alice};
@@ -108,8 +111,8 @@ for my $store (qw(shm redis)) {
             is($s, 401, "failure $i (each from another address): 401");
         }
         like($ngx->error_log,
-             qr/\[warn\] .*secauth: "alice" locked for 1000 ms after 3 failed logins/,
-             'the third failure locks for lock=1s, logged at warn');
+             qr/\[warn\] .*secauth: "alice" locked for 1000 ms after 3 logins without success/,
+             'the third attempt locks for lock=1s, logged at warn');
 
         my ($s1, $h1, $b1, $t1, $raw1) = login($ngx, $user, 'wrong again');
         my ($s2, $h2, $b2, $t2, $raw2) = login($ngx, $user, $pw);
@@ -150,7 +153,7 @@ for my $store (qw(shm redis)) {
     };
 
     subtest "$store: unknown names are counted like known ones" => sub {
-        redis('DEL', "${prefix}login_failures:alice",
+        redis('DEL', "${prefix}login_attempts:alice",
               "${prefix}login_lock:alice") if $redis;
         my $ngx = node($redis, 'free=2 lock=5s max_lock=5s forget=1m');
         my $ghost = "ghost$$" . $store;
@@ -161,12 +164,39 @@ for my $store (qw(shm redis)) {
     };
 }
 
+# attempts are counted when they start: a burst of parallel guesses gets
+# no more hashes than free=3 allows
+for my $store (qw(shm redis)) {
+    subtest "$store: parallel attempts cannot slip past the count" => sub {
+        my $ngx = node($store eq 'redis', 'free=3 lock=10s max_lock=10s forget=1m');
+        my $user = "burst$$" . $store;
+        my @reqs = map {
+            my $body = LoginTest::form(username => $user, password => "g$_");
+            my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                             PeerPort => $ngx->port)
+                or die "connect: $!";
+            print {$sock} LoginTest::post_text('/login',
+                'application/x-www-form-urlencoded', $body,
+                "X-Forwarded-For: 198.51.100.$_");
+            $sock;
+        } 1 .. 12;
+        my %got;
+        for my $sock (@reqs) {
+            local $/;
+            my $raw = <$sock> // '';
+            $got{ (LoginTest::split_response($raw))[0] }++;
+        }
+        is($got{401}, 3, '12 at once: 3 checked (401)');
+        is($got{429}, 9, '... the other 9 refused at once (429)');
+    };
+}
+
 subtest 'redis: the count and the lock are keys with TTLs' => sub {
     my $ngx = node(1, 'free=2 lock=10s max_lock=20s forget=1h');
     my $user = "keys$$";
     login($ngx, $user, 'x') for 1 .. 2;
-    is(redis('GET', "${prefix}login_failures:$user"), 2, 'two failures');
-    my $ttl = redis('TTL', "${prefix}login_failures:$user");
+    is(redis('GET', "${prefix}login_attempts:$user"), 2, 'two attempts');
+    my $ttl = redis('TTL', "${prefix}login_attempts:$user");
     ok($ttl > 3590 && $ttl <= 3600, "the count lives forget=1h ($ttl s)");
     my $pttl = redis('PTTL', "${prefix}login_lock:$user");
     ok($pttl > 9000 && $pttl <= 10000, "the lock lives lock=10s ($pttl ms)");
