@@ -19,9 +19,9 @@
 #
 # Every scenario gets its own nginx instance (1 worker, own temp prefix, own
 # free port). The baseline is the same binary and the same config WITHOUT
-# load_module. Each round runs baseline, then every scenario, so drift hits
-# all of them; the ratio of a round is scenario rps / baseline rps of that
-# round. With 2+ CPUs nginx is pinned to one CPU and wrk to another.
+# load_module. Each round runs the baseline and every scenario, in an order
+# rotated per round, so drift hits all of them alike; the ratio of a round
+# is scenario rps / baseline rps of that round. With 2+ CPUs nginx is pinned to one CPU and wrk to another.
 #
 # Scenarios are files scripts/bench/scenarios/NAME.sh; see
 # scripts/bench/README.md for the format. A scenario with min_ratio fails
@@ -560,9 +560,16 @@ measure() {
     read -r r_cpu r_rps r_req r_non2xx r_sockerr r_wcpu r_latmax <<< "$best"
 }
 
+# Each round measures every scenario, the baseline among them, in an order
+# rotated by one per round: no scenario always runs first (right after the
+# previous round's last, or first after a pause), which on a noisy host
+# showed as an A/A "noise" ratio of 0.92 or 1.2 with a fixed order. The
+# ratios of a round are taken against that round's baseline.
+declare -A round_rps=() round_eff=() round_line=()
 for round in $(seq "$rounds"); do
-    base=
-    for name in "${names[@]}"; do
+    shift_by=$(( (round - 1) % ${#names[@]} ))
+    order=("${names[@]:shift_by}" "${names[@]:0:shift_by}")
+    for name in "${order[@]}"; do
         measure "$name"
         if is_success "$expect_status"; then
             n=$r_non2xx
@@ -577,25 +584,31 @@ for round in $(seq "$rounds"); do
         lat_l[$name]+="${r_latmax:-0} "
         # requests per CPU-second of the worker: the cost per request,
         # which a slowed-down host disturbs less than the rps
-        eff=$(awk -v r="$r_rps" -v c="$r_cpu" \
+        round_eff[$name]=$(awk -v r="$r_rps" -v c="$r_cpu" \
             'BEGIN { printf "%.1f", (c > 0 ? r * 100 / c : 0) }')
+        round_rps[$name]=$r_rps
+        line=$(printf '  cpu nginx %3s%% wrk %3s%%' "$r_cpu" "$r_wcpu")
+        [ "$n" -gt 0 ] && line+=$(printf '  unexpected %d' "$n")
+        [ "$r_sockerr" -gt 0 ] && line+=$(printf '  socket errors %d' \
+            "$r_sockerr")
+        round_line[$name]=$line
+    done
+    base=${round_rps[baseline]}
+    base_eff=${round_eff[baseline]}
+    for name in "${names[@]}"; do
         if [ "$name" = baseline ]; then
-            base=$r_rps
-            base_eff=$eff
             ratio=-
         else
-            ratio=$(awk -v a="$r_rps" -v b="$base" \
+            ratio=$(awk -v a="${round_rps[$name]}" -v b="$base" \
                 'BEGIN { printf "%.3f", a / b }')
             ratio_l[$name]+="$ratio "
-            cratio_l[$name]+="$(awk -v a="$eff" -v b="$base_eff" \
+            cratio_l[$name]+="$(awk -v a="${round_eff[$name]}" \
+                -v b="$base_eff" \
                 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }') "
         fi
-        printf '  round %d/%d  %-12s %10.1f rps  ratio %-5s' \
-            "$round" "$rounds" "$name" "$r_rps" "$ratio"
-        printf '  cpu nginx %3s%% wrk %3s%%' "$r_cpu" "$r_wcpu"
-        [ "$n" -gt 0 ] && printf '  unexpected %d' "$n"
-        [ "$r_sockerr" -gt 0 ] && printf '  socket errors %d' "$r_sockerr"
-        echo
+        printf '  round %d/%d  %-12s %10.1f rps  ratio %-5s%s\n' \
+            "$round" "$rounds" "$name" "${round_rps[$name]}" "$ratio" \
+            "${round_line[$name]}"
     done
 done
 
