@@ -74,6 +74,21 @@ static const signed char  ngx_http_secauth_b64url[256] = {
 };
 
 
+int
+ngx_http_secauth_b64url_valid(const unsigned char *p, size_t len)
+{
+    const unsigned char  *last;
+
+    for (last = p + len; p < last; p++) {
+        if (ngx_http_secauth_b64url[*p] < 0) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
 /* exact, case-sensitive (RFC 8725 3.1): "hs256" and "none" are unknown */
 
 int

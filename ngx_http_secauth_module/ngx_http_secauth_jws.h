@@ -69,6 +69,8 @@ long ngx_http_secauth_b64url_decode(unsigned char *dst,
     const unsigned char *src, size_t len);
 size_t ngx_http_secauth_b64url_encode(unsigned char *dst,
     const unsigned char *src, size_t len);
+/* 1 when every byte is in the base64url alphabet (no padding), else 0 */
+int ngx_http_secauth_b64url_valid(const unsigned char *p, size_t len);
 #define ngx_http_secauth_b64url_decoded_len(n)  ((n) / 4 * 3 + 2)
 #define ngx_http_secauth_b64url_encoded_len(n)  (((n) + 2) / 3 * 4)
 

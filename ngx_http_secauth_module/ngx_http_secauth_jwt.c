@@ -105,11 +105,11 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
 
         /* the revoked set has answered */
 
-        if (ctx->jwt_op.rc == NGX_OK) {
+        if (ctx->jwt_op->rc == NGX_OK) {
             return ngx_http_secauth_jwt_refuse(r, ctx, "revoked");
         }
 
-        if (ctx->jwt_op.rc == NGX_ERROR) {
+        if (ctx->jwt_op->rc == NGX_ERROR) {
             ctx->jwt = NGX_HTTP_SECAUTH_UNAVAILABLE;
             ngx_str_set(&ctx->error, "store_unavailable");
             return NGX_OK;
@@ -613,11 +613,10 @@ ngx_http_secauth_jwt_revocation(ngx_http_request_t *r,
 
     iss = json_object_get(claims, "iss");
 
-    op = &ctx->jwt_op;
-    ngx_memzero(op, sizeof(ngx_http_secauth_store_op_t));
-
-    op->pool = r->pool;
-    op->log = r->connection->log;
+    op = ngx_http_secauth_new_op(r, &ctx->jwt_op);
+    if (op == NULL) {
+        return NGX_ERROR;
+    }
 
     /* SHA-256(iss "\n" jti), iss empty when absent */
 

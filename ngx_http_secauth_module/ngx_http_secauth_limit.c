@@ -411,14 +411,10 @@ ngx_http_secauth_limit_handler(ngx_http_request_t *r)
 
     if (!ctx->limit_taking) {
 
-        /* an op of its own: the context stays small for the gate */
-
-        op = ngx_pcalloc(r->pool, sizeof(ngx_http_secauth_store_op_t));
+        op = ngx_http_secauth_new_op(r, &ctx->limit_op);
         if (op == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        ctx->limit_op = op;
 
         rc = ngx_http_secauth_limit_buckets(r, slcf->limits, op);
 
@@ -467,9 +463,6 @@ ngx_http_secauth_limit_buckets(ngx_http_request_t *r, ngx_array_t *limits,
     ngx_uint_t                  i;
     ngx_http_secauth_limit_t   *limit;
     ngx_http_secauth_bucket_t  *b;
-
-    op->pool = r->pool;
-    op->log = r->connection->log;
 
     op->buckets = ngx_pnalloc(r->pool,
                               limits->nelts
@@ -739,9 +732,12 @@ ngx_http_secauth_limit_take_bucket(ngx_http_secauth_bucket_t *b,
 
     tat += b->interval;
 
-    /* absent (a full bucket again) from the second after its TAT */
+    /*
+     * absent (a full bucket again) after its TAT, in wall-clock seconds:
+     * + 2 covers both the truncated remainder and ngx_time()'s fraction
+     */
 
-    expire = ngx_time() + (time_t) ((tat - now) / 1000000) + 1;
+    expire = ngx_time() + (time_t) ((tat - now) / 1000000) + 2;
 
     if (node) {
         ngx_memcpy(ngx_http_secauth_shm_value(node), &tat, sizeof(uint64_t));

@@ -620,19 +620,21 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
 
     /* these writes go on without us; the request's cleanup detaches them */
 
-    if (ngx_http_secauth_presented_session(r, &ctx->touch) == NGX_OK) {
-        (void) ngx_http_secauth_store_call(st, session_delete, &ctx->touch);
+    op = ngx_http_secauth_new_op(r, &ctx->touch);
+    if (op == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_secauth_presented_session(r, op) == NGX_OK) {
+        (void) ngx_http_secauth_store_call(st, session_delete, op);
     }
 
     if (slcf->throttle) {
-        op = ngx_pcalloc(r->pool, sizeof(ngx_http_secauth_store_op_t));
+        op = ngx_http_secauth_new_op(r, &ctx->forget);
         if (op == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        ctx->forget = op;
-        op->pool = r->pool;
-        op->log = r->connection->log;
         op->session.user = lctx->username;
         op->throttle = slcf->throttle;
 
@@ -640,10 +642,11 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
     }
 
     if (lctx->task->rehashed && slcf->users->redis) {
-        op = &ctx->jwt_op;
-        ngx_memzero(op, sizeof(ngx_http_secauth_store_op_t));
-        op->pool = r->pool;
-        op->log = r->connection->log;
+        op = ngx_http_secauth_new_op(r, &ctx->jwt_op);
+        if (op == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
         op->session.user = lctx->username;
         op->value.data = lctx->task->new_hash;
         op->value.len = ngx_strlen(lctx->task->new_hash);

@@ -420,32 +420,19 @@ ngx_http_secauth_ctx_cleanup(void *data)
 {
     ngx_http_secauth_ctx_t  *ctx = data;
 
-    ngx_http_secauth_store_t  *st;
+    ngx_uint_t                    i;
+    ngx_http_secauth_store_op_t  *ops[5];
 
-    if (ctx->op.pending || ctx->touch.pending || ctx->jwt_op.pending
-        || (ctx->limit_op && ctx->limit_op->pending)
-        || (ctx->forget && ctx->forget->pending))
-    {
-        st = ngx_http_secauth_store(ctx->request);
+    ops[0] = &ctx->op;
+    ops[1] = ctx->touch;
+    ops[2] = ctx->jwt_op;
+    ops[3] = ctx->limit_op;
+    ops[4] = ctx->forget;
 
-        if (ctx->op.pending) {
-            ngx_http_secauth_store_cancel(st, &ctx->op);
-        }
-
-        if (ctx->touch.pending) {
-            ngx_http_secauth_store_cancel(st, &ctx->touch);
-        }
-
-        if (ctx->jwt_op.pending) {
-            ngx_http_secauth_store_cancel(st, &ctx->jwt_op);
-        }
-
-        if (ctx->limit_op && ctx->limit_op->pending) {
-            ngx_http_secauth_store_cancel(st, ctx->limit_op);
-        }
-
-        if (ctx->forget && ctx->forget->pending) {
-            ngx_http_secauth_store_cancel(st, ctx->forget);
+    for (i = 0; i < 5; i++) {
+        if (ops[i] && ops[i]->pending) {
+            ngx_http_secauth_store_cancel(ngx_http_secauth_store(ctx->request),
+                                          ops[i]);
         }
     }
 
@@ -454,6 +441,32 @@ ngx_http_secauth_ctx_cleanup(void *data)
     }
 
     ngx_http_secauth_jwt_release(ctx);
+}
+
+
+/*
+ * A store op of the request beyond ctx->op, zeroed and kept in the given
+ * slot of the context (so that the context's cleanup can cancel it): most
+ * requests need none, and the context stays small.
+ */
+
+ngx_http_secauth_store_op_t *
+ngx_http_secauth_new_op(ngx_http_request_t *r,
+    ngx_http_secauth_store_op_t **slot)
+{
+    ngx_http_secauth_store_op_t  *op;
+
+    op = ngx_pcalloc(r->pool, sizeof(ngx_http_secauth_store_op_t));
+    if (op == NULL) {
+        return NULL;
+    }
+
+    op->pool = r->pool;
+    op->log = r->connection->log;
+
+    *slot = op;
+
+    return op;
 }
 
 

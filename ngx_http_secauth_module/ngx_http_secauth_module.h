@@ -131,10 +131,11 @@ typedef struct {
 
     /* store lookups in flight, and the event that resumes the request */
     ngx_http_secauth_store_op_t     op;
-    ngx_http_secauth_store_op_t     touch;
-    ngx_http_secauth_store_op_t     jwt_op;
-    ngx_http_secauth_store_op_t    *limit_op;   /* allocated on use */
-    ngx_http_secauth_store_op_t    *forget;     /* a login's failures */
+    /* others, allocated when used (ngx_http_secauth_new_op()) */
+    ngx_http_secauth_store_op_t    *touch;
+    ngx_http_secauth_store_op_t    *jwt_op;
+    ngx_http_secauth_store_op_t    *limit_op;
+    ngx_http_secauth_store_op_t    *forget;     /* a login's attempts */
     ngx_event_t                     resume;
     unsigned                        waiting:1;
     unsigned                        limit_taking:1;
@@ -152,6 +153,8 @@ void ngx_http_secauth_store_wait(ngx_http_request_t *r,
     ngx_http_secauth_ctx_t *ctx, ngx_http_secauth_store_op_t *op);
 ngx_http_secauth_store_t *ngx_http_secauth_store(ngx_http_request_t *r);
 ngx_int_t ngx_http_secauth_is_text(u_char *p, size_t len);
+ngx_http_secauth_store_op_t *ngx_http_secauth_new_op(ngx_http_request_t *r,
+    ngx_http_secauth_store_op_t **slot);
 ngx_int_t ngx_http_secauth_add_header(ngx_http_request_t *r,
     const char *key, ngx_str_t *value);
 ngx_int_t ngx_http_secauth_retry_after(ngx_http_request_t *r,

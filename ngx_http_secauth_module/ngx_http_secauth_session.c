@@ -167,12 +167,12 @@ ngx_http_secauth_session_touch(ngx_http_request_t *r,
     ngx_http_secauth_store_op_t  *op;
 
     now = ngx_time();
-    op = &ctx->touch;
 
-    ngx_memzero(op, sizeof(ngx_http_secauth_store_op_t));
+    op = ngx_http_secauth_new_op(r, &ctx->touch);
+    if (op == NULL) {
+        return;
+    }
 
-    op->pool = r->pool;
-    op->log = r->connection->log;
     ngx_memcpy(op->key, ctx->op.key, NGX_HTTP_SECAUTH_KEY_LEN);
 
     op->session = ctx->op.session;
@@ -343,20 +343,10 @@ ngx_http_secauth_session_find(ngx_http_request_t *r, ngx_str_t *name,
 static ngx_int_t
 ngx_http_secauth_session_shape(ngx_str_t *value)
 {
-    u_char  *p, c;
-
-    if (value->len != NGX_HTTP_SECAUTH_SESSION_ID_LEN) {
+    if (value->len != NGX_HTTP_SECAUTH_SESSION_ID_LEN
+        || !ngx_http_secauth_b64url_valid(value->data, value->len))
+    {
         return NGX_ERROR;
-    }
-
-    for (p = value->data; p < value->data + value->len; p++) {
-        c = *p;
-
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-              || (c >= '0' && c <= '9') || c == '-' || c == '_'))
-        {
-            return NGX_ERROR;
-        }
     }
 
     return NGX_OK;

@@ -315,13 +315,14 @@ ngx_http_secauth_login_attempt_shm(ngx_http_secauth_store_t *st,
         a.until = now + op->locked;
     }
 
-    /* forget >= max_lock: the count outlives its lock */
+    /* forget >= max_lock: the count outlives its lock (+ 1: whole seconds) */
 
     node = ngx_http_secauth_shm_set(shm, NGX_HTTP_SECAUTH_SHM_ATTEMPTS,
                                     op->session.user.data,
                                     op->session.user.len,
                                     (u_char *) &a, sizeof(a),
-                                    ngx_time() + op->throttle->forget, NULL);
+                                    ngx_time() + op->throttle->forget + 1,
+                                    NULL);
 
     ngx_http_secauth_shm_unlock(shm);
 
