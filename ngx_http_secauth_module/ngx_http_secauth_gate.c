@@ -23,8 +23,6 @@ static ngx_int_t ngx_http_secauth_redirect(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf);
 static ngx_int_t ngx_http_secauth_challenge(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx);
-static ngx_int_t ngx_http_secauth_bearer(ngx_http_request_t *r,
-    ngx_str_t *token);
 
 
 static ngx_str_t  ngx_http_secauth_method_session = ngx_string("session");
@@ -227,7 +225,7 @@ ngx_http_secauth_check_jwt(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx)
  * NGX_DECLINED: none, NGX_ERROR: "Bearer" without a usable token.
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_secauth_bearer(ngx_http_request_t *r, ngx_str_t *token)
 {
     u_char           *p, *last;

@@ -36,6 +36,8 @@ static int ngx_http_secauth_jws_verify_pkey(
     size_t input_len, const unsigned char *sig, size_t sig_len);
 static unsigned char *ngx_http_secauth_jws_ec_der(const unsigned char *sig,
     size_t n, int *der_len);
+static int ngx_http_secauth_jws_ec_raw(unsigned char *sig, size_t n,
+    size_t *sig_len);
 
 
 static const ngx_http_secauth_jws_alg_t  ngx_http_secauth_jws_algs[] = {
@@ -503,4 +505,113 @@ ngx_http_secauth_jws_ec_der(const unsigned char *sig, size_t n, int *der_len)
     }
 
     return der;
+}
+
+
+/*
+ * Signs "header.payload" (the tokens the module issues). sig has room for
+ * NGX_HTTP_SECAUTH_JWS_SIG_MAX bytes; ES signatures come out as r || s.
+ */
+
+int
+ngx_http_secauth_jws_sign(const ngx_http_secauth_jws_key_t *key,
+    const unsigned char *input, size_t input_len, unsigned char *sig,
+    size_t *sig_len)
+{
+    int                                rc;
+    size_t                             len;
+    EVP_MD_CTX                        *md;
+    EVP_MAC_CTX                       *mac;
+    const ngx_http_secauth_jws_alg_t  *d;
+
+    d = ngx_http_secauth_jws_desc(key->alg);
+    if (d == NULL) {
+        return -1;
+    }
+
+    if (ngx_http_secauth_jws_is_hmac(key->alg)) {
+        if (key->mac == NULL) {
+            return -1;
+        }
+
+        mac = EVP_MAC_CTX_dup(key->mac);
+        if (mac == NULL) {
+            return -1;
+        }
+
+        rc = EVP_MAC_update(mac, input, input_len) == 1
+             && EVP_MAC_final(mac, sig, sig_len,
+                              NGX_HTTP_SECAUTH_JWS_SIG_MAX) == 1;
+
+        EVP_MAC_CTX_free(mac);
+
+        return rc ? 0 : -1;
+    }
+
+    if (key->pkey == NULL
+        || (size_t) EVP_PKEY_get_size(key->pkey) > NGX_HTTP_SECAUTH_JWS_SIG_MAX)
+    {
+        return -1;
+    }
+
+    md = EVP_MD_CTX_new();
+    if (md == NULL) {
+        return -1;
+    }
+
+    len = NGX_HTTP_SECAUTH_JWS_SIG_MAX;
+
+    rc = EVP_DigestSignInit_ex(md, NULL, d->digest, NULL, NULL, key->pkey,
+                               NULL) == 1
+         && EVP_DigestSign(md, sig, &len, input, input_len) == 1;
+
+    EVP_MD_CTX_free(md);
+
+    if (!rc) {
+        ERR_clear_error();
+        return -1;
+    }
+
+    *sig_len = len;
+
+    if (ngx_http_secauth_jws_is_ec(key->alg)) {
+        return ngx_http_secauth_jws_ec_raw(sig, d->size, sig_len);
+    }
+
+    return 0;
+}
+
+
+/* DER ECDSA-Sig-Value to r || s, each n bytes, in place */
+
+static int
+ngx_http_secauth_jws_ec_raw(unsigned char *sig, size_t n, size_t *sig_len)
+{
+    int                   ok;
+    ECDSA_SIG            *es;
+    const BIGNUM         *r, *s;
+    const unsigned char  *p;
+
+    p = sig;
+
+    es = d2i_ECDSA_SIG(NULL, &p, (long) *sig_len);
+    if (es == NULL) {
+        ERR_clear_error();
+        return -1;
+    }
+
+    ECDSA_SIG_get0(es, &r, &s);
+
+    ok = BN_bn2binpad(r, sig, (int) n) == (int) n
+         && BN_bn2binpad(s, sig + n, (int) n) == (int) n;
+
+    ECDSA_SIG_free(es);
+
+    if (!ok) {
+        return -1;
+    }
+
+    *sig_len = 2 * n;
+
+    return 0;
 }

@@ -84,6 +84,14 @@ const char *ngx_http_secauth_jws_key_init(ngx_http_secauth_jws_key_t *key,
     int alg, const unsigned char *secret, size_t secret_len, EVP_PKEY *pkey);
 void ngx_http_secauth_jws_key_free(ngx_http_secauth_jws_key_t *key);
 
+/* room for any signature: RSA up to 8192 bits */
+#define NGX_HTTP_SECAUTH_JWS_SIG_MAX  1024
+
+/* 0: sig holds the signature over "header.payload"; -1: error */
+int ngx_http_secauth_jws_sign(const ngx_http_secauth_jws_key_t *key,
+    const unsigned char *input, size_t input_len, unsigned char *sig,
+    size_t *sig_len);
+
 /* 1: the signature over "header.payload" is valid; 0: not; -1: error */
 int ngx_http_secauth_jws_verify(const ngx_http_secauth_jws_key_t *key,
     const unsigned char *input, size_t input_len,

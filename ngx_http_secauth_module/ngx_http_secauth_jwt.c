@@ -48,9 +48,15 @@ typedef struct {
 } ngx_http_secauth_jwt_cache_t;
 
 
+static ngx_int_t ngx_http_secauth_jwt_decode(ngx_http_request_t *r,
+    ngx_http_secauth_loc_conf_t *slcf, ngx_str_t *token,
+    ngx_http_secauth_jws_key_t *only, ngx_http_secauth_jws_key_t **verified,
+    json_t **claims, char **error);
+static void ngx_http_secauth_jwt_claims_cleanup(void *data);
 static ngx_int_t ngx_http_secauth_jwt_header(ngx_http_request_t *r,
-    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_jws_parts_t *parts,
-    ngx_array_t *candidates, char **error);
+    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_jws_key_t *only,
+    ngx_http_secauth_jws_parts_t *parts, ngx_array_t *candidates,
+    char **error);
 static ngx_int_t ngx_http_secauth_jwt_signature(ngx_http_request_t *r,
     ngx_http_secauth_jws_parts_t *parts, ngx_array_t *candidates,
     ngx_http_secauth_jws_key_t **verified);
@@ -58,7 +64,8 @@ static ngx_int_t ngx_http_secauth_jwt_signature(ngx_http_request_t *r,
 static json_t *ngx_http_secauth_jwt_payload(ngx_http_request_t *r,
     ngx_http_secauth_jws_parts_t *parts, char **error);
 static char *ngx_http_secauth_jwt_claims(ngx_http_request_t *r,
-    ngx_http_secauth_loc_conf_t *slcf, json_t *claims, time_t *exp);
+    ngx_http_secauth_loc_conf_t *slcf, json_t *claims, const char *kind,
+    ngx_flag_t expiry, time_t *exp);
 static ngx_int_t ngx_http_secauth_jwt_time(json_t *claims, const char *name,
     ngx_flag_t required, time_t *t);
 static ngx_int_t ngx_http_secauth_jwt_audience(json_t *aud, ngx_str_t *want);
@@ -94,9 +101,7 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
     time_t                         exp;
     json_t                        *claims;
     ngx_int_t                      rc;
-    ngx_array_t                    candidates;
     ngx_http_secauth_jws_key_t    *verified;
-    ngx_http_secauth_jws_parts_t   parts;
     ngx_http_secauth_loc_conf_t   *slcf;
     ngx_http_secauth_jwt_cache_t  *cache;
     u_char                         hash[32];
@@ -143,48 +148,13 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
     }
 
     if (claims == NULL) {
-
-        if (ngx_http_secauth_jws_split(token->data, token->len, &parts)
-            != 0)
-        {
-            return ngx_http_secauth_jwt_refuse(r, ctx, "malformed");
-        }
-
-        if (ngx_array_init(&candidates, r->pool, 4,
-                           sizeof(ngx_http_secauth_jws_key_t *))
-            != NGX_OK)
-        {
-            return NGX_ERROR;
-        }
-
-        rc = ngx_http_secauth_jwt_header(r, slcf, &parts, &candidates,
-                                         &error);
-
+        rc = ngx_http_secauth_jwt_decode(r, slcf, token, NULL, &verified,
+                                         &claims, &error);
         if (rc == NGX_ERROR) {
             return NGX_ERROR;
         }
 
         if (rc != NGX_OK) {
-            return ngx_http_secauth_jwt_refuse(r, ctx, error);
-        }
-
-        rc = ngx_http_secauth_jwt_signature(r, &parts, &candidates,
-                                            &verified);
-
-        if (rc == NGX_ERROR) {
-            return NGX_ERROR;
-        }
-
-        if (rc != NGX_OK) {
-            return ngx_http_secauth_jwt_refuse(r, ctx,
-                                               rc == NGX_ABORT
-                                               ? "malformed"
-                                               : "bad_signature");
-        }
-
-        claims = ngx_http_secauth_jwt_payload(r, &parts, &error);
-
-        if (claims == NULL) {
             return ngx_http_secauth_jwt_refuse(r, ctx, error);
         }
     }
@@ -192,7 +162,7 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
     /* the claims own a reference now: released with the request */
     ctx->claims = claims;
 
-    error = ngx_http_secauth_jwt_claims(r, slcf, claims, &exp);
+    error = ngx_http_secauth_jwt_claims(r, slcf, claims, "access", 1, &exp);
 
     if (error) {
         return ngx_http_secauth_jwt_refuse(r, ctx, error);
@@ -212,6 +182,117 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
 
 
 /*
+ * Shape, header and signature (with the location's keys, or only one),
+ * then the payload: NGX_OK and the claims (a reference for the caller),
+ * NGX_DECLINED and why, or NGX_ERROR.
+ */
+
+static ngx_int_t
+ngx_http_secauth_jwt_decode(ngx_http_request_t *r,
+    ngx_http_secauth_loc_conf_t *slcf, ngx_str_t *token,
+    ngx_http_secauth_jws_key_t *only, ngx_http_secauth_jws_key_t **verified,
+    json_t **claims, char **error)
+{
+    ngx_int_t                      rc;
+    ngx_array_t                    candidates;
+    ngx_http_secauth_jws_parts_t   parts;
+
+    if (ngx_http_secauth_jws_split(token->data, token->len, &parts) != 0) {
+        *error = "malformed";
+        return NGX_DECLINED;
+    }
+
+    if (ngx_array_init(&candidates, r->pool, 4,
+                       sizeof(ngx_http_secauth_jws_key_t *))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    rc = ngx_http_secauth_jwt_header(r, slcf, only, &parts, &candidates,
+                                     error);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    rc = ngx_http_secauth_jwt_signature(r, &parts, &candidates, verified);
+
+    if (rc == NGX_ERROR) {
+        return NGX_ERROR;
+    }
+
+    if (rc != NGX_OK) {
+        *error = (rc == NGX_ABORT) ? "malformed" : "bad_signature";
+        return NGX_DECLINED;
+    }
+
+    *claims = ngx_http_secauth_jwt_payload(r, &parts, error);
+
+    return *claims ? NGX_OK : NGX_DECLINED;
+}
+
+
+/*
+ * A token the module issued (docs/tokens.md), presented to the refresh,
+ * revoke or logout location: checked as the gate checks a bearer token,
+ * but against the signing key alone and for its kind ("access",
+ * "refresh", or NULL: either); expired tokens pass when expired_ok
+ * (revocation). NULL and the claims (released with the request), or the
+ * reason it is refused.
+ */
+
+char *
+ngx_http_secauth_jwt_issued(ngx_http_request_t *r, ngx_str_t *token,
+    const char *kind, ngx_flag_t expired_ok, json_t **claims)
+{
+    char                         *error;
+    time_t                        exp;
+    ngx_int_t                     rc;
+    ngx_pool_cleanup_t           *cln;
+    ngx_http_secauth_jws_key_t   *verified;
+    ngx_http_secauth_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
+
+    if (token->len == 0) {
+        return "malformed";
+    }
+
+    if (token->len > slcf->jwt_max_size) {
+        return "too_large";
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return "internal";
+    }
+
+    rc = ngx_http_secauth_jwt_decode(r, slcf, token, slcf->jwt_signing_key,
+                                     &verified, claims, &error);
+    if (rc == NGX_ERROR) {
+        return "internal";
+    }
+
+    if (rc != NGX_OK) {
+        return error;
+    }
+
+    cln->handler = ngx_http_secauth_jwt_claims_cleanup;
+    cln->data = *claims;
+
+    return ngx_http_secauth_jwt_claims(r, slcf, *claims, kind, !expired_ok,
+                                       &exp);
+}
+
+
+static void
+ngx_http_secauth_jwt_claims_cleanup(void *data)
+{
+    json_decref(data);
+}
+
+
+/*
  * The header, parsed by us: a JSON object with unique keys, "alg" exactly
  * one of the configured algorithms, no parameter that names a key, "kid"
  * only as a choice among the configured keys. Collects the keys to try.
@@ -219,15 +300,16 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
 
 static ngx_int_t
 ngx_http_secauth_jwt_header(ngx_http_request_t *r,
-    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_jws_parts_t *parts,
-    ngx_array_t *candidates, char **error)
+    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_jws_key_t *only,
+    ngx_http_secauth_jws_parts_t *parts, ngx_array_t *candidates,
+    char **error)
 {
     int                           alg;
     long                          n;
     u_char                       *buf;
     json_t                       *header, *v;
     size_t                        kid_len;
-    ngx_uint_t                    i, alg_known;
+    ngx_uint_t                    i, nkeys, alg_known;
     const char                   *kid, **f;
     json_error_t                  err;
     ngx_http_secauth_jws_key_t   *keys, **c;
@@ -310,31 +392,40 @@ ngx_http_secauth_jwt_header(ngx_http_request_t *r,
 
     alg_known = 0;
 
-    if (slcf->jwt_keys) {
+    if (only) {
+        keys = only;
+        nkeys = 1;
+
+    } else if (slcf->jwt_keys) {
         keys = slcf->jwt_keys->elts;
+        nkeys = slcf->jwt_keys->nelts;
 
-        for (i = 0; i < slcf->jwt_keys->nelts; i++) {
+    } else {
+        keys = NULL;
+        nkeys = 0;
+    }
 
-            if (keys[i].alg != alg) {
-                continue;
-            }
+    for (i = 0; i < nkeys; i++) {
 
-            alg_known = 1;
-
-            if (kid && (keys[i].kid_len != kid_len
-                        || ngx_memcmp(keys[i].kid, kid, kid_len) != 0))
-            {
-                continue;
-            }
-
-            c = ngx_array_push(candidates);
-            if (c == NULL) {
-                json_decref(header);
-                return NGX_ERROR;
-            }
-
-            *c = &keys[i];
+        if (keys[i].alg != alg) {
+            continue;
         }
+
+        alg_known = 1;
+
+        if (kid && (keys[i].kid_len != kid_len
+                    || ngx_memcmp(keys[i].kid, kid, kid_len) != 0))
+        {
+            continue;
+        }
+
+        c = ngx_array_push(candidates);
+        if (c == NULL) {
+            json_decref(header);
+            return NGX_ERROR;
+        }
+
+        *c = &keys[i];
     }
 
     if (candidates->nelts == 0) {
@@ -453,7 +544,8 @@ ngx_http_secauth_jwt_payload(ngx_http_request_t *r,
 
 static char *
 ngx_http_secauth_jwt_claims(ngx_http_request_t *r,
-    ngx_http_secauth_loc_conf_t *slcf, json_t *claims, time_t *exp)
+    ngx_http_secauth_loc_conf_t *slcf, json_t *claims, const char *kind,
+    ngx_flag_t expiry, time_t *exp)
 {
     time_t   now, nbf, iat;
     json_t  *v;
@@ -467,12 +559,13 @@ ngx_http_secauth_jwt_claims(ngx_http_request_t *r,
         return "bad_claims";
     }
 
-    if (now >= *exp + slcf->jwt_leeway) {
+    if (expiry && now >= *exp + slcf->jwt_leeway) {
         return "expired";
     }
 
-    if ((nbf != NGX_CONF_UNSET && nbf > now + slcf->jwt_leeway)
-        || (iat != NGX_CONF_UNSET && iat > now + slcf->jwt_leeway))
+    if (expiry
+        && ((nbf != NGX_CONF_UNSET && nbf > now + slcf->jwt_leeway)
+            || (iat != NGX_CONF_UNSET && iat > now + slcf->jwt_leeway)))
     {
         return "not_yet_valid";
     }
@@ -490,10 +583,23 @@ ngx_http_secauth_jwt_claims(ngx_http_request_t *r,
         return "bad_claims";
     }
 
+    /* outside issuers' tokens carry no kind: access tokens (RFC 8725) */
+
     v = json_object_get(claims, NGX_HTTP_SECAUTH_TOKEN_USE);
 
-    if (v && (!json_is_string(v)
-              || ngx_strcmp(json_string_value(v), "access") != 0))
+    if (kind == NULL) {
+        /* either kind of the module's own (revocation) */
+
+        if (!json_is_string(v)
+            || (ngx_strcmp(json_string_value(v), "access") != 0
+                && ngx_strcmp(json_string_value(v), "refresh") != 0))
+        {
+            return "wrong_token_type";
+        }
+
+    } else if (v ? (!json_is_string(v)
+                    || ngx_strcmp(json_string_value(v), kind) != 0)
+                 : ngx_strcmp(kind, "access") != 0)
     {
         return "wrong_token_type";
     }
@@ -587,26 +693,33 @@ ngx_http_secauth_jwt_audience(json_t *aud, ngx_str_t *want)
 }
 
 
-/* SHA-256(iss "\n" jti) in the store's revoked set */
+/*
+ * SHA-256(iss "\n" jti) in the store's revoked set; for a token the module
+ * issued ("fam"), also its family, which revocation deletes
+ */
 
 static ngx_int_t
 ngx_http_secauth_jwt_revocation(ngx_http_request_t *r,
     ngx_http_secauth_ctx_t *ctx, json_t *claims)
 {
-    json_t                       *jti, *iss;
-    ngx_int_t                     rc;
-    ngx_str_t                     parts[3];
-    ngx_http_secauth_store_op_t  *op;
+    json_t                        *jti, *iss, *fam, *sub;
+    ngx_int_t                      rc;
+    ngx_str_t                      parts[3];
+    ngx_http_secauth_store_op_t   *op;
+    ngx_http_secauth_main_conf_t  *smcf;
 
     jti = json_object_get(claims, "jti");
+    fam = json_object_get(claims, NGX_HTTP_SECAUTH_FAMILY_CLAIM);
 
-    if (jti == NULL) {
+    if (jti == NULL && fam == NULL) {
         /* nothing names this token: it cannot have been revoked */
         return ngx_http_secauth_jwt_accept(r, ctx, claims);
     }
 
     if (!json_is_string(jti) || json_string_length(jti) == 0
-        || json_string_length(jti) > 256)
+        || json_string_length(jti) > 256
+        || (fam && (!json_is_string(fam) || json_string_length(fam) == 0
+                    || json_string_length(fam) > NGX_HTTP_SECAUTH_ID_MAX)))
     {
         return ngx_http_secauth_jwt_refuse(r, ctx, "bad_claims");
     }
@@ -616,6 +729,22 @@ ngx_http_secauth_jwt_revocation(ngx_http_request_t *r,
     op = ngx_http_secauth_new_op(r, &ctx->jwt_op);
     if (op == NULL) {
         return NGX_ERROR;
+    }
+
+    if (fam) {
+        op->family = ngx_pcalloc(r->pool, sizeof(ngx_http_secauth_family_t));
+        if (op->family == NULL) {
+            return NGX_ERROR;
+        }
+
+        smcf = ngx_http_get_module_main_conf(r, ngx_http_secauth_module);
+        sub = json_object_get(claims, "sub");
+
+        op->family->id.data = (u_char *) json_string_value(fam);
+        op->family->id.len = json_string_length(fam);
+        op->family->check_pwv = smcf->users_redis;
+        op->session.user.data = (u_char *) json_string_value(sub);
+        op->session.user.len = json_string_length(sub);
     }
 
     /* SHA-256(iss "\n" jti), iss empty when absent */
@@ -1129,7 +1258,32 @@ ngx_http_secauth_jwt_merge(ngx_conf_t *cf, ngx_http_secauth_loc_conf_t *prev,
     ngx_conf_merge_sec_value(conf->jwt_leeway, prev->jwt_leeway, 30);
     ngx_conf_merge_size_value(conf->jwt_max_size, prev->jwt_max_size,
                               NGX_HTTP_SECAUTH_JWT_MAX_SIZE);
-    ngx_conf_merge_value(conf->jwt_revocation, prev->jwt_revocation, 0);
+    ngx_conf_merge_sec_value(conf->jwt_access_ttl, prev->jwt_access_ttl,
+                             15 * 60);
+    ngx_conf_merge_sec_value(conf->jwt_refresh_ttl, prev->jwt_refresh_ttl,
+                             7 * 24 * 60 * 60);
+
+    /* where the module issues tokens, it can also revoke them */
+    ngx_conf_merge_value(conf->jwt_revocation, prev->jwt_revocation,
+                         conf->jwt_signing_key != NULL);
+
+    if (conf->jwt_access_ttl <= 0 || conf->jwt_refresh_ttl <= 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"secauth_jwt_access_ttl\" and "
+                           "\"secauth_jwt_refresh_ttl\" must be positive");
+        return NGX_CONF_ERROR;
+    }
+
+    if ((conf->handler == NGX_HTTP_SECAUTH_HANDLER_REFRESH
+         || conf->handler == NGX_HTTP_SECAUTH_HANDLER_REVOKE)
+        && conf->jwt_signing_key == NULL)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" needs \"secauth_jwt_signing_key\"",
+                           conf->handler == NGX_HTTP_SECAUTH_HANDLER_REFRESH
+                           ? "secauth_refresh" : "secauth_revoke");
+        return NGX_CONF_ERROR;
+    }
 
     if (conf->mode == NGX_HTTP_SECAUTH_JWT && conf->jwt_keys == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

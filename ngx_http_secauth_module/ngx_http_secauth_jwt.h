@@ -12,11 +12,15 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <jansson.h>
+
 #include "ngx_http_secauth_module.h"
 
 
 /* the token-kind claim (docs/jwt.md): absent or "access" */
 #define NGX_HTTP_SECAUTH_TOKEN_USE       "token_use"
+/* the refresh-token family of a token the module issued */
+#define NGX_HTTP_SECAUTH_FAMILY_CLAIM    "fam"
 
 #define NGX_HTTP_SECAUTH_JWT_MAX_SIZE    8192
 #define NGX_HTTP_SECAUTH_JWT_CACHE_MAX   2048
@@ -27,6 +31,8 @@ ngx_int_t ngx_http_secauth_jwt_check(ngx_http_request_t *r,
 ngx_int_t ngx_http_secauth_claim_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 void ngx_http_secauth_jwt_release(ngx_http_secauth_ctx_t *ctx);
+char *ngx_http_secauth_jwt_issued(ngx_http_request_t *r, ngx_str_t *token,
+    const char *kind, ngx_flag_t expired_ok, json_t **claims);
 
 char *ngx_http_secauth_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);

@@ -17,6 +17,9 @@
 #include "ngx_http_secauth_password.h"
 #include "ngx_http_secauth_users.h"
 #include "ngx_http_secauth_login.h"
+#include "ngx_http_secauth_body.h"
+#include "ngx_http_secauth_token.h"
+#include "ngx_http_secauth_jwt.h"
 
 
 /*
@@ -28,7 +31,6 @@
  */
 
 
-#define NGX_HTTP_SECAUTH_BODY_MAX     4096
 #define NGX_HTTP_SECAUTH_NEXT_MAX     2048
 
 #define NGX_HTTP_SECAUTH_LOGIN_USER     1
@@ -37,6 +39,7 @@
 #define NGX_HTTP_SECAUTH_LOGOUT_GET     4
 #define NGX_HTTP_SECAUTH_LOGOUT_DELETE  5
 #define NGX_HTTP_SECAUTH_LOGIN_THROTTLE 6
+#define NGX_HTTP_SECAUTH_LOGIN_FAMILY   7
 
 
 typedef struct {
@@ -44,19 +47,20 @@ typedef struct {
     ngx_flag_t                          json;
     ngx_flag_t                          known;
     ngx_flag_t                          everywhere;
+    ngx_flag_t                          bearer;       /* logout by token */
+    ngx_uint_t                          pwv;          /* the user's */
     ngx_str_t                           username;
     ngx_str_t                           password;
     ngx_str_t                           next;
     ngx_str_t                           hash;
     ngx_str_t                           sid;          /* the new cookie */
+    ngx_http_secauth_family_t           family;       /* the new tokens */
     ngx_http_secauth_password_task_t   *task;
 } ngx_http_secauth_login_ctx_t;
 
 
 static ngx_int_t ngx_http_secauth_login_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_secauth_logout_handler(ngx_http_request_t *r);
-static ngx_int_t ngx_http_secauth_login_start(ngx_http_request_t *r,
-    ngx_http_client_body_handler_pt body);
 static void ngx_http_secauth_login_body(ngx_http_request_t *r);
 static void ngx_http_secauth_logout_body(ngx_http_request_t *r);
 static void ngx_http_secauth_login_step(ngx_http_request_t *r);
@@ -71,22 +75,15 @@ static ngx_int_t ngx_http_secauth_login_refuse(ngx_http_request_t *r,
     ngx_msec_t locked);
 static ngx_int_t ngx_http_secauth_login_success(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx);
+static ngx_int_t ngx_http_secauth_login_tokens(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx);
+static ngx_int_t ngx_http_secauth_logout_bearer(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx);
 static void ngx_http_secauth_logout_step(ngx_http_request_t *r);
 static void ngx_http_secauth_login_finish(ngx_http_request_t *r,
     ngx_int_t rc);
 static ngx_int_t ngx_http_secauth_login_parse(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx);
-static ngx_int_t ngx_http_secauth_form_field(ngx_http_request_t *r,
-    ngx_str_t *body, const char *name, ngx_str_t *value);
-static ngx_int_t ngx_http_secauth_json_field(ngx_http_request_t *r,
-    json_t *obj, const char *name, ngx_str_t *value);
-static ngx_int_t ngx_http_secauth_read_body(ngx_http_request_t *r,
-    ngx_str_t *body);
-static ngx_int_t ngx_http_secauth_media_type(ngx_table_elt_t *ct,
-    const char *type);
-static ngx_int_t ngx_http_secauth_same_origin(ngx_http_request_t *r);
-static ngx_table_elt_t *ngx_http_secauth_header(ngx_http_request_t *r,
-    const char *name, size_t len);
 static void ngx_http_secauth_safe_next(ngx_http_request_t *r,
     ngx_str_t *next);
 static void ngx_http_secauth_next_arg(ngx_http_request_t *r,
@@ -97,8 +94,6 @@ static ngx_int_t ngx_http_secauth_presented_session(ngx_http_request_t *r,
     ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_login_form(ngx_http_request_t *r,
     ngx_uint_t status, ngx_str_t *next);
-static ngx_int_t ngx_http_secauth_send(ngx_http_request_t *r,
-    ngx_uint_t status, const char *type, ngx_str_t *body);
 
 
 static ngx_str_t  ngx_http_secauth_json_failed =
@@ -164,13 +159,21 @@ ngx_http_secauth_login(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     /* the zone (or Redis) and the thread pool are set up for it */
     smcf->store_used = 1;
 
-    if (cmd->name.len == sizeof("secauth_login") - 1) {
+    if (ngx_strcmp(cmd->name.data, "secauth_login") == 0) {
         slcf->handler = NGX_HTTP_SECAUTH_HANDLER_LOGIN;
         clcf->handler = ngx_http_secauth_login_handler;
 
-    } else {
+    } else if (ngx_strcmp(cmd->name.data, "secauth_logout") == 0) {
         slcf->handler = NGX_HTTP_SECAUTH_HANDLER_LOGOUT;
         clcf->handler = ngx_http_secauth_logout_handler;
+
+    } else if (ngx_strcmp(cmd->name.data, "secauth_refresh") == 0) {
+        slcf->handler = NGX_HTTP_SECAUTH_HANDLER_REFRESH;
+        clcf->handler = ngx_http_secauth_refresh_handler;
+
+    } else {
+        slcf->handler = NGX_HTTP_SECAUTH_HANDLER_REVOKE;
+        clcf->handler = ngx_http_secauth_revoke_handler;
     }
 
     return NGX_CONF_OK;
@@ -193,70 +196,16 @@ ngx_http_secauth_login_handler(ngx_http_request_t *r)
         return ngx_http_secauth_login_form(r, NGX_HTTP_OK, &next);
     }
 
-    return ngx_http_secauth_login_start(r, ngx_http_secauth_login_body);
+    return ngx_http_secauth_body_start(r, ngx_http_secauth_login_body,
+                                       "GET, HEAD, POST");
 }
 
 
 static ngx_int_t
 ngx_http_secauth_logout_handler(ngx_http_request_t *r)
 {
-    return ngx_http_secauth_login_start(r, ngx_http_secauth_logout_body);
-}
-
-
-/* POST only, same origin, a small form or JSON body */
-
-static ngx_int_t
-ngx_http_secauth_login_start(ngx_http_request_t *r,
-    ngx_http_client_body_handler_pt body)
-{
-    ngx_int_t          rc;
-    ngx_table_elt_t   *h;
-
-    if (r->method != NGX_HTTP_POST) {
-        h = ngx_list_push(&r->headers_out.headers);
-        if (h == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        h->hash = 1;
-#if (nginx_version >= 1023000)
-        h->next = NULL;
-#endif
-        ngx_str_set(&h->key, "Allow");
-
-        if (body == ngx_http_secauth_login_body) {
-            ngx_str_set(&h->value, "GET, HEAD, POST");
-
-        } else {
-            ngx_str_set(&h->value, "POST");
-        }
-
-        return NGX_HTTP_NOT_ALLOWED;
-    }
-
-    if (ngx_http_secauth_same_origin(r) != NGX_OK) {
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "secauth: cross-site POST refused (login CSRF)");
-        return NGX_HTTP_FORBIDDEN;
-    }
-
-    if (r->headers_in.content_length_n > NGX_HTTP_SECAUTH_BODY_MAX) {
-        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
-                      "secauth: login body of %O bytes refused",
-                      r->headers_in.content_length_n);
-        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
-    }
-
-    r->request_body_in_single_buf = 1;
-
-    rc = ngx_http_read_client_request_body(r, body);
-
-    if (rc >= NGX_HTTP_SPECIAL_RESPONSE) {
-        return rc;
-    }
-
-    return NGX_DONE;
+    return ngx_http_secauth_body_start(r, ngx_http_secauth_logout_body,
+                                       "POST");
 }
 
 
@@ -394,6 +343,7 @@ static void
 ngx_http_secauth_login_step(ngx_http_request_t *r)
 {
     ngx_int_t                      rc;
+    ngx_str_t                      body;
     const char                    *reason;
     ngx_http_secauth_ctx_t        *ctx;
     ngx_http_secauth_login_ctx_t  *lctx;
@@ -423,6 +373,7 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
                 == NGX_OK)
             {
                 lctx->hash = ctx->op.value;
+                lctx->pwv = ctx->op.session.pwv;
                 lctx->known = 1;
 
             } else {
@@ -484,6 +435,27 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
         }
 
         rc = ngx_http_secauth_login_user(r, lctx);
+        break;
+
+    case NGX_HTTP_SECAUTH_LOGIN_FAMILY:
+
+        if (ctx->op.rc != NGX_OK) {
+            rc = NGX_HTTP_SERVICE_UNAVAILABLE;
+            break;
+        }
+
+        if (ngx_http_secauth_token_pair(r, &lctx->username, &lctx->family,
+                                        &lctx->family.jti, &body)
+            != NGX_OK)
+        {
+            rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+            break;
+        }
+
+        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                      "secauth: \"%V\" logged in (tokens)", &lctx->username);
+
+        rc = ngx_http_secauth_send(r, NGX_HTTP_OK, "application/json", &body);
         break;
 
     case NGX_HTTP_SECAUTH_LOGIN_STORE:
@@ -665,6 +637,12 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
                       &slcf->users->path);
     }
 
+    /* API clients get tokens where the module can sign them */
+
+    if (lctx->json && slcf->jwt_signing_key) {
+        return ngx_http_secauth_login_tokens(r, lctx);
+    }
+
     if (RAND_bytes(raw, sizeof(raw)) != 1) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -692,6 +670,7 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
     op->session.created = ngx_time();
     op->session.last_seen = op->session.created;
     op->session.level = 1;
+    op->session.pwv = lctx->pwv;
     op->session.ip = r->connection->addr_text;
     op->ttl = ngx_min(slcf->idle_timeout, slcf->absolute_timeout);
 
@@ -708,6 +687,132 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
     ngx_http_secauth_login_step(r);
 
     return NGX_AGAIN;
+}
+
+
+/* a new refresh-token family, then its first pair */
+
+static ngx_int_t
+ngx_http_secauth_login_tokens(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx)
+{
+    ngx_int_t                      rc;
+    ngx_http_secauth_ctx_t        *ctx;
+    ngx_http_secauth_store_op_t   *op;
+    ngx_http_secauth_loc_conf_t   *slcf;
+    ngx_http_secauth_family_t     *f;
+
+    ctx = ngx_http_secauth_get_ctx(r, 0);
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
+
+    f = &lctx->family;
+
+    if (ngx_http_secauth_token_id(r->pool, &f->id) != NGX_OK
+        || ngx_http_secauth_token_id(r->pool, &f->jti) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    f->exp = ngx_time() + slcf->jwt_refresh_ttl;
+    f->pwv = lctx->pwv;
+
+    op = &ctx->op;
+    ngx_memzero(op, sizeof(ngx_http_secauth_store_op_t));
+    op->pool = r->pool;
+    op->log = r->connection->log;
+    op->session.user = lctx->username;
+    op->family = f;
+
+    lctx->state = NGX_HTTP_SECAUTH_LOGIN_FAMILY;
+    ngx_http_secauth_store_wait(r, ctx, op);
+
+    rc = ngx_http_secauth_store_call(ngx_http_secauth_store(r), family_create,
+                                     op);
+    if (rc == NGX_AGAIN) {
+        return NGX_AGAIN;
+    }
+
+    ctx->waiting = 0;
+    ngx_http_secauth_login_step(r);
+
+    return NGX_AGAIN;
+}
+
+
+/*
+ * An API client logs out with its access token: the token's family goes
+ * (everywhere=1: all the user's sessions and families). NGX_DECLINED when
+ * no token of ours was presented; else the logout is under way.
+ */
+
+static ngx_int_t
+ngx_http_secauth_logout_bearer(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx)
+{
+    char                         *error;
+    json_t                       *claims, *fam, *sub;
+    ngx_int_t                     rc;
+    ngx_str_t                     token;
+    ngx_http_secauth_ctx_t       *ctx;
+    ngx_http_secauth_store_op_t  *op;
+    ngx_http_secauth_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
+
+    if (slcf->jwt_signing_key == NULL
+        || ngx_http_secauth_bearer(r, &token) != NGX_OK)
+    {
+        return NGX_DECLINED;
+    }
+
+    error = ngx_http_secauth_jwt_issued(r, &token, "access", 1, &claims);
+
+    fam = error ? NULL : json_object_get(claims,
+                                         NGX_HTTP_SECAUTH_FAMILY_CLAIM);
+
+    if (!json_is_string(fam) || json_string_length(fam) == 0) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "secauth: logout with an unusable bearer token: %s",
+                      error ? error : "bad_claims");
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_secauth_get_ctx(r, 0);
+    sub = json_object_get(claims, "sub");
+
+    op = &ctx->op;
+    ngx_memzero(op, sizeof(ngx_http_secauth_store_op_t));
+    op->pool = r->pool;
+    op->log = r->connection->log;
+    op->session.user.data = (u_char *) json_string_value(sub);
+    op->session.user.len = json_string_length(sub);
+
+    op->family = &lctx->family;
+    op->family->id.data = (u_char *) json_string_value(fam);
+    op->family->id.len = json_string_length(fam);
+
+    lctx->bearer = 1;
+    lctx->state = NGX_HTTP_SECAUTH_LOGOUT_DELETE;
+
+    if (lctx->everywhere) {
+        lctx->username = op->session.user;
+    }
+
+    ngx_http_secauth_store_wait(r, ctx, op);
+
+    rc = lctx->everywhere
+         ? ngx_http_secauth_store_call(ngx_http_secauth_store(r),
+                                       session_delete_user, op)
+         : ngx_http_secauth_store_call(ngx_http_secauth_store(r),
+                                       family_revoke, op);
+    if (rc == NGX_AGAIN) {
+        return NGX_OK;
+    }
+
+    ctx->waiting = 0;
+    ngx_http_secauth_logout_step(r);
+
+    return NGX_OK;
 }
 
 
@@ -758,6 +863,11 @@ ngx_http_secauth_logout_body(ngx_http_request_t *r)
     r->write_event_handler = ngx_http_secauth_logout_step;
 
     if (ngx_http_secauth_presented_session(r, &ctx->op) != NGX_OK) {
+
+        if (ngx_http_secauth_logout_bearer(r, lctx) == NGX_OK) {
+            return;
+        }
+
         lctx->state = NGX_HTTP_SECAUTH_LOGOUT_DELETE;
         ctx->op.rc = NGX_DECLINED;
         ngx_http_secauth_logout_step(r);
@@ -829,8 +939,20 @@ ngx_http_secauth_logout_step(ngx_http_request_t *r)
 
     if (lctx->username.len) {
         ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
-                      "secauth: \"%V\" logged out everywhere (%ui sessions)",
-                      &lctx->username, ctx->op.count);
+                      "secauth: \"%V\" logged out everywhere (%ui sessions "
+                      "and token families)", &lctx->username, ctx->op.count);
+
+    } else if (lctx->bearer) {
+        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                      "secauth: \"%V\" logged out: its tokens are revoked",
+                      &ctx->op.session.user);
+    }
+
+    /* an API client has no cookie and goes nowhere */
+
+    if (lctx->bearer) {
+        ngx_http_secauth_login_finish(r, NGX_HTTP_NO_CONTENT);
+        return;
     }
 
     /* the cookie goes whatever the store said */
@@ -975,255 +1097,6 @@ bad:
                   "secauth: login body without a user name and a password");
 
     return NGX_HTTP_BAD_REQUEST;
-}
-
-
-/* the media type exactly, parameters (";charset=...") allowed */
-
-static ngx_int_t
-ngx_http_secauth_media_type(ngx_table_elt_t *ct, const char *type)
-{
-    size_t   n;
-    u_char  *p;
-
-    n = ngx_strlen(type);
-
-    if (ct == NULL || ct->value.len < n
-        || ngx_strncasecmp(ct->value.data, (u_char *) type, n) != 0)
-    {
-        return NGX_DECLINED;
-    }
-
-    p = ct->value.data + n;
-
-    if (p == ct->value.data + ct->value.len || *p == ';' || *p == ' '
-        || *p == '\t')
-    {
-        return NGX_OK;
-    }
-
-    return NGX_DECLINED;
-}
-
-
-static ngx_int_t
-ngx_http_secauth_read_body(ngx_http_request_t *r, ngx_str_t *body)
-{
-    size_t        len;
-    u_char       *p;
-    ngx_chain_t  *cl;
-
-    ngx_str_null(body);
-
-    if (r->request_body == NULL || r->request_body->bufs == NULL) {
-        return NGX_OK;
-    }
-
-    if (r->request_body->temp_file) {
-        return NGX_ERROR;
-    }
-
-    len = 0;
-
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        len += cl->buf->last - cl->buf->pos;
-    }
-
-    if (len > NGX_HTTP_SECAUTH_BODY_MAX) {
-        return NGX_ERROR;
-    }
-
-    p = ngx_pnalloc(r->pool, len + 1);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    body->data = p;
-
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
-        ngx_explicit_memzero(cl->buf->pos, cl->buf->last - cl->buf->pos);
-    }
-
-    body->len = p - body->data;
-
-    return NGX_OK;
-}
-
-
-/*
- * application/x-www-form-urlencoded: "+" is a space, %XX is decoded; a
- * field given twice is ambiguous and refused (NGX_ERROR); NGX_DECLINED
- * when absent.
- */
-
-static ngx_int_t
-ngx_http_secauth_form_field(ngx_http_request_t *r, ngx_str_t *body,
-    const char *name, ngx_str_t *value)
-{
-    size_t     n;
-    u_char    *p, *last, *end, *src, *dst;
-    ngx_int_t  found;
-
-    n = ngx_strlen(name);
-    p = body->data;
-    last = p + body->len;
-    found = 0;
-
-    while (p < last) {
-        end = ngx_strlchr(p, last, '&');
-        if (end == NULL) {
-            end = last;
-        }
-
-        if ((size_t) (end - p) > n && p[n] == '='
-            && ngx_strncmp(p, name, n) == 0)
-        {
-            if (found) {
-                return NGX_ERROR;
-            }
-
-            found = 1;
-
-            value->data = ngx_pnalloc(r->pool, end - p - n);
-            if (value->data == NULL) {
-                return NGX_ERROR;
-            }
-
-            for (src = p + n + 1, dst = value->data; src < end; src++) {
-                if (*src == '+') {
-                    *dst++ = ' ';
-
-                } else if (*src == '%') {
-                    if (end - src < 3
-                        || ngx_hextoi(src + 1, 2) == NGX_ERROR)
-                    {
-                        return NGX_ERROR;
-                    }
-
-                    *dst++ = (u_char) ngx_hextoi(src + 1, 2);
-                    src += 2;
-
-                } else {
-                    *dst++ = *src;
-                }
-            }
-
-            value->len = dst - value->data;
-        }
-
-        p = end + 1;
-    }
-
-    return found ? NGX_OK : NGX_DECLINED;
-}
-
-
-static ngx_int_t
-ngx_http_secauth_json_field(ngx_http_request_t *r, json_t *obj,
-    const char *name, ngx_str_t *value)
-{
-    json_t  *v;
-
-    v = json_object_get(obj, name);
-
-    if (!json_is_string(v)) {
-        return NGX_DECLINED;
-    }
-
-    value->len = json_string_length(v);
-    value->data = ngx_pnalloc(r->pool, value->len + 1);
-    if (value->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(value->data, json_string_value(v), value->len);
-
-    return NGX_OK;
-}
-
-
-/*
- * Login CSRF (ASVS 3.5): a browser's cross-site POST says so in Origin or
- * Sec-Fetch-Site. Clients that send neither (curl, apps) are not browsers
- * being tricked.
- */
-
-static ngx_int_t
-ngx_http_secauth_same_origin(ngx_http_request_t *r)
-{
-    u_char           *p, *last;
-    ngx_str_t         host;
-    ngx_table_elt_t  *h;
-
-    h = ngx_http_secauth_header(r, "Sec-Fetch-Site",
-                                sizeof("Sec-Fetch-Site") - 1);
-
-    if (h && !(h->value.len == 11
-               && ngx_strncasecmp(h->value.data, (u_char *) "same-origin",
-                                  11) == 0)
-          && !(h->value.len == 4
-               && ngx_strncasecmp(h->value.data, (u_char *) "none", 4) == 0))
-    {
-        return NGX_DECLINED;
-    }
-
-    h = ngx_http_secauth_header(r, "Origin", sizeof("Origin") - 1);
-
-    if (h == NULL) {
-        return NGX_OK;
-    }
-
-    /* scheme://host[:port], compared with Host (scheme may be proxied) */
-
-    p = ngx_strlcasestrn(h->value.data, h->value.data + h->value.len,
-                         (u_char *) "://", 3 - 1);
-    if (p == NULL || r->headers_in.host == NULL) {
-        return NGX_DECLINED;
-    }
-
-    p += 3;
-    last = h->value.data + h->value.len;
-    host = r->headers_in.host->value;
-
-    if ((size_t) (last - p) != host.len
-        || ngx_strncasecmp(p, host.data, host.len) != 0)
-    {
-        return NGX_DECLINED;
-    }
-
-    return NGX_OK;
-}
-
-
-static ngx_table_elt_t *
-ngx_http_secauth_header(ngx_http_request_t *r, const char *name, size_t len)
-{
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == len
-            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
-        {
-            return &h[i];
-        }
-    }
 }
 
 
@@ -1485,79 +1358,4 @@ ngx_http_secauth_login_form(ngx_http_request_t *r, ngx_uint_t status,
                                  &body);
 }
 
-
-static ngx_int_t
-ngx_http_secauth_send(ngx_http_request_t *r, ngx_uint_t status,
-    const char *type, ngx_str_t *body)
-{
-    ngx_int_t                     rc;
-    ngx_buf_t                    *b;
-    ngx_str_t                     v;
-    ngx_chain_t                   out;
-    ngx_http_secauth_loc_conf_t  *slcf;
-
-    static ngx_str_t  no_store = ngx_string("no-store");
-    static ngx_str_t  nosniff = ngx_string("nosniff");
-    static ngx_str_t  deny = ngx_string("DENY");
-
-    if (ngx_http_secauth_add_header(r, "Cache-Control", &no_store) != NGX_OK
-        || ngx_http_secauth_add_header(r, "X-Content-Type-Options", &nosniff)
-           != NGX_OK
-        || ngx_http_secauth_add_header(r, "X-Frame-Options", &deny) != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    if (status == NGX_HTTP_UNAUTHORIZED) {
-        slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
-
-        v.len = sizeof("Bearer realm=\"\"") - 1 + slcf->realm.len;
-        v.data = ngx_pnalloc(r->pool, v.len);
-        if (v.data == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ngx_sprintf(v.data, "Bearer realm=\"%V\"", &slcf->realm);
-
-        if (ngx_http_secauth_add_header(r, "WWW-Authenticate", &v)
-            != NGX_OK)
-        {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-    }
-
-    r->headers_out.status = status;
-    r->headers_out.content_length_n = body->len;
-    r->headers_out.content_type.data = (u_char *) type;
-    r->headers_out.content_type.len = ngx_strlen(type);
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-    r->headers_out.content_type_lowcase = NULL;
-
-    b = ngx_calloc_buf(r->pool);
-    if (b == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->pos = body->data;
-    b->last = body->data + body->len;
-    b->memory = body->len ? 1 : 0;
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    out.buf = b;
-    out.next = NULL;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc != NGX_ERROR && rc <= NGX_OK && !r->header_only) {
-        rc = ngx_http_output_filter(r, &out);
-    }
-
-    /*
-     * NGX_AGAIN here is a slow client, which ngx_http_finalize_request()
-     * handles; to the callers NGX_AGAIN means "still waiting": say NGX_OK
-     */
-
-    return (rc == NGX_AGAIN) ? NGX_OK : rc;
-}
 

@@ -162,6 +162,34 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
       offsetof(ngx_http_secauth_loc_conf_t, jwt_revocation),
       NULL },
 
+    { ngx_string("secauth_jwt_access_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_secauth_loc_conf_t, jwt_access_ttl),
+      NULL },
+
+    { ngx_string("secauth_jwt_refresh_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_secauth_loc_conf_t, jwt_refresh_ttl),
+      NULL },
+
+    { ngx_string("secauth_refresh"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_secauth_login,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("secauth_revoke"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_secauth_login,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("secauth_login"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_secauth_login,
@@ -678,6 +706,8 @@ ngx_http_secauth_create_loc_conf(ngx_conf_t *cf)
     slcf->jwt_leeway = NGX_CONF_UNSET;
     slcf->jwt_max_size = NGX_CONF_UNSET_SIZE;
     slcf->jwt_revocation = NGX_CONF_UNSET;
+    slcf->jwt_access_ttl = NGX_CONF_UNSET;
+    slcf->jwt_refresh_ttl = NGX_CONF_UNSET;
     slcf->limits = NGX_CONF_UNSET_PTR;
     slcf->limit_status = NGX_CONF_UNSET_UINT;
     slcf->handler = NGX_CONF_UNSET_UINT;

@@ -45,6 +45,8 @@ typedef enum {
 #define NGX_HTTP_SECAUTH_HANDLER_NONE    0
 #define NGX_HTTP_SECAUTH_HANDLER_LOGIN   1
 #define NGX_HTTP_SECAUTH_HANDLER_LOGOUT  2
+#define NGX_HTTP_SECAUTH_HANDLER_REFRESH 3
+#define NGX_HTTP_SECAUTH_HANDLER_REVOKE  4
 
 #define NGX_HTTP_SECAUTH_FAIL_CLOSED  0
 #define NGX_HTTP_SECAUTH_FAIL_OPEN    1
@@ -64,6 +66,7 @@ typedef struct {
     ngx_thread_pool_t              *thread_pool;
     ngx_array_t                    *limit_zones;  /* limit zone pointers */
     ngx_flag_t                      limit_used;
+    ngx_flag_t                      users_redis;  /* some secauth_users redis */
 
     /* per worker, set up in init_process or on first use */
     ngx_http_secauth_store_t        store;
@@ -98,6 +101,8 @@ typedef struct {
     time_t                      jwt_leeway;
     size_t                      jwt_max_size;
     ngx_flag_t                  jwt_revocation;
+    time_t                      jwt_access_ttl;
+    time_t                      jwt_refresh_ttl;
 
     ngx_array_t                *limits;      /* ngx_http_secauth_limit_t */
     ngx_uint_t                  limit_status;
@@ -146,6 +151,7 @@ typedef struct {
 ngx_http_secauth_ctx_t *ngx_http_secauth_get_ctx(ngx_http_request_t *r,
     ngx_flag_t create);
 ngx_int_t ngx_http_secauth_access_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_secauth_bearer(ngx_http_request_t *r, ngx_str_t *token);
 ngx_int_t ngx_http_secauth_unavailable(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, const char *what);
 void ngx_http_secauth_resume(ngx_event_t *ev);

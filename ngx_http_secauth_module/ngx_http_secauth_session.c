@@ -42,17 +42,19 @@ ngx_int_t
 ngx_http_secauth_session_check(ngx_http_request_t *r,
     ngx_http_secauth_ctx_t *ctx)
 {
-    ngx_int_t                     rc;
-    ngx_str_t                     value;
-    ngx_http_secauth_store_t     *st;
-    ngx_http_secauth_store_op_t  *op;
-    ngx_http_secauth_loc_conf_t  *slcf;
+    ngx_int_t                      rc;
+    ngx_str_t                      value;
+    ngx_http_secauth_store_t      *st;
+    ngx_http_secauth_store_op_t   *op;
+    ngx_http_secauth_loc_conf_t   *slcf;
+    ngx_http_secauth_main_conf_t  *smcf;
 
     if (ctx->session == NGX_HTTP_SECAUTH_PENDING) {
         return ngx_http_secauth_session_verdict(r, ctx);
     }
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_secauth_module);
 
     rc = ngx_http_secauth_session_cookie(r, &slcf->cookie->name, &value);
 
@@ -77,6 +79,7 @@ ngx_http_secauth_session_check(ngx_http_request_t *r,
 
     op->pool = r->pool;
     op->log = r->connection->log;
+    op->check_pwv = smcf->users_redis;
 
     if (ngx_http_secauth_sha256(&value, 1, op->key) != NGX_OK) {
         return NGX_ERROR;
@@ -118,8 +121,12 @@ ngx_http_secauth_session_verdict(ngx_http_request_t *r,
     }
 
     if (ctx->op.rc == NGX_DECLINED) {
-        return ngx_http_secauth_session_refuse(r, ctx, "unknown_session",
-                                               "unknown session");
+        return ctx->op.count
+               ? ngx_http_secauth_session_refuse(r, ctx, "stale_session",
+                                                 "session older than its "
+                                                 "user's password")
+               : ngx_http_secauth_session_refuse(r, ctx, "unknown_session",
+                                                 "unknown session");
     }
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);

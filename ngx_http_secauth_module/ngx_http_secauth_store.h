@@ -33,14 +33,14 @@
  *   NGX_ERROR     the store failed (unreachable, timeout, bad reply): the
  *                 caller applies secauth_fail.
  *
- * Planned operations (later work): refresh-token families (create,
- * rotate atomically, revoke) and one-time values consumed atomically,
- * each with its own op fields and entry in ngx_http_secauth_store_ops_t.
+ * Planned operations (later work): one-time values consumed atomically,
+ * with their own op fields and entry in ngx_http_secauth_store_ops_t.
  */
 
 
 #define NGX_HTTP_SECAUTH_KEY_LEN        32    /* SHA-256 of a secret id */
 #define NGX_HTTP_SECAUTH_USER_MAX       256
+#define NGX_HTTP_SECAUTH_ID_MAX         64    /* family ids and jtis */
 
 
 typedef struct ngx_http_secauth_store_s     ngx_http_secauth_store_t;
@@ -59,6 +59,33 @@ typedef struct {
     ngx_uint_t                  pwv;          /* password version */
     ngx_str_t                   ip;           /* client address, text */
 } ngx_http_secauth_session_t;
+
+
+/*
+ * a refresh-token family (docs/tokens.md): what one login handed to an API
+ * client. It exists until its absolute expiry unless revoked: a revoked
+ * family is a deleted one, so that anything not found is refused. It
+ * knows the jti of the one refresh token that may still be spent.
+ */
+typedef struct {
+    ngx_str_t                   id;
+    ngx_str_t                   jti;          /* create: the refresh token's;
+                                                 rotate: the one presented */
+    ngx_str_t                   next;         /* rotate: its successor's */
+    time_t                      exp;          /* absolute: create in, rotate
+                                                 out */
+    ngx_uint_t                  pwv;          /* the user's, at the login */
+    ngx_flag_t                  check_pwv;    /* users in Redis: refuse the
+                                                 family once the user's
+                                                 version differs */
+} ngx_http_secauth_family_t;
+
+
+/* why family_rotate refused, in op->count */
+#define NGX_HTTP_SECAUTH_FAMILY_UNKNOWN   0   /* revoked, expired, unknown */
+#define NGX_HTTP_SECAUTH_FAMILY_REUSED    1   /* a spent token: revoked now */
+#define NGX_HTTP_SECAUTH_FAMILY_STALE     2   /* password version changed:
+                                                 revoked now */
 
 
 /*
@@ -106,6 +133,12 @@ struct ngx_http_secauth_store_op_s {
     ngx_http_secauth_bucket_t          *buckets;  /* limit_take */
     ngx_uint_t                          nbuckets;
     ngx_http_secauth_throttle_t        *throttle; /* login_* */
+    ngx_http_secauth_family_t          *family;   /* family_*, and
+                                                     revoked_check */
+    ngx_flag_t                          check_pwv; /* session_get: refuse
+                                                     a session older than
+                                                     its user's password
+                                                     version (Redis users) */
 
     /* set by the store */
     ngx_str_t                           value;    /* user_get: the hash */
@@ -115,7 +148,9 @@ struct ngx_http_secauth_store_op_s {
                                                      limit_take: refused by
                                                      buckets[count - 1];
                                                      login_attempt: the
-                                                     attempts so far */
+                                                     attempts so far;
+                                                     family_rotate: why
+                                                     refused */
     ngx_msec_t                          locked;   /* login_attempt: ms */
 
     /* private to the implementation */
@@ -125,6 +160,10 @@ struct ngx_http_secauth_store_op_s {
 
 
 typedef struct {
+    /*
+     * NGX_DECLINED also for a session whose user's password version has
+     * changed since, with op->check_pwv (op->count is 1 then)
+     */
     ngx_int_t  (*session_get)(ngx_http_secauth_store_t *st,
                               ngx_http_secauth_store_op_t *op);
     /* create or replace; adds the session to its user's index */
@@ -145,7 +184,9 @@ typedef struct {
     /*
      * the revoked set, keyed by SHA-256(iss "\n" jti): check answers
      * NGX_OK when revoked, NGX_DECLINED when not; revoke adds op->key for
-     * op->ttl seconds (the token's remaining life)
+     * op->ttl seconds (the token's remaining life). With op->family set
+     * (a token the module issued), check also answers NGX_OK when that
+     * family no longer exists (or, with check_pwv, is stale).
      */
     ngx_int_t  (*revoked_check)(ngx_http_secauth_store_t *st,
                                 ngx_http_secauth_store_op_t *op);
@@ -182,6 +223,21 @@ typedef struct {
                                 ngx_http_secauth_store_op_t *op);
     ngx_int_t  (*login_reset)(ngx_http_secauth_store_t *st,
                               ngx_http_secauth_store_op_t *op);
+    /*
+     * refresh-token families of user op->session.user, op->family:
+     * create stores a new one until family->exp, in its user's index;
+     * rotate spends family->jti and makes family->next the one to spend,
+     * atomically: NGX_OK (family->exp, ->pwv filled in) or NGX_DECLINED
+     * with op->count one of NGX_HTTP_SECAUTH_FAMILY_*;
+     * revoke deletes it: NGX_OK, or NGX_DECLINED when it did not exist.
+     * session_delete_user also revokes every family of the user.
+     */
+    ngx_int_t  (*family_create)(ngx_http_secauth_store_t *st,
+                                ngx_http_secauth_store_op_t *op);
+    ngx_int_t  (*family_rotate)(ngx_http_secauth_store_t *st,
+                                ngx_http_secauth_store_op_t *op);
+    ngx_int_t  (*family_revoke)(ngx_http_secauth_store_t *st,
+                                ngx_http_secauth_store_op_t *op);
     void       (*cancel)(ngx_http_secauth_store_t *st,
                          ngx_http_secauth_store_op_t *op);
 } ngx_http_secauth_store_ops_t;

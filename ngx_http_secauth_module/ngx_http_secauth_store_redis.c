@@ -21,7 +21,11 @@
  *   <prefix>session:<hex SHA-256 of the cookie value>   string, JSON record
  *   <prefix>user_sessions:<user>                        set of those hexes
  *   <prefix>revoked:<hex SHA-256 of iss "\n" jti>       string "1", TTL
- *   <prefix>user:<name>                                 hash, field password
+ *   <prefix>user:<name>                                 hash, fields password,
+ *                                                       pwv
+ *   <prefix>family:<id>                                 hash, fields user,
+ *                                                       cur, pwv, exp; TTL
+ *   <prefix>user_families:<user>                        set of those ids
  *   <prefix>limit:<zone>:<hex of the key>               string, TAT in us
  *   <prefix>login_attempts:<user>                       counter, TTL forget
  *   <prefix>login_lock:<user>                           string "1", PX lock
@@ -37,6 +41,10 @@
 #define NGX_HTTP_SECAUTH_SCRIPT_USER_PASSWORD   3
 #define NGX_HTTP_SECAUTH_SCRIPT_LIMIT_TAKE      4
 #define NGX_HTTP_SECAUTH_SCRIPT_ATTEMPT         5
+#define NGX_HTTP_SECAUTH_SCRIPT_FAMILY_CREATE   6
+#define NGX_HTTP_SECAUTH_SCRIPT_FAMILY_ROTATE   7
+#define NGX_HTTP_SECAUTH_SCRIPT_REVOKED         8
+#define NGX_HTTP_SECAUTH_SCRIPT_SESSION_GET     9
 
 /* EVALSHA's numkeys, then a key, an interval and a tau per bucket */
 #define NGX_HTTP_SECAUTH_LIMIT_ARGS  (1 + 3 * NGX_HTTP_SECAUTH_LIMITS_MAX)
@@ -89,6 +97,14 @@ static ngx_int_t ngx_http_secauth_store_redis_login_reset(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
 static void ngx_http_secauth_store_redis_attempt_done(void *data,
     redisReply *reply);
+static ngx_int_t ngx_http_secauth_store_redis_family_create(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_store_redis_family_rotate(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static void ngx_http_secauth_store_redis_rotate_done(void *data,
+    redisReply *reply);
+static ngx_int_t ngx_http_secauth_store_redis_family_revoke(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
 static void ngx_http_secauth_store_redis_cancel(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_store_redis_start(
@@ -132,6 +148,9 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_redis_ops = {
     ngx_http_secauth_store_redis_limit_take,
     ngx_http_secauth_store_redis_login_attempt,
     ngx_http_secauth_store_redis_login_reset,
+    ngx_http_secauth_store_redis_family_create,
+    ngx_http_secauth_store_redis_family_rotate,
+    ngx_http_secauth_store_redis_family_revoke,
     ngx_http_secauth_store_redis_cancel
 };
 
@@ -156,6 +175,23 @@ static char  ngx_http_secauth_lua_session_put[] =
     "end\n"
     "return 1\n";
 
+/*
+ * A session and its user's password version, for Redis users. KEYS: the
+ * session; ARGV: prefix. Returns nil, or {record, version}.
+ */
+
+static char  ngx_http_secauth_lua_session_get[] =
+    "local s = redis.call('GET', KEYS[1])\n"
+    "if not s then return false end\n"
+    "local ok, r = pcall(cjson.decode, s)\n"
+    "local v = 0\n"
+    "if ok and type(r) == 'table' and type(r.user) == 'string' then\n"
+    "  v = tonumber(redis.call('HGET', ARGV[1] .. 'user:' .. r.user,\n"
+    "                          'pwv')) or 0\n"
+    "end\n"
+    "return {s, v}\n";
+
+
 /* KEYS: session, user index (may be absent); ARGV: session hex */
 
 static char  ngx_http_secauth_lua_session_del[] =
@@ -163,16 +199,81 @@ static char  ngx_http_secauth_lua_session_del[] =
     "if KEYS[2] then redis.call('SREM', KEYS[2], ARGV[1]) end\n"
     "return n\n";
 
-/* KEYS: user index; ARGV: prefix */
+/*
+ * Everything of a user: sessions and refresh-token families. KEYS: the
+ * user's session index, family index; ARGV: prefix. Returns how many
+ * existed.
+ */
 
 static char  ngx_http_secauth_lua_session_del_all[] =
-    "local ids = redis.call('SMEMBERS', KEYS[1])\n"
     "local n = 0\n"
-    "for _, id in ipairs(ids) do\n"
-    "  n = n + redis.call('DEL', ARGV[1] .. 'session:' .. id)\n"
+    "for i, kind in ipairs({'session:', 'family:'}) do\n"
+    "  for _, id in ipairs(redis.call('SMEMBERS', KEYS[i])) do\n"
+    "    n = n + redis.call('DEL', ARGV[1] .. kind .. id)\n"
+    "  end\n"
+    "  redis.call('DEL', KEYS[i])\n"
     "end\n"
-    "redis.call('DEL', KEYS[1])\n"
     "return n\n";
+
+
+/*
+ * A new refresh-token family. KEYS: the family, the user's family index;
+ * ARGV: user, jti, pwv, exp, ttl, id, prefix. The index is pruned of
+ * families that are gone, as the session index is.
+ */
+
+static char  ngx_http_secauth_lua_family_create[] =
+    "redis.call('HSET', KEYS[1], 'user', ARGV[1], 'cur', ARGV[2],\n"
+    "           'pwv', ARGV[3], 'exp', ARGV[4])\n"
+    "redis.call('EXPIRE', KEYS[1], ARGV[5])\n"
+    "for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do\n"
+    "  if redis.call('EXISTS', ARGV[7] .. 'family:' .. id) == 0 then\n"
+    "    redis.call('SREM', KEYS[2], id)\n"
+    "  end\n"
+    "end\n"
+    "redis.call('SADD', KEYS[2], ARGV[6])\n"
+    "if redis.call('TTL', KEYS[2]) < tonumber(ARGV[5]) then\n"
+    "  redis.call('EXPIRE', KEYS[2], ARGV[5])\n"
+    "end\n"
+    "return 1\n";
+
+
+/*
+ * Spends a refresh token, atomically. KEYS: the family, and the user
+ * record when versions are checked; ARGV: the jti presented, its
+ * successor, the user. Returns {0} unknown, {1} reused (the family is
+ * revoked), {2} stale (revoked), {3, pwv, exp} spent.
+ */
+
+static char  ngx_http_secauth_lua_family_rotate[] =
+    "local f = redis.call('HMGET', KEYS[1], 'user', 'cur', 'pwv', 'exp')\n"
+    "if not f[1] or f[1] ~= ARGV[3] then return {0} end\n"
+    "if f[2] ~= ARGV[1] then\n"
+    "  redis.call('DEL', KEYS[1])\n"
+    "  return {1}\n"
+    "end\n"
+    "if KEYS[2] and (tonumber(redis.call('HGET', KEYS[2], 'pwv')) or 0)\n"
+    "               ~= (tonumber(f[3]) or 0) then\n"
+    "  redis.call('DEL', KEYS[1])\n"
+    "  return {2}\n"
+    "end\n"
+    "redis.call('HSET', KEYS[1], 'cur', ARGV[2])\n"
+    "return {3, tonumber(f[3]) or 0, tonumber(f[4]) or 0}\n";
+
+
+/*
+ * Whether a token the module issued is refused: its jti revoked, its
+ * family gone, or (KEYS[3], the user record) the user's password version
+ * no longer the family's. KEYS: revoked key, family[, user record].
+ */
+
+static char  ngx_http_secauth_lua_revoked[] =
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end\n"
+    "local v = redis.call('HGET', KEYS[2], 'pwv')\n"
+    "if not v then return 1 end\n"
+    "if KEYS[3] and (tonumber(redis.call('HGET', KEYS[3], 'pwv')) or 0)\n"
+    "               ~= (tonumber(v) or 0) then return 1 end\n"
+    "return 0\n";
 
 
 /* KEYS: user record; ARGV: the new hash */
@@ -243,7 +344,11 @@ ngx_http_secauth_redis_script_t  ngx_http_secauth_redis_scripts[] = {
       "" },
     { "user_password", ngx_string(ngx_http_secauth_lua_user_password), "" },
     { "limit_take", ngx_string(ngx_http_secauth_lua_limit_take), "" },
-    { "attempt", ngx_string(ngx_http_secauth_lua_attempt), "" }
+    { "attempt", ngx_string(ngx_http_secauth_lua_attempt), "" },
+    { "family_create", ngx_string(ngx_http_secauth_lua_family_create), "" },
+    { "family_rotate", ngx_string(ngx_http_secauth_lua_family_rotate), "" },
+    { "revoked", ngx_string(ngx_http_secauth_lua_revoked), "" },
+    { "session_get", ngx_string(ngx_http_secauth_lua_session_get), "" }
 };
 
 ngx_uint_t  ngx_http_secauth_redis_nscripts =
@@ -290,8 +395,8 @@ static ngx_int_t
 ngx_http_secauth_store_redis_get(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op)
 {
-    size_t                           argvlen[2];
-    const char                      *argv[2];
+    size_t                           argvlen[3];
+    const char                      *argv[3];
     ngx_http_secauth_store_redis_t  *sr = st->data;
 
     argv[0] = "GET";
@@ -305,9 +410,23 @@ ngx_http_secauth_store_redis_get(ngx_http_secauth_store_t *st,
         return NGX_OK;
     }
 
-    return ngx_http_secauth_store_redis_start(st, op, -1,
+    if (!op->check_pwv) {
+        return ngx_http_secauth_store_redis_start(st, op, -1,
                                       ngx_http_secauth_store_redis_get_done,
                                       2, argv, argvlen);
+    }
+
+    /* one round trip still: a script that also reads the user's version */
+
+    argv[0] = "1";
+    argvlen[0] = 1;
+    argv[2] = (const char *) sr->conf->prefix.data;
+    argvlen[2] = sr->conf->prefix.len;
+
+    return ngx_http_secauth_store_redis_start(st, op,
+                                      NGX_HTTP_SECAUTH_SCRIPT_SESSION_GET,
+                                      ngx_http_secauth_store_redis_get_done,
+                                      3, argv, argvlen);
 }
 
 
@@ -455,28 +574,33 @@ static ngx_int_t
 ngx_http_secauth_store_redis_delete_user(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op)
 {
-    size_t                           argvlen[3];
-    const char                      *argv[3];
+    size_t                           argvlen[4];
+    const char                      *argv[4];
     ngx_http_secauth_store_redis_t  *sr = st->data;
 
-    argv[0] = "1";
+    argv[0] = "2";
     argvlen[0] = 1;
     argv[1] = (const char *) ngx_http_secauth_user_key(op->pool,
                                                        &sr->conf->prefix,
                                                        &op->session.user,
                                                        &argvlen[1]);
-    if (argv[1] == NULL) {
+    argv[2] = (const char *) ngx_http_secauth_name_key(op->pool,
+                                                       &sr->conf->prefix,
+                                                       "user_families:",
+                                                       &op->session.user,
+                                                       &argvlen[2]);
+    if (argv[1] == NULL || argv[2] == NULL) {
         op->rc = NGX_ERROR;
         return NGX_OK;
     }
 
-    argv[2] = (const char *) sr->conf->prefix.data;
-    argvlen[2] = sr->conf->prefix.len;
+    argv[3] = (const char *) sr->conf->prefix.data;
+    argvlen[3] = sr->conf->prefix.len;
 
     return ngx_http_secauth_store_redis_start(st, op,
                                       NGX_HTTP_SECAUTH_SCRIPT_SESSION_DEL_ALL,
                                       ngx_http_secauth_store_redis_count_done,
-                                      3, argv, argvlen);
+                                      4, argv, argvlen);
 }
 
 
@@ -484,8 +608,8 @@ static ngx_int_t
 ngx_http_secauth_store_redis_revoked_check(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op)
 {
-    size_t                           argvlen[2];
-    const char                      *argv[2];
+    size_t                           argvlen[4];
+    const char                      *argv[4];
     ngx_http_secauth_store_redis_t  *sr = st->data;
 
     argv[0] = "EXISTS";
@@ -499,9 +623,35 @@ ngx_http_secauth_store_redis_revoked_check(ngx_http_secauth_store_t *st,
         return NGX_OK;
     }
 
-    return ngx_http_secauth_store_redis_start(st, op, -1,
+    if (op->family == NULL) {
+        return ngx_http_secauth_store_redis_start(st, op, -1,
                                       ngx_http_secauth_store_redis_exists_done,
                                       2, argv, argvlen);
+    }
+
+    /* a token the module issued: its family, and the user's version */
+
+    argv[0] = op->family->check_pwv ? "3" : "2";
+    argvlen[0] = 1;
+    argv[2] = (const char *) ngx_http_secauth_name_key(op->pool,
+                                                       &sr->conf->prefix,
+                                                       "family:",
+                                                       &op->family->id,
+                                                       &argvlen[2]);
+    argv[3] = (const char *) ngx_http_secauth_user_record_key(op->pool,
+                                                          &sr->conf->prefix,
+                                                          &op->session.user,
+                                                          &argvlen[3]);
+    if (argv[2] == NULL || argv[3] == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    return ngx_http_secauth_store_redis_start(st, op,
+                                      NGX_HTTP_SECAUTH_SCRIPT_REVOKED,
+                                      ngx_http_secauth_store_redis_exists_done,
+                                      op->family->check_pwv ? 4 : 3,
+                                      argv, argvlen);
 }
 
 
@@ -547,12 +697,12 @@ static ngx_int_t
 ngx_http_secauth_store_redis_user_get(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op)
 {
-    size_t                           argvlen[3];
-    const char                      *argv[3];
+    size_t                           argvlen[4];
+    const char                      *argv[4];
     ngx_http_secauth_store_redis_t  *sr = st->data;
 
-    argv[0] = "HGET";
-    argvlen[0] = 4;
+    argv[0] = "HMGET";
+    argvlen[0] = 5;
     argv[1] = (const char *) ngx_http_secauth_user_record_key(op->pool,
                                                           &sr->conf->prefix,
                                                           &op->session.user,
@@ -564,10 +714,12 @@ ngx_http_secauth_store_redis_user_get(ngx_http_secauth_store_t *st,
 
     argv[2] = "password";
     argvlen[2] = 8;
+    argv[3] = "pwv";
+    argvlen[3] = 3;
 
     return ngx_http_secauth_store_redis_start(st, op, -1,
                                       ngx_http_secauth_store_redis_user_done,
-                                      3, argv, argvlen);
+                                      4, argv, argvlen);
 }
 
 
@@ -858,6 +1010,180 @@ ngx_http_secauth_store_redis_attempt_done(void *data, redisReply *reply)
 }
 
 
+static ngx_int_t
+ngx_http_secauth_store_redis_family_create(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    u_char                           pwv[NGX_INT_T_LEN], exp[NGX_TIME_T_LEN];
+    u_char                           ttl[NGX_TIME_T_LEN];
+    size_t                           argvlen[10];
+    const char                      *argv[10];
+    ngx_http_secauth_family_t       *f;
+    ngx_http_secauth_store_redis_t  *sr = st->data;
+
+    f = op->family;
+
+    if (f->exp <= ngx_time()) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    argv[0] = "2";
+    argvlen[0] = 1;
+    argv[1] = (const char *) ngx_http_secauth_name_key(op->pool,
+                                                       &sr->conf->prefix,
+                                                       "family:", &f->id,
+                                                       &argvlen[1]);
+    argv[2] = (const char *) ngx_http_secauth_name_key(op->pool,
+                                                       &sr->conf->prefix,
+                                                       "user_families:",
+                                                       &op->session.user,
+                                                       &argvlen[2]);
+    if (argv[1] == NULL || argv[2] == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    argv[3] = (const char *) op->session.user.data;
+    argvlen[3] = op->session.user.len;
+    argv[4] = (const char *) f->jti.data;
+    argvlen[4] = f->jti.len;
+    argv[5] = (const char *) pwv;
+    argvlen[5] = ngx_sprintf(pwv, "%ui", f->pwv) - pwv;
+    argv[6] = (const char *) exp;
+    argvlen[6] = ngx_sprintf(exp, "%T", f->exp) - exp;
+    argv[7] = (const char *) ttl;
+    argvlen[7] = ngx_sprintf(ttl, "%T", f->exp - ngx_time()) - ttl;
+    argv[8] = (const char *) f->id.data;
+    argvlen[8] = f->id.len;
+    argv[9] = (const char *) sr->conf->prefix.data;
+    argvlen[9] = sr->conf->prefix.len;
+
+    return ngx_http_secauth_store_redis_start(st, op,
+                                      NGX_HTTP_SECAUTH_SCRIPT_FAMILY_CREATE,
+                                      ngx_http_secauth_store_redis_status_done,
+                                      10, argv, argvlen);
+}
+
+
+static ngx_int_t
+ngx_http_secauth_store_redis_family_rotate(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    int                              argc;
+    size_t                           argvlen[6];
+    const char                      *argv[6];
+    ngx_http_secauth_family_t       *f;
+    ngx_http_secauth_store_redis_t  *sr = st->data;
+
+    f = op->family;
+    argc = 0;
+
+    argv[argc] = f->check_pwv ? "2" : "1";
+    argvlen[argc++] = 1;
+    argv[argc] = (const char *) ngx_http_secauth_name_key(op->pool,
+                                                          &sr->conf->prefix,
+                                                          "family:", &f->id,
+                                                          &argvlen[argc]);
+    if (argv[argc++] == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    if (f->check_pwv) {
+        argv[argc] = (const char *) ngx_http_secauth_user_record_key(op->pool,
+                                                          &sr->conf->prefix,
+                                                          &op->session.user,
+                                                          &argvlen[argc]);
+        if (argv[argc++] == NULL) {
+            op->rc = NGX_ERROR;
+            return NGX_OK;
+        }
+    }
+
+    argv[argc] = (const char *) f->jti.data;
+    argvlen[argc++] = f->jti.len;
+    argv[argc] = (const char *) f->next.data;
+    argvlen[argc++] = f->next.len;
+    argv[argc] = (const char *) op->session.user.data;
+    argvlen[argc++] = op->session.user.len;
+
+    return ngx_http_secauth_store_redis_start(st, op,
+                                      NGX_HTTP_SECAUTH_SCRIPT_FAMILY_ROTATE,
+                                      ngx_http_secauth_store_redis_rotate_done,
+                                      argc, argv, argvlen);
+}
+
+
+static void
+ngx_http_secauth_store_redis_rotate_done(void *data, redisReply *reply)
+{
+    ngx_http_secauth_store_op_t *op = data;
+
+    ngx_int_t     rc;
+    redisReply  **e;
+
+    if (reply == NULL) {
+        rc = NGX_ERROR;
+
+    } else if (reply->type == REDIS_REPLY_ARRAY && reply->elements >= 1
+               && reply->element[0]->type == REDIS_REPLY_INTEGER)
+    {
+        e = reply->element;
+
+        if (e[0]->integer == 3 && reply->elements == 3
+            && e[1]->type == REDIS_REPLY_INTEGER && e[1]->integer >= 0
+            && e[2]->type == REDIS_REPLY_INTEGER && e[2]->integer > 0)
+        {
+            op->family->pwv = (ngx_uint_t) e[1]->integer;
+            op->family->exp = (time_t) e[2]->integer;
+            rc = NGX_OK;
+
+        } else if (e[0]->integer >= 0 && e[0]->integer <= 2) {
+            op->count = (ngx_uint_t) e[0]->integer;
+            rc = NGX_DECLINED;
+
+        } else {
+            rc = ngx_http_secauth_store_redis_error(op, "family rotate",
+                                                    reply);
+        }
+
+    } else {
+        rc = ngx_http_secauth_store_redis_error(op, "family rotate", reply);
+    }
+
+    ngx_http_secauth_store_redis_finish(op, rc);
+}
+
+
+/* the index is pruned when the user's next family is created */
+
+static ngx_int_t
+ngx_http_secauth_store_redis_family_revoke(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    size_t                           argvlen[2];
+    const char                      *argv[2];
+    ngx_http_secauth_store_redis_t  *sr = st->data;
+
+    argv[0] = "DEL";
+    argvlen[0] = 3;
+    argv[1] = (const char *) ngx_http_secauth_name_key(op->pool,
+                                                       &sr->conf->prefix,
+                                                       "family:",
+                                                       &op->family->id,
+                                                       &argvlen[1]);
+    if (argv[1] == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    return ngx_http_secauth_store_redis_start(st, op, -1,
+                                      ngx_http_secauth_store_redis_count_done,
+                                      2, argv, argvlen);
+}
+
+
 static void
 ngx_http_secauth_store_redis_cancel(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op)
@@ -906,8 +1232,21 @@ ngx_http_secauth_store_redis_get_done(void *data, redisReply *reply)
 {
     ngx_http_secauth_store_op_t *op = data;
 
-    ngx_int_t  rc;
-    ngx_str_t  record;
+    ngx_int_t    rc;
+    ngx_str_t    record;
+    redisReply  *version;
+
+    version = NULL;
+
+    /* the script's answer: {record, the user's password version} */
+
+    if (reply && op->check_pwv && reply->type == REDIS_REPLY_ARRAY
+        && reply->elements == 2
+        && reply->element[1]->type == REDIS_REPLY_INTEGER)
+    {
+        version = reply->element[1];
+        reply = reply->element[0];
+    }
 
     if (reply == NULL) {
         rc = NGX_ERROR;
@@ -915,7 +1254,9 @@ ngx_http_secauth_store_redis_get_done(void *data, redisReply *reply)
     } else if (reply->type == REDIS_REPLY_NIL) {
         rc = NGX_DECLINED;
 
-    } else if (reply->type != REDIS_REPLY_STRING) {
+    } else if (reply->type != REDIS_REPLY_STRING
+               || (op->check_pwv && version == NULL))
+    {
         rc = ngx_http_secauth_store_redis_error(op, "GET session", reply);
 
     } else {
@@ -926,6 +1267,14 @@ ngx_http_secauth_store_redis_get_done(void *data, redisReply *reply)
 
         rc = ngx_http_secauth_session_decode(op->pool, op->log, &record,
                                              &op->session);
+
+        if (rc == NGX_OK && version
+            && (version->integer < 0
+                || (ngx_uint_t) version->integer != op->session.pwv))
+        {
+            op->count = 1;
+            rc = NGX_DECLINED;
+        }
     }
 
     ngx_http_secauth_store_redis_finish(op, rc);
@@ -1006,31 +1355,57 @@ ngx_http_secauth_store_redis_user_done(void *data, redisReply *reply)
 {
     ngx_http_secauth_store_op_t *op = data;
 
-    ngx_int_t  rc;
+    ngx_int_t    rc, pwv;
+    redisReply  *hash, *version;
+
+    /* HMGET password pwv: a missing pwv is version 0 */
 
     if (reply == NULL) {
         rc = NGX_ERROR;
+        goto done;
+    }
 
-    } else if (reply->type == REDIS_REPLY_NIL) {
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+        rc = ngx_http_secauth_store_redis_error(op, "HMGET user", reply);
+        goto done;
+    }
+
+    hash = reply->element[0];
+    version = reply->element[1];
+    pwv = 0;
+
+    if (version->type == REDIS_REPLY_STRING) {
+        pwv = ngx_atoi((u_char *) version->str, version->len);
+    }
+
+    if (hash->type == REDIS_REPLY_NIL) {
         rc = NGX_DECLINED;
 
-    } else if (reply->type == REDIS_REPLY_STRING
-               && reply->len <= NGX_HTTP_SECAUTH_HASH_MAX)
+    } else if (hash->type == REDIS_REPLY_STRING
+               && hash->len <= NGX_HTTP_SECAUTH_HASH_MAX
+               && pwv != NGX_ERROR
+               && version->type != REDIS_REPLY_ERROR)
     {
-        op->value.data = ngx_pnalloc(op->pool, reply->len);
+        op->value.data = ngx_pnalloc(op->pool, hash->len);
 
         if (op->value.data == NULL) {
             rc = NGX_ERROR;
 
         } else {
-            ngx_memcpy(op->value.data, reply->str, reply->len);
-            op->value.len = reply->len;
+            ngx_memcpy(op->value.data, hash->str, hash->len);
+            op->value.len = hash->len;
+            op->session.pwv = (ngx_uint_t) pwv;
             rc = NGX_OK;
         }
 
     } else {
-        rc = ngx_http_secauth_store_redis_error(op, "HGET user", reply);
+        ngx_log_error(NGX_LOG_ERR, op->log, 0,
+                      "secauth: the Redis record of \"%V\" has an invalid "
+                      "password or pwv field", &op->session.user);
+        rc = NGX_ERROR;
     }
+
+done:
 
     ngx_http_secauth_store_redis_finish(op, rc);
 }

@@ -141,6 +141,9 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_shm_ops = {
     ngx_http_secauth_limit_take_shm,        /* each limit zone's own */
     ngx_http_secauth_login_attempt_shm,     /* the throttle's own zone */
     ngx_http_secauth_login_reset_shm,
+    ngx_http_secauth_family_create_shm,
+    ngx_http_secauth_family_rotate_shm,
+    ngx_http_secauth_family_revoke_shm,
     ngx_http_secauth_store_shm_cancel
 };
 
@@ -1177,9 +1180,14 @@ ngx_http_secauth_store_shm_revoked_check(ngx_http_secauth_store_t *st,
     n = ngx_http_secauth_shm_lookup(shm, NGX_HTTP_SECAUTH_SHM_REVOKED,
                                     op->key, NGX_HTTP_SECAUTH_KEY_LEN);
 
-    ngx_http_secauth_shm_unlock(shm);
+    /* a token the module issued also needs its family */
 
-    op->rc = n ? NGX_OK : NGX_DECLINED;
+    op->rc = (n || (op->family
+                    && ngx_http_secauth_family_shm_exists(shm, op)
+                       != NGX_OK))
+             ? NGX_OK : NGX_DECLINED;
+
+    ngx_http_secauth_shm_unlock(shm);
 
     return NGX_OK;
 }

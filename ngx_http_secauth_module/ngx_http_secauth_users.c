@@ -35,8 +35,9 @@ ngx_http_secauth_users_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     char  *p = conf;
 
-    ngx_str_t                  *value;
-    ngx_http_secauth_users_t  **field, *users;
+    ngx_str_t                     *value;
+    ngx_http_secauth_users_t     **field, *users;
+    ngx_http_secauth_main_conf_t  *smcf;
 
     field = (ngx_http_secauth_users_t **) (p + cmd->offset);
 
@@ -54,6 +55,12 @@ ngx_http_secauth_users_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     if (ngx_strcmp(value[1].data, "redis") == 0) {
         users->redis = 1;
         *field = users;
+
+        /* versions can change: tokens and sessions are checked against */
+        smcf = ngx_http_conf_get_module_main_conf(cf,
+                                                  ngx_http_secauth_module);
+        smcf->users_redis = 1;
+
         return NGX_CONF_OK;
     }
 

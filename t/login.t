@@ -458,7 +458,7 @@ login failed
 Content-Type: application/x-www-form-urlencoded
 --- error_code: 413
 --- error_log eval
-qr/login body of 104\d{4} bytes refused/
+qr/request body of 104\d{4} bytes refused/
 --- no_error_log
 added to thread pool
 
@@ -518,7 +518,7 @@ my $ct = "Content-Type: application/x-www-form-urlencoded\n";
 --- response_headers eval
 [("!Set-Cookie") x 11]
 --- error_log
-cross-site POST refused (login CSRF)
+cross-site POST refused (CSRF)
 --- no_error_log
 added to thread pool
 logged in

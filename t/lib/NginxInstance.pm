@@ -249,6 +249,13 @@ sub wait_for_log {
 # for collect() without waiting for the answer; headers may repeat
 sub start_get {
     my ($self, $path, @headers) = @_;
+    return $self->start_request('GET', $path, undef, @headers);
+}
+
+# start_request(METHOD, PATH, BODY, NAME => VALUE, ...): the same for any
+# method; a defined BODY goes with its Content-Length
+sub start_request {
+    my ($self, $method, $path, $body, @headers) = @_;
 
     my $start = time;
     my $sock = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
@@ -256,17 +263,27 @@ sub start_get {
                                      Timeout => 5)
         or die "connect to nginx on $self->{port}: $!\n";
 
-    my $req = "GET $path HTTP/1.1\r\nHost: localhost\r\n"
+    my $req = "$method $path HTTP/1.1\r\nHost: localhost\r\n"
               . "Connection: close\r\n";
     while (my ($name, $value) = splice @headers, 0, 2) {
         $req .= "$name: $value\r\n";
     }
-    $req .= "\r\n";
+    $req .= 'Content-Length: ' . length($body) . "\r\n" if defined $body;
+    $req .= "\r\n" . ($body // '');
 
     $sock->autoflush(1);
     print {$sock} $req or die "send to nginx: $!\n";
 
     return { sock => $sock, start => $start, path => $path };
+}
+
+# post(PATH, CONTENT_TYPE, BODY, NAME => VALUE, ...): (status, headers,
+# body, elapsed) as get()
+sub post {
+    my ($self, $path, $type, $body, @headers) = @_;
+    return $self->collect($self->start_request('POST', $path, $body,
+                                               'Content-Type' => $type,
+                                               @headers));
 }
 
 # true when the answer to a started request can be read (or has arrived)

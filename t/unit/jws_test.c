@@ -1386,6 +1386,65 @@ test_rfc7520(EVP_PKEY *rsa, EVP_PKEY *rsa_priv, EVP_PKEY *p521,
     test_vector("RFC 7520 4.4 HMAC-SHA2 Integrity Protection (HS256)",
                 hs256_jws, &hs);
 
+    printf("# signing (the tokens the module issues)\n");
+
+    {
+        int            i, zeros;
+        size_t         slen;
+        jws_key_t      rs_priv, es_priv;
+        unsigned char  out[NGX_HTTP_SECAUTH_JWS_SIG_MAX];
+
+        if (ngx_http_secauth_jws_key_init(&rs_priv,
+                                          NGX_HTTP_SECAUTH_JWS_RS256, NULL,
+                                          0, rsa_priv)
+            != NULL
+            || ngx_http_secauth_jws_key_init(&es_priv,
+                                             NGX_HTTP_SECAUTH_JWS_ES512,
+                                             NULL, 0, p521_priv)
+               != NULL)
+        {
+            bail("cannot prepare the RFC 7520 private keys");
+        }
+
+        ok(ngx_http_secauth_jws_sign(&hs, hs_in, hs_ilen, out, &slen) == 0
+           && slen == hs_len && memcmp(out, hs_sig, slen) == 0,
+           "jws_sign HS256 reproduces the RFC 7520 4.4 signature");
+
+        ok(ngx_http_secauth_jws_sign(&rs_priv, rs_in, rs_ilen, out, &slen)
+           == 0
+           && slen == rs_len && memcmp(out, rs_sig, slen) == 0,
+           "jws_sign RS256 reproduces the RFC 7520 4.1 signature");
+
+        ok(ngx_http_secauth_jws_sign(&rs, rs_in, rs_ilen, out, &slen) == -1,
+           "jws_sign with a public RSA key fails");
+
+        /* r || s of 66 bytes each, left-padded, verifying every time */
+
+        zeros = 0;
+
+        for (i = 0; i < 300; i++) {
+            if (ngx_http_secauth_jws_sign(&es_priv, es_in, es_ilen, out,
+                                          &slen)
+                != 0
+                || slen != 132
+                || ngx_http_secauth_jws_verify(&es, es_in, es_ilen, out,
+                                               slen)
+                   != 1)
+            {
+                break;
+            }
+
+            zeros += (out[0] == 0 || out[66] == 0);
+        }
+
+        ok(i == 300 && zeros > 0,
+           "300 jws_sign ES512 signatures are 132 bytes and verify "
+           "(%d with a leading zero byte)", zeros);
+
+        ngx_http_secauth_jws_key_free(&rs_priv);
+        ngx_http_secauth_jws_key_free(&es_priv);
+    }
+
     printf("# RFC 7520 cross checks\n");
 
     ok(ngx_http_secauth_jws_verify(&rs, es_in, es_ilen, rs_sig, rs_len) == 0
