@@ -103,6 +103,16 @@ secauth demo on http://127.0.0.1:8080/ (Redis on 127.0.0.1:$redis_port)
   a tampered token is refused with error="invalid_token":
     curl -i -H 'Authorization: Bearer ${token}x' http://127.0.0.1:8080/
 
+  an API client: a JSON login answers an access and a refresh token;
+  the refresh token buys a new pair once, and presented again it revokes
+  them all (the new access token then gets 401 too):
+    curl -s -H 'Content-Type: application/json' \
+        -d '{"username":"demo","password":"$password"}' \
+        http://127.0.0.1:8080/login
+    curl -i -H "Authorization: Bearer \$ACCESS" http://127.0.0.1:8080/
+    curl -s -d "refresh_token=\$REFRESH" http://127.0.0.1:8080/token/refresh
+    curl -s -d "token=\$REFRESH" http://127.0.0.1:8080/token/revoke
+
   rate limits: the sixth login within a minute from one address gets 429
   with Retry-After; five wrong passwords lock the account (429 even with
   the right one) for 1s, then 2s, 4s...:
