@@ -70,7 +70,9 @@ static ngx_int_t ngx_http_secauth_jwt_time(json_t *claims, const char *name,
     ngx_flag_t required, time_t *t);
 static ngx_int_t ngx_http_secauth_jwt_audience(json_t *aud, ngx_str_t *want);
 static ngx_int_t ngx_http_secauth_jwt_revocation(ngx_http_request_t *r,
-    ngx_http_secauth_ctx_t *ctx, json_t *claims);
+    ngx_http_secauth_ctx_t *ctx, json_t *claims, ngx_flag_t ours);
+static ngx_flag_t ngx_http_secauth_jwt_ours(ngx_http_secauth_loc_conf_t *slcf,
+    ngx_http_secauth_jws_key_t *key);
 static ngx_int_t ngx_http_secauth_jwt_refuse(ngx_http_request_t *r,
     ngx_http_secauth_ctx_t *ctx, char *error);
 static ngx_int_t ngx_http_secauth_jwt_accept(ngx_http_request_t *r,
@@ -78,7 +80,8 @@ static ngx_int_t ngx_http_secauth_jwt_accept(ngx_http_request_t *r,
 static ngx_http_secauth_jwt_cache_t *ngx_http_secauth_jwt_cache(
     ngx_http_request_t *r);
 static json_t *ngx_http_secauth_jwt_cache_get(
-    ngx_http_secauth_jwt_cache_t *cache, u_char *hash, ngx_array_t *keys);
+    ngx_http_secauth_jwt_cache_t *cache, u_char *hash, ngx_array_t *keys,
+    ngx_http_secauth_jws_key_t **verified);
 static void ngx_http_secauth_jwt_cache_put(
     ngx_http_secauth_jwt_cache_t *cache, u_char *hash, time_t exp,
     json_t *claims, ngx_http_secauth_jws_key_t *key, ngx_log_t *log);
@@ -101,7 +104,7 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
     time_t                         exp;
     json_t                        *claims;
     ngx_int_t                      rc;
-    ngx_http_secauth_jws_key_t    *verified;
+    ngx_http_secauth_jws_key_t    *verified, *key;
     ngx_http_secauth_loc_conf_t   *slcf;
     ngx_http_secauth_jwt_cache_t  *cache;
     u_char                         hash[32];
@@ -139,10 +142,11 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
     cache = ngx_http_secauth_jwt_cache(r);
     claims = NULL;
     verified = NULL;
+    key = NULL;
 
     if (cache && ngx_http_secauth_sha256(token, 1, hash) == NGX_OK) {
-        claims = ngx_http_secauth_jwt_cache_get(cache, hash, slcf->jwt_keys);
-
+        claims = ngx_http_secauth_jwt_cache_get(cache, hash, slcf->jwt_keys,
+                                                &key);
     } else {
         cache = NULL;
     }
@@ -157,6 +161,8 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
         if (rc != NGX_OK) {
             return ngx_http_secauth_jwt_refuse(r, ctx, error);
         }
+
+        key = verified;
     }
 
     /* the claims own a reference now: released with the request */
@@ -173,11 +179,31 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
                                        r->connection->log);
     }
 
-    if (slcf->jwt_revocation) {
-        return ngx_http_secauth_jwt_revocation(r, ctx, claims);
+    if (ngx_http_secauth_jwt_revocation_on(slcf)) {
+        return ngx_http_secauth_jwt_revocation(r, ctx, claims,
+                       ngx_http_secauth_jwt_ours(slcf, key));
     }
 
     return ngx_http_secauth_jwt_accept(r, ctx, claims);
+}
+
+
+/*
+ * Whether a key is the signing key: tokens it verified are the module's
+ * own, with a family. Compared by what the key is, not by where: arrays
+ * of keys are copied when they grow.
+ */
+
+static ngx_flag_t
+ngx_http_secauth_jwt_ours(ngx_http_secauth_loc_conf_t *slcf,
+    ngx_http_secauth_jws_key_t *key)
+{
+    ngx_http_secauth_jws_key_t  *sk;
+
+    sk = slcf->jwt_signing_key;
+
+    return sk && key && key->alg == sk->alg && key->pkey == sk->pkey
+           && key->mac == sk->mac;
 }
 
 
@@ -700,16 +726,18 @@ ngx_http_secauth_jwt_audience(json_t *aud, ngx_str_t *want)
 
 static ngx_int_t
 ngx_http_secauth_jwt_revocation(ngx_http_request_t *r,
-    ngx_http_secauth_ctx_t *ctx, json_t *claims)
+    ngx_http_secauth_ctx_t *ctx, json_t *claims, ngx_flag_t ours)
 {
     json_t                        *jti, *iss, *fam, *sub;
     ngx_int_t                      rc;
     ngx_str_t                      parts[3];
     ngx_http_secauth_store_op_t   *op;
-    ngx_http_secauth_main_conf_t  *smcf;
 
     jti = json_object_get(claims, "jti");
-    fam = json_object_get(claims, NGX_HTTP_SECAUTH_FAMILY_CLAIM);
+
+    /* "fam" means a family only in the module's own tokens */
+    fam = ours ? json_object_get(claims, NGX_HTTP_SECAUTH_FAMILY_CLAIM)
+               : NULL;
 
     if (jti == NULL && fam == NULL) {
         /* nothing names this token: it cannot have been revoked */
@@ -737,12 +765,10 @@ ngx_http_secauth_jwt_revocation(ngx_http_request_t *r,
             return NGX_ERROR;
         }
 
-        smcf = ngx_http_get_module_main_conf(r, ngx_http_secauth_module);
         sub = json_object_get(claims, "sub");
 
         op->family->id.data = (u_char *) json_string_value(fam);
         op->family->id.len = json_string_length(fam);
-        op->family->check_pwv = smcf->users_redis;
         op->session.user.data = (u_char *) json_string_value(sub);
         op->session.user.len = json_string_length(sub);
     }
@@ -934,7 +960,7 @@ ngx_http_secauth_jwt_cache(ngx_http_request_t *r)
 
 static json_t *
 ngx_http_secauth_jwt_cache_get(ngx_http_secauth_jwt_cache_t *cache,
-    u_char *hash, ngx_array_t *keys)
+    u_char *hash, ngx_array_t *keys, ngx_http_secauth_jws_key_t **verified)
 {
     ngx_rbtree_key_t                key;
     ngx_http_secauth_jws_key_t     *k;
@@ -976,6 +1002,8 @@ ngx_http_secauth_jwt_cache_get(ngx_http_secauth_jwt_cache_t *cache,
         if (e->key < k || e->key >= k + keys->nelts) {
             return NULL;
         }
+
+        *verified = e->key;
 
         ngx_queue_remove(&e->lru);
         ngx_queue_insert_head(&cache->lru, &e->lru);
@@ -1263,9 +1291,13 @@ ngx_http_secauth_jwt_merge(ngx_conf_t *cf, ngx_http_secauth_loc_conf_t *prev,
     ngx_conf_merge_sec_value(conf->jwt_refresh_ttl, prev->jwt_refresh_ttl,
                              7 * 24 * 60 * 60);
 
-    /* where the module issues tokens, it can also revoke them */
-    ngx_conf_merge_value(conf->jwt_revocation, prev->jwt_revocation,
-                         conf->jwt_signing_key != NULL);
+    /*
+     * unset stays unset: "on where a signing key is", decided where the
+     * key is known (ngx_http_secauth_jwt_revocation_on())
+     */
+    if (conf->jwt_revocation == NGX_CONF_UNSET) {
+        conf->jwt_revocation = prev->jwt_revocation;
+    }
 
     if (conf->jwt_access_ttl <= 0 || conf->jwt_refresh_ttl <= 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,

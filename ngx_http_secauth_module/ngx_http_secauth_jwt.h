@@ -26,6 +26,12 @@
 #define NGX_HTTP_SECAUTH_JWT_CACHE_MAX   2048
 
 
+/* secauth_jwt_revocation: on, off, or by default where a signing key is */
+#define ngx_http_secauth_jwt_revocation_on(slcf)                              \
+    ((slcf)->jwt_revocation == NGX_CONF_UNSET                                 \
+     ? (slcf)->jwt_signing_key != NULL : (slcf)->jwt_revocation)
+
+
 ngx_int_t ngx_http_secauth_jwt_check(ngx_http_request_t *r,
     ngx_http_secauth_ctx_t *ctx, ngx_str_t *token);
 ngx_int_t ngx_http_secauth_claim_variable(ngx_http_request_t *r,

@@ -40,6 +40,7 @@
 #define NGX_HTTP_SECAUTH_LOGOUT_DELETE  5
 #define NGX_HTTP_SECAUTH_LOGIN_THROTTLE 6
 #define NGX_HTTP_SECAUTH_LOGIN_FAMILY   7
+#define NGX_HTTP_SECAUTH_LOGOUT_FAMILY  8
 
 
 typedef struct {
@@ -671,6 +672,7 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
     op->session.last_seen = op->session.created;
     op->session.level = 1;
     op->session.pwv = lctx->pwv;
+    op->session.redis_user = slcf->users->redis;
     op->session.ip = r->connection->addr_text;
     op->ttl = ngx_min(slcf->idle_timeout, slcf->absolute_timeout);
 
@@ -715,6 +717,7 @@ ngx_http_secauth_login_tokens(ngx_http_request_t *r,
 
     f->exp = ngx_time() + slcf->jwt_refresh_ttl;
     f->pwv = lctx->pwv;
+    f->redis_user = slcf->users->redis;
 
     op = &ctx->op;
     ngx_memzero(op, sizeof(ngx_http_secauth_store_op_t));
@@ -740,9 +743,11 @@ ngx_http_secauth_login_tokens(ngx_http_request_t *r,
 
 
 /*
- * An API client logs out with its access token: the token's family goes
- * (everywhere=1: all the user's sessions and families). NGX_DECLINED when
- * no token of ours was presented; else the logout is under way.
+ * An API client logs out with its access token, which must be one the
+ * gate would take but for revocation (unexpired): its family goes, and
+ * with everywhere=1, if that family was still alive, all the user's
+ * sessions and families. NGX_DECLINED when no such token was presented;
+ * else the logout is under way.
  */
 
 static ngx_int_t
@@ -765,7 +770,7 @@ ngx_http_secauth_logout_bearer(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    error = ngx_http_secauth_jwt_issued(r, &token, "access", 1, &claims);
+    error = ngx_http_secauth_jwt_issued(r, &token, "access", 0, &claims);
 
     fam = error ? NULL : json_object_get(claims,
                                          NGX_HTTP_SECAUTH_FAMILY_CLAIM);
@@ -792,19 +797,12 @@ ngx_http_secauth_logout_bearer(ngx_http_request_t *r,
     op->family->id.len = json_string_length(fam);
 
     lctx->bearer = 1;
-    lctx->state = NGX_HTTP_SECAUTH_LOGOUT_DELETE;
-
-    if (lctx->everywhere) {
-        lctx->username = op->session.user;
-    }
+    lctx->state = NGX_HTTP_SECAUTH_LOGOUT_FAMILY;
 
     ngx_http_secauth_store_wait(r, ctx, op);
 
-    rc = lctx->everywhere
-         ? ngx_http_secauth_store_call(ngx_http_secauth_store(r),
-                                       session_delete_user, op)
-         : ngx_http_secauth_store_call(ngx_http_secauth_store(r),
-                                       family_revoke, op);
+    rc = ngx_http_secauth_store_call(ngx_http_secauth_store(r), family_revoke,
+                                     op);
     if (rc == NGX_AGAIN) {
         return NGX_OK;
     }
@@ -914,9 +912,26 @@ ngx_http_secauth_logout_step(ngx_http_request_t *r)
         return;
     }
 
+    if (lctx->state == NGX_HTTP_SECAUTH_LOGOUT_FAMILY) {
+
+        /* a token of a family already revoked ends nothing more */
+
+        if (ctx->op.rc != NGX_OK || !lctx->everywhere) {
+            ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                          "secauth: \"%V\" logged out: its tokens are "
+                          "revoked", &ctx->op.session.user);
+
+            ngx_http_secauth_login_finish(r, NGX_HTTP_NO_CONTENT);
+            return;
+        }
+
+        /* on as for a session: op->session.user is the token's */
+        lctx->state = NGX_HTTP_SECAUTH_LOGOUT_GET;
+    }
+
     if (lctx->state == NGX_HTTP_SECAUTH_LOGOUT_GET && ctx->op.rc == NGX_OK) {
 
-        /* "log out everywhere": every session of this session's user */
+        /* "log out everywhere": every session and family of this user */
 
         lctx->state = NGX_HTTP_SECAUTH_LOGOUT_DELETE;
         lctx->username = ctx->op.session.user;
@@ -941,11 +956,6 @@ ngx_http_secauth_logout_step(ngx_http_request_t *r)
         ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                       "secauth: \"%V\" logged out everywhere (%ui sessions "
                       "and token families)", &lctx->username, ctx->op.count);
-
-    } else if (lctx->bearer) {
-        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
-                      "secauth: \"%V\" logged out: its tokens are revoked",
-                      &ctx->op.session.user);
     }
 
     /* an API client has no cookie and goes nowhere */

@@ -289,8 +289,6 @@ ngx_http_secauth_refresh_family(ngx_http_request_t *r, json_t *claims,
     ngx_http_secauth_refresh_ctx_t *rctx)
 {
     json_t                        *fam, *jti, *sub;
-    ngx_http_secauth_main_conf_t  *smcf;
-
     fam = json_object_get(claims, NGX_HTTP_SECAUTH_FAMILY_CLAIM);
     jti = json_object_get(claims, "jti");
     sub = json_object_get(claims, "sub");
@@ -303,15 +301,12 @@ ngx_http_secauth_refresh_family(ngx_http_request_t *r, json_t *claims,
         return NGX_DECLINED;
     }
 
-    smcf = ngx_http_get_module_main_conf(r, ngx_http_secauth_module);
-
     /* the claims live as long as the request (a pool cleanup) */
 
     rctx->family.id.data = (u_char *) json_string_value(fam);
     rctx->family.id.len = json_string_length(fam);
     rctx->family.jti.data = (u_char *) json_string_value(jti);
     rctx->family.jti.len = json_string_length(jti);
-    rctx->family.check_pwv = smcf->users_redis;
     rctx->user.data = (u_char *) json_string_value(sub);
     rctx->user.len = json_string_length(sub);
 

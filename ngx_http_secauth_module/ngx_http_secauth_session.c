@@ -363,7 +363,8 @@ ngx_http_secauth_session_shape(ngx_str_t *value)
 /*
  * The record, as stored in Redis (docs/sessions.md):
  * {"user":"alice","created":1700000000,"last_seen":1700000000,
- *  "level":1,"pwv":0,"ip":"192.0.2.1"}
+ *  "level":1,"pwv":0,"ip":"192.0.2.1"}, and "users":"redis" when the
+ * user's record is in Redis (its password version is then checked)
  */
 
 ngx_int_t
@@ -381,6 +382,13 @@ ngx_http_secauth_session_encode(ngx_pool_t *pool,
                     "pwv", (json_int_t) s->pwv,
                     "ip", s->ip.len ? (char *) s->ip.data : "", s->ip.len);
     if (obj == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (s->redis_user
+        && json_object_set_new(obj, "users", json_string("redis")) != 0)
+    {
+        json_decref(obj);
         return NGX_ERROR;
     }
 
@@ -466,6 +474,10 @@ ngx_http_secauth_session_decode(ngx_pool_t *pool, ngx_log_t *log,
 
     s->level = level;
     s->pwv = pwv;
+
+    v = json_object_get(obj, "users");
+    s->redis_user = json_is_string(v)
+                    && ngx_strcmp(json_string_value(v), "redis") == 0;
 
     ngx_str_null(&s->ip);
 

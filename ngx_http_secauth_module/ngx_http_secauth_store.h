@@ -57,6 +57,8 @@ typedef struct {
     time_t                      last_seen;
     ngx_uint_t                  level;        /* authentication level */
     ngx_uint_t                  pwv;          /* password version */
+    ngx_flag_t                  redis_user;   /* the user is in Redis: its
+                                                 version is checked */
     ngx_str_t                   ip;           /* client address, text */
 } ngx_http_secauth_session_t;
 
@@ -75,17 +77,18 @@ typedef struct {
     time_t                      exp;          /* absolute: create in, rotate
                                                  out */
     ngx_uint_t                  pwv;          /* the user's, at the login */
-    ngx_flag_t                  check_pwv;    /* users in Redis: refuse the
-                                                 family once the user's
-                                                 version differs */
+    ngx_flag_t                  redis_user;   /* create: the user is in
+                                                 Redis: the family ends
+                                                 when the user's version
+                                                 changes or the user goes */
 } ngx_http_secauth_family_t;
 
 
 /* why family_rotate refused, in op->count */
 #define NGX_HTTP_SECAUTH_FAMILY_UNKNOWN   0   /* revoked, expired, unknown */
 #define NGX_HTTP_SECAUTH_FAMILY_REUSED    1   /* a spent token: revoked now */
-#define NGX_HTTP_SECAUTH_FAMILY_STALE     2   /* password version changed:
-                                                 revoked now */
+#define NGX_HTTP_SECAUTH_FAMILY_STALE     2   /* password version changed,
+                                                 or user gone: revoked now */
 
 
 /*
@@ -135,10 +138,10 @@ struct ngx_http_secauth_store_op_s {
     ngx_http_secauth_throttle_t        *throttle; /* login_* */
     ngx_http_secauth_family_t          *family;   /* family_*, and
                                                      revoked_check */
-    ngx_flag_t                          check_pwv; /* session_get: refuse
-                                                     a session older than
-                                                     its user's password
-                                                     version (Redis users) */
+    ngx_flag_t                          check_pwv; /* session_get: some
+                                                     users are in Redis:
+                                                     refuse their sessions
+                                                     once stale */
 
     /* set by the store */
     ngx_str_t                           value;    /* user_get: the hash */
@@ -161,8 +164,9 @@ struct ngx_http_secauth_store_op_s {
 
 typedef struct {
     /*
-     * NGX_DECLINED also for a session whose user's password version has
-     * changed since, with op->check_pwv (op->count is 1 then)
+     * NGX_DECLINED also, with op->check_pwv, for a session of a user in
+     * Redis whose password version has changed since, or who is gone
+     * (op->count is 1 then)
      */
     ngx_int_t  (*session_get)(ngx_http_secauth_store_t *st,
                               ngx_http_secauth_store_op_t *op);
@@ -185,8 +189,9 @@ typedef struct {
      * the revoked set, keyed by SHA-256(iss "\n" jti): check answers
      * NGX_OK when revoked, NGX_DECLINED when not; revoke adds op->key for
      * op->ttl seconds (the token's remaining life). With op->family set
-     * (a token the module issued), check also answers NGX_OK when that
-     * family no longer exists (or, with check_pwv, is stale).
+     * (a token the module issued, of op->session.user), check also
+     * answers NGX_OK when that family no longer exists, is another
+     * user's, or is stale (redis_user).
      */
     ngx_int_t  (*revoked_check)(ngx_http_secauth_store_t *st,
                                 ngx_http_secauth_store_op_t *op);

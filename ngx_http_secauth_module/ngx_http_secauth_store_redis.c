@@ -158,13 +158,13 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_redis_ops = {
 /*
  * KEYS: session, user index; ARGV: record, ttl, session hex, prefix.
  * The index lives as long as the longest session in it and is pruned of
- * sessions that have expired meanwhile.
+ * sessions that have expired meanwhile, 16 random members at a time, so
+ * that a login costs the same whatever the index holds.
  */
 
 static char  ngx_http_secauth_lua_session_put[] =
     "redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])\n"
-    "local ids = redis.call('SMEMBERS', KEYS[2])\n"
-    "for _, id in ipairs(ids) do\n"
+    "for _, id in ipairs(redis.call('SRANDMEMBER', KEYS[2], 16)) do\n"
     "  if redis.call('EXISTS', ARGV[4] .. 'session:' .. id) == 0 then\n"
     "    redis.call('SREM', KEYS[2], id)\n"
     "  end\n"
@@ -174,23 +174,6 @@ static char  ngx_http_secauth_lua_session_put[] =
     "  redis.call('EXPIRE', KEYS[2], ARGV[2])\n"
     "end\n"
     "return 1\n";
-
-/*
- * A session and its user's password version, for Redis users. KEYS: the
- * session; ARGV: prefix. Returns nil, or {record, version}.
- */
-
-static char  ngx_http_secauth_lua_session_get[] =
-    "local s = redis.call('GET', KEYS[1])\n"
-    "if not s then return false end\n"
-    "local ok, r = pcall(cjson.decode, s)\n"
-    "local v = 0\n"
-    "if ok and type(r) == 'table' and type(r.user) == 'string' then\n"
-    "  v = tonumber(redis.call('HGET', ARGV[1] .. 'user:' .. r.user,\n"
-    "                          'pwv')) or 0\n"
-    "end\n"
-    "return {s, v}\n";
-
 
 /* KEYS: session, user index (may be absent); ARGV: session hex */
 
@@ -218,15 +201,16 @@ static char  ngx_http_secauth_lua_session_del_all[] =
 
 /*
  * A new refresh-token family. KEYS: the family, the user's family index;
- * ARGV: user, jti, pwv, exp, ttl, id, prefix. The index is pruned of
- * families that are gone, as the session index is.
+ * ARGV: user, jti, pwv, exp, ttl, id, prefix, users ("redis" or ""). The
+ * index is pruned as the session index is.
  */
 
 static char  ngx_http_secauth_lua_family_create[] =
     "redis.call('HSET', KEYS[1], 'user', ARGV[1], 'cur', ARGV[2],\n"
     "           'pwv', ARGV[3], 'exp', ARGV[4])\n"
+    "if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'users', ARGV[8]) end\n"
     "redis.call('EXPIRE', KEYS[1], ARGV[5])\n"
-    "for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do\n"
+    "for _, id in ipairs(redis.call('SRANDMEMBER', KEYS[2], 16)) do\n"
     "  if redis.call('EXISTS', ARGV[7] .. 'family:' .. id) == 0 then\n"
     "    redis.call('SREM', KEYS[2], id)\n"
     "  end\n"
@@ -239,21 +223,37 @@ static char  ngx_http_secauth_lua_family_create[] =
 
 
 /*
- * Spends a refresh token, atomically. KEYS: the family, and the user
- * record when versions are checked; ARGV: the jti presented, its
- * successor, the user. Returns {0} unknown, {1} reused (the family is
- * revoked), {2} stale (revoked), {3, pwv, exp} spent.
+ * Whether a family of a user in Redis ("users" "redis") is stale: the
+ * user is gone, or the user's password version is no longer the
+ * family's. Shared by the scripts below (f: HMGET user cur pwv exp
+ * users; u: the user record's key).
+ */
+
+#define NGX_HTTP_SECAUTH_LUA_STALE                                            \
+    "local function stale(f, u)\n"                                           \
+    "  if f[5] ~= 'redis' then return false end\n"                           \
+    "  local r = redis.call('HMGET', u, 'password', 'pwv')\n"                \
+    "  return not r[1] or (tonumber(r[2]) or 0) ~= (tonumber(f[3]) or 0)\n"  \
+    "end\n"
+
+
+/*
+ * Spends a refresh token, atomically. KEYS: the family, the user record;
+ * ARGV: the jti presented, its successor, the user. Returns {0} unknown,
+ * {1} reused (the family is revoked), {2} stale (revoked), {3, pwv, exp}
+ * spent.
  */
 
 static char  ngx_http_secauth_lua_family_rotate[] =
-    "local f = redis.call('HMGET', KEYS[1], 'user', 'cur', 'pwv', 'exp')\n"
+    NGX_HTTP_SECAUTH_LUA_STALE
+    "local f = redis.call('HMGET', KEYS[1], 'user', 'cur', 'pwv', 'exp',\n"
+    "                     'users')\n"
     "if not f[1] or f[1] ~= ARGV[3] then return {0} end\n"
     "if f[2] ~= ARGV[1] then\n"
     "  redis.call('DEL', KEYS[1])\n"
     "  return {1}\n"
     "end\n"
-    "if KEYS[2] and (tonumber(redis.call('HGET', KEYS[2], 'pwv')) or 0)\n"
-    "               ~= (tonumber(f[3]) or 0) then\n"
+    "if stale(f, KEYS[2]) then\n"
     "  redis.call('DEL', KEYS[1])\n"
     "  return {2}\n"
     "end\n"
@@ -263,17 +263,41 @@ static char  ngx_http_secauth_lua_family_rotate[] =
 
 /*
  * Whether a token the module issued is refused: its jti revoked, its
- * family gone, or (KEYS[3], the user record) the user's password version
- * no longer the family's. KEYS: revoked key, family[, user record].
+ * family gone or another user's, or stale. KEYS: revoked key, family,
+ * user record; ARGV: the user.
  */
 
 static char  ngx_http_secauth_lua_revoked[] =
+    NGX_HTTP_SECAUTH_LUA_STALE
     "if redis.call('EXISTS', KEYS[1]) == 1 then return 1 end\n"
-    "local v = redis.call('HGET', KEYS[2], 'pwv')\n"
-    "if not v then return 1 end\n"
-    "if KEYS[3] and (tonumber(redis.call('HGET', KEYS[3], 'pwv')) or 0)\n"
-    "               ~= (tonumber(v) or 0) then return 1 end\n"
+    "local f = redis.call('HMGET', KEYS[2], 'user', 'cur', 'pwv', 'exp',\n"
+    "                     'users')\n"
+    "if not f[1] or f[1] ~= ARGV[1] or stale(f, KEYS[3]) then\n"
+    "  return 1\n"
+    "end\n"
     "return 0\n";
+
+
+/*
+ * A session and, for a user in Redis, whether it is stale. KEYS: the
+ * session; ARGV: prefix. Returns nil, {record}, or {record, 1} when
+ * stale.
+ */
+
+static char  ngx_http_secauth_lua_session_get[] =
+    "local s = redis.call('GET', KEYS[1])\n"
+    "if not s then return false end\n"
+    "local ok, r = pcall(cjson.decode, s)\n"
+    "if not ok or type(r) ~= 'table' or r.users ~= 'redis'\n"
+    "   or type(r.user) ~= 'string' then\n"
+    "  return {s}\n"
+    "end\n"
+    "local u = redis.call('HMGET', ARGV[1] .. 'user:' .. r.user,\n"
+    "                     'password', 'pwv')\n"
+    "if not u[1] or (tonumber(u[2]) or 0) ~= (tonumber(r.pwv) or 0) then\n"
+    "  return {s, 1}\n"
+    "end\n"
+    "return {s}\n";
 
 
 /* KEYS: user record; ARGV: the new hash */
@@ -608,8 +632,8 @@ static ngx_int_t
 ngx_http_secauth_store_redis_revoked_check(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op)
 {
-    size_t                           argvlen[4];
-    const char                      *argv[4];
+    size_t                           argvlen[5];
+    const char                      *argv[5];
     ngx_http_secauth_store_redis_t  *sr = st->data;
 
     argv[0] = "EXISTS";
@@ -631,7 +655,7 @@ ngx_http_secauth_store_redis_revoked_check(ngx_http_secauth_store_t *st,
 
     /* a token the module issued: its family, and the user's version */
 
-    argv[0] = op->family->check_pwv ? "3" : "2";
+    argv[0] = "3";
     argvlen[0] = 1;
     argv[2] = (const char *) ngx_http_secauth_name_key(op->pool,
                                                        &sr->conf->prefix,
@@ -647,11 +671,13 @@ ngx_http_secauth_store_redis_revoked_check(ngx_http_secauth_store_t *st,
         return NGX_OK;
     }
 
+    argv[4] = (const char *) op->session.user.data;
+    argvlen[4] = op->session.user.len;
+
     return ngx_http_secauth_store_redis_start(st, op,
                                       NGX_HTTP_SECAUTH_SCRIPT_REVOKED,
                                       ngx_http_secauth_store_redis_exists_done,
-                                      op->family->check_pwv ? 4 : 3,
-                                      argv, argvlen);
+                                      5, argv, argvlen);
 }
 
 
@@ -1016,8 +1042,8 @@ ngx_http_secauth_store_redis_family_create(ngx_http_secauth_store_t *st,
 {
     u_char                           pwv[NGX_INT_T_LEN], exp[NGX_TIME_T_LEN];
     u_char                           ttl[NGX_TIME_T_LEN];
-    size_t                           argvlen[10];
-    const char                      *argv[10];
+    size_t                           argvlen[11];
+    const char                      *argv[11];
     ngx_http_secauth_family_t       *f;
     ngx_http_secauth_store_redis_t  *sr = st->data;
 
@@ -1058,11 +1084,13 @@ ngx_http_secauth_store_redis_family_create(ngx_http_secauth_store_t *st,
     argvlen[8] = f->id.len;
     argv[9] = (const char *) sr->conf->prefix.data;
     argvlen[9] = sr->conf->prefix.len;
+    argv[10] = f->redis_user ? "redis" : "";
+    argvlen[10] = f->redis_user ? 5 : 0;
 
     return ngx_http_secauth_store_redis_start(st, op,
                                       NGX_HTTP_SECAUTH_SCRIPT_FAMILY_CREATE,
                                       ngx_http_secauth_store_redis_status_done,
-                                      10, argv, argvlen);
+                                      11, argv, argvlen);
 }
 
 
@@ -1079,26 +1107,22 @@ ngx_http_secauth_store_redis_family_rotate(ngx_http_secauth_store_t *st,
     f = op->family;
     argc = 0;
 
-    argv[argc] = f->check_pwv ? "2" : "1";
+    argv[argc] = "2";
     argvlen[argc++] = 1;
     argv[argc] = (const char *) ngx_http_secauth_name_key(op->pool,
                                                           &sr->conf->prefix,
                                                           "family:", &f->id,
                                                           &argvlen[argc]);
-    if (argv[argc++] == NULL) {
-        op->rc = NGX_ERROR;
-        return NGX_OK;
-    }
-
-    if (f->check_pwv) {
-        argv[argc] = (const char *) ngx_http_secauth_user_record_key(op->pool,
+    argc++;
+    argv[argc] = (const char *) ngx_http_secauth_user_record_key(op->pool,
                                                           &sr->conf->prefix,
                                                           &op->session.user,
                                                           &argvlen[argc]);
-        if (argv[argc++] == NULL) {
-            op->rc = NGX_ERROR;
-            return NGX_OK;
-        }
+    argc++;
+
+    if (argv[1] == NULL || argv[2] == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
     }
 
     argv[argc] = (const char *) f->jti.data;
@@ -1234,17 +1258,24 @@ ngx_http_secauth_store_redis_get_done(void *data, redisReply *reply)
 
     ngx_int_t    rc;
     ngx_str_t    record;
-    redisReply  *version;
+    ngx_flag_t   stale;
 
-    version = NULL;
+    /* the script's answer: {record} or {record, 1} when stale */
 
-    /* the script's answer: {record, the user's password version} */
+    stale = 0;
 
-    if (reply && op->check_pwv && reply->type == REDIS_REPLY_ARRAY
-        && reply->elements == 2
-        && reply->element[1]->type == REDIS_REPLY_INTEGER)
-    {
-        version = reply->element[1];
+    if (reply && op->check_pwv && reply->type != REDIS_REPLY_NIL) {
+
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1
+            || reply->elements > 2)
+        {
+            rc = ngx_http_secauth_store_redis_error(op, "session script",
+                                                    reply);
+            ngx_http_secauth_store_redis_finish(op, rc);
+            return;
+        }
+
+        stale = (reply->elements == 2);
         reply = reply->element[0];
     }
 
@@ -1254,9 +1285,7 @@ ngx_http_secauth_store_redis_get_done(void *data, redisReply *reply)
     } else if (reply->type == REDIS_REPLY_NIL) {
         rc = NGX_DECLINED;
 
-    } else if (reply->type != REDIS_REPLY_STRING
-               || (op->check_pwv && version == NULL))
-    {
+    } else if (reply->type != REDIS_REPLY_STRING) {
         rc = ngx_http_secauth_store_redis_error(op, "GET session", reply);
 
     } else {
@@ -1268,10 +1297,7 @@ ngx_http_secauth_store_redis_get_done(void *data, redisReply *reply)
         rc = ngx_http_secauth_session_decode(op->pool, op->log, &record,
                                              &op->session);
 
-        if (rc == NGX_OK && version
-            && (version->integer < 0
-                || (ngx_uint_t) version->integer != op->session.pwv))
-        {
+        if (rc == NGX_OK && stale) {
             op->count = 1;
             rc = NGX_DECLINED;
         }

@@ -31,6 +31,9 @@ our $OTHER_KEY = JwtTest::pyjwt('HS256', 'hs256b',
 (our $TAMPERED = $REFRESH) =~ s/\.([^.]*)\./'.' . JwtTest::b64u(
     JwtTest::payload(iss => $ISS, token_use => 'refresh', sub => 'root',
                      fam => 'f' x 22, jti => 'j' x 22)) . '.'/e;
+our $OUTSIDE_FAM = JwtTest::pyjwt('HS256', 'hs256b',
+                                  [iss => $ISS, fam => 'f' x 22,
+                                   jti => 'outside-jti']);
 our $NONE = JwtTest::b64u('{"alg":"none","typ":"JWT"}') . '.'
             . (split /\./, $REFRESH)[1] . '.';
 
@@ -314,7 +317,45 @@ X-Error: revoked
 
 
 
-=== TEST 17: secauth_jwt_revocation off: the family is not looked up
+=== TEST 17: revocation is on by default where the signing key is, at any level
+--- http_config
+    secauth_jwt_issuer https://auth.test;
+--- config
+    location /p {
+        secauth jwt;
+        secauth_jwt_signing_key HS256 $TEST_NGINX_JWT_DIR/hs256;
+        add_header X-Error $secauth_error always;
+        alias html/p.txt;
+    }
+--- request
+GET /p
+--- more_headers eval
+"Authorization: Bearer $main::ACCESS"
+--- error_code: 401
+--- response_headers
+X-Error: revoked
+
+
+
+=== TEST 18: an outside issuer's "fam" claim is not a family of ours
+--- config
+    secauth_jwt_key HS256 $TEST_NGINX_JWT_DIR/hs256b;
+    location /p {
+        secauth jwt;
+        add_header X-User $secauth_user always;
+        alias html/p.txt;
+    }
+--- request
+GET /p
+--- more_headers eval
+"Authorization: Bearer $main::OUTSIDE_FAM"
+--- error_code: 200
+--- response_headers
+X-User: alice
+
+
+
+=== TEST 19: secauth_jwt_revocation off: the family is not looked up
 --- config
     location /p {
         secauth jwt;
@@ -332,7 +373,7 @@ X-User: alice
 
 
 
-=== TEST 18: revoke answers 200 whatever the token (RFC 7009 2.2)
+=== TEST 20: revoke answers 200 whatever the token (RFC 7009 2.2)
 --- config
     location = /revoke { secauth_revoke; }
 --- request eval
@@ -348,7 +389,7 @@ X-User: alice
 
 
 
-=== TEST 19: revoke: without a token 400, GET 405
+=== TEST 21: revoke: without a token 400, GET 405
 --- config
     location = /revoke { secauth_revoke; }
 --- request eval
@@ -362,7 +403,7 @@ X-User: alice
 
 
 
-=== TEST 20: a family written into Redis (docs/tokens.md) is refreshed once
+=== TEST 22: a family written into Redis (docs/tokens.md) is refreshed once
 --- http_config
     secauth_jwt_signing_key HS256 $TEST_NGINX_JWT_DIR/hs256;
     secauth_jwt_issuer https://auth.test;
@@ -385,7 +426,7 @@ JwtTest::redis('EXPIRE', "${main::PREFIX}family:$main::FAM", 600);
 
 
 
-=== TEST 21: secauth_refresh and secauth_revoke need a signing key
+=== TEST 23: secauth_refresh and secauth_revoke need a signing key
 --- http_config
 --- config
     location = /refresh { secauth_refresh; }
@@ -395,7 +436,7 @@ JwtTest::redis('EXPIRE', "${main::PREFIX}family:$main::FAM", 600);
 
 
 
-=== TEST 22: secauth_revoke needs a signing key
+=== TEST 24: secauth_revoke needs a signing key
 --- http_config
     secauth_jwt_key HS256 $TEST_NGINX_JWT_DIR/hs256;
 --- config
@@ -406,7 +447,7 @@ JwtTest::redis('EXPIRE', "${main::PREFIX}family:$main::FAM", 600);
 
 
 
-=== TEST 23: token lifetimes must be positive times
+=== TEST 25: token lifetimes must be positive times
 --- http_config
     secauth_jwt_signing_key HS256 $TEST_NGINX_JWT_DIR/hs256;
     secauth_jwt_access_ttl 0;

@@ -257,6 +257,37 @@ for my $store ('shm', 'redis') {
     ($s) = refresh($n, $pair->{refresh_token});
     is($s, 401, "$t and its refresh token");
 
+    # an expired access token logs nobody out
+    {
+        my $en = node(redis => $store eq 'redis',
+                      http => "    secauth_jwt_access_ttl 1s;\n"
+                              . "    secauth_jwt_leeway 0;\n");
+        my (undef, $old) = login($en);
+        my (undef, $live) = login($en);
+        sleep 1.2;
+        ($s) = $en->collect($en->start_request('POST', '/logout?everywhere=1',
+            '', Authorization => "Bearer $old->{access_token}"));
+        is($s, 303, "$t an expired access token is no logout by token");
+        ($s) = refresh($en, $live->{refresh_token});
+        is($s, 200, "$t and ends nothing of the user");
+    }
+
+    # a token of a revoked family does not end everything
+    (undef, $pair) = login($n);
+    my (undef, $other) = login($n);
+    $n->post('/token/revoke', 'application/x-www-form-urlencoded',
+             LoginTest::form(token => $pair->{refresh_token}));
+    ($s) = $n->collect($n->start_request('POST', '/logout?everywhere=1', '',
+        Authorization => "Bearer $pair->{access_token}"));
+    is($s, 204, "$t logout everywhere with a revoked family's token: 204");
+    ($s) = refresh($n, $other->{refresh_token});
+    is($s, 200, "$t but the user's other families live on");
+    ($s) = $n->collect($n->start_request('POST', '/logout?everywhere=1', '',
+        Authorization => "Bearer $other->{access_token}"));
+    is($s, 204, "$t with a live family's token: 204");
+    my ($s2) = refresh($n, $other->{refresh_token});
+    is($s2, 401, "$t and that ends them");
+
     # logout everywhere with a browser session ends the tokens as well
     (undef, $pair) = login($n);
     my $form = $ua->request(POST('http://127.0.0.1:' . $n->port . '/login',
@@ -426,6 +457,28 @@ for my $store ('shm', 'redis') {
     is(payload($pair->{access_token})->{pwv}, 1,
        'pwv: a new login carries the new version');
     api_is($n, $pair->{access_token}, '200 bob ', 'pwv: and works');
+    $form = $ua->request(POST('http://127.0.0.1:' . $n->port . '/rlogin',
+        [username => 'bob', password => $pw]));
+    ($sid) = ($form->header('Set-Cookie') // '') =~ /sid=([^;]+)/;
+
+    # a user of the file with the same name is no Redis user
+    my (undef, $alice) = login($n);
+    redis('HSET', "${prefix}user:alice", 'password', $hash, 'pwv', 7);
+    api_is($n, $alice->{access_token}, '200 alice ',
+           'pwv: a user of the file is not checked against Redis');
+    ($s) = refresh($n, $alice->{refresh_token});
+    is($s, 200, 'pwv: nor are her refresh tokens');
+    redis('DEL', "${prefix}user:alice");
+
+    # a user deleted from Redis loses everything
+    redis('DEL', "${prefix}user:bob");
+    api_is($n, $pair->{access_token}, '401  revoked',
+           'pwv: a deleted user\'s access token is refused');
+    ($s, $h) = $n->get('/page/p.txt', Cookie => "sid=$sid");
+    is("$s $h->{'x-error'}", '401 stale_session',
+       'pwv: and the session');
+    ($s) = refresh($n, $pair->{refresh_token});
+    is($s, 401, 'pwv: and the refresh token');
 }
 
 done_testing();
