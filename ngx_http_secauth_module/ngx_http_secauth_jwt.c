@@ -21,23 +21,33 @@
  * The bearer-token check of the gate. Our own strict pre-parse comes
  * first (RFC 8725; docs/jwt.md lists the rules), the signature is checked
  * with keys prepared at configuration time, then the claims. Tokens that
- * passed are remembered per worker, keyed by SHA-256 of the token, bound
- * to the key that verified them and never past their exp, so that a
- * client repeating its token costs a hash, not parsing and a signature
- * check; revocation is checked whatever the cache says.
+ * passed are remembered per worker, exact copies found by their bytes,
+ * bound to the key that verified them and never past their exp, so that
+ * a client repeating its token costs a lookup, not parsing and a
+ * signature check; revocation is checked whatever the cache says.
  */
 
 
+/*
+ * A token is found by a hash of its last bytes (the signature's), and is
+ * a hit only if every byte is the same: an exact copy of a token that
+ * verified. No cryptographic hash is needed for that, and none is made.
+ */
 typedef struct {
-    ngx_rbtree_node_t           node;       /* key: first bytes of hash */
+    ngx_rbtree_node_t           node;       /* key: murmur of the tail */
     ngx_queue_t                 lru;
-    u_char                      hash[32];
     time_t                      exp;
     json_t                     *claims;
 
     /* the key that verified it: a hit counts only where that key is used */
     ngx_http_secauth_jws_key_t *key;
+
+    size_t                      len;
+    u_char                      token[1];   /* len bytes */
 } ngx_http_secauth_jwt_cached_t;
+
+
+#define NGX_HTTP_SECAUTH_JWT_CACHE_TAIL  32
 
 
 typedef struct {
@@ -79,11 +89,12 @@ static ngx_int_t ngx_http_secauth_jwt_accept(ngx_http_request_t *r,
     ngx_http_secauth_ctx_t *ctx, json_t *claims);
 static ngx_http_secauth_jwt_cache_t *ngx_http_secauth_jwt_cache(
     ngx_http_request_t *r);
+static uint32_t ngx_http_secauth_jwt_cache_key(ngx_str_t *token);
 static json_t *ngx_http_secauth_jwt_cache_get(
-    ngx_http_secauth_jwt_cache_t *cache, u_char *hash, ngx_array_t *keys,
+    ngx_http_secauth_jwt_cache_t *cache, ngx_str_t *token, ngx_array_t *keys,
     ngx_http_secauth_jws_key_t **verified);
 static void ngx_http_secauth_jwt_cache_put(
-    ngx_http_secauth_jwt_cache_t *cache, u_char *hash, time_t exp,
+    ngx_http_secauth_jwt_cache_t *cache, ngx_str_t *token, time_t exp,
     json_t *claims, ngx_http_secauth_jws_key_t *key, ngx_log_t *log);
 static void ngx_http_secauth_jwt_cache_remove(
     ngx_http_secauth_jwt_cache_t *cache, ngx_http_secauth_jwt_cached_t *e);
@@ -107,7 +118,6 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
     ngx_http_secauth_jws_key_t    *verified, *key;
     ngx_http_secauth_loc_conf_t   *slcf;
     ngx_http_secauth_jwt_cache_t  *cache;
-    u_char                         hash[32];
 
     if (ctx->jwt == NGX_HTTP_SECAUTH_PENDING) {
 
@@ -144,11 +154,9 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
     verified = NULL;
     key = NULL;
 
-    if (cache && ngx_http_secauth_sha256(token, 1, hash) == NGX_OK) {
-        claims = ngx_http_secauth_jwt_cache_get(cache, hash, slcf->jwt_keys,
+    if (cache) {
+        claims = ngx_http_secauth_jwt_cache_get(cache, token, slcf->jwt_keys,
                                                 &key);
-    } else {
-        cache = NULL;
     }
 
     if (claims == NULL) {
@@ -175,7 +183,7 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
     }
 
     if (cache && verified) {
-        ngx_http_secauth_jwt_cache_put(cache, hash, exp, claims, verified,
+        ngx_http_secauth_jwt_cache_put(cache, token, exp, claims, verified,
                                        r->connection->log);
     }
 
@@ -958,16 +966,27 @@ ngx_http_secauth_jwt_cache(ngx_http_request_t *r)
 
 
 
+static uint32_t
+ngx_http_secauth_jwt_cache_key(ngx_str_t *token)
+{
+    size_t  n;
+
+    n = ngx_min(token->len, NGX_HTTP_SECAUTH_JWT_CACHE_TAIL);
+
+    return ngx_murmur_hash2(token->data + token->len - n, n);
+}
+
+
 static json_t *
 ngx_http_secauth_jwt_cache_get(ngx_http_secauth_jwt_cache_t *cache,
-    u_char *hash, ngx_array_t *keys, ngx_http_secauth_jws_key_t **verified)
+    ngx_str_t *token, ngx_array_t *keys, ngx_http_secauth_jws_key_t **verified)
 {
     ngx_rbtree_key_t                key;
     ngx_http_secauth_jws_key_t     *k;
     ngx_rbtree_node_t              *node, *sentinel;
     ngx_http_secauth_jwt_cached_t  *e;
 
-    ngx_memcpy(&key, hash, sizeof(ngx_rbtree_key_t));
+    key = ngx_http_secauth_jwt_cache_key(token);
 
     node = cache->tree.root;
     sentinel = cache->tree.sentinel;
@@ -981,7 +1000,9 @@ ngx_http_secauth_jwt_cache_get(ngx_http_secauth_jwt_cache_t *cache,
 
         e = (ngx_http_secauth_jwt_cached_t *) node;
 
-        if (ngx_memcmp(e->hash, hash, 32) != 0) {
+        if (e->len != token->len
+            || ngx_memcmp(e->token, token->data, token->len) != 0)
+        {
             node = node->right;
             continue;
         }
@@ -1017,7 +1038,7 @@ ngx_http_secauth_jwt_cache_get(ngx_http_secauth_jwt_cache_t *cache,
 
 static void
 ngx_http_secauth_jwt_cache_put(ngx_http_secauth_jwt_cache_t *cache,
-    u_char *hash, time_t exp, json_t *claims,
+    ngx_str_t *token, time_t exp, json_t *claims,
     ngx_http_secauth_jws_key_t *key, ngx_log_t *log)
 {
     ngx_queue_t                    *q;
@@ -1044,16 +1065,18 @@ ngx_http_secauth_jwt_cache_put(ngx_http_secauth_jwt_cache_t *cache,
         ngx_http_secauth_jwt_cache_remove(cache, e);
     }
 
-    e = ngx_alloc(sizeof(ngx_http_secauth_jwt_cached_t), log);
+    e = ngx_alloc(offsetof(ngx_http_secauth_jwt_cached_t, token) + token->len,
+                  log);
     if (e == NULL) {
         return;
     }
 
-    ngx_memcpy(e->hash, hash, 32);
-    ngx_memcpy(&e->node.key, hash, sizeof(ngx_rbtree_key_t));
+    e->node.key = ngx_http_secauth_jwt_cache_key(token);
     e->exp = exp;
     e->claims = json_incref(claims);
     e->key = key;
+    e->len = token->len;
+    ngx_memcpy(e->token, token->data, token->len);
 
     ngx_rbtree_insert(&cache->tree, &e->node);
     ngx_queue_insert_head(&cache->lru, &e->lru);
@@ -1068,6 +1091,7 @@ ngx_http_secauth_jwt_cache_remove(ngx_http_secauth_jwt_cache_t *cache,
     ngx_rbtree_delete(&cache->tree, &e->node);
     ngx_queue_remove(&e->lru);
     json_decref(e->claims);
+    ngx_explicit_memzero(e->token, e->len);
     ngx_free(e);
     cache->count--;
 }

@@ -1449,7 +1449,37 @@ X-User:
 
 
 
-=== TEST 55: a token verified in one location is not taken by another's keys
+=== TEST 55: the cache takes exact copies only: a cached token's signature on another payload is refused
+--- config
+    secauth_jwt_key HS256 $TEST_NGINX_JWT_DIR/hs256;
+    secauth_jwt_key ES256 $TEST_NGINX_JWT_DIR/ec256.pub;
+    location /p {
+        secauth jwt;
+        add_header X-Error $secauth_error always;
+        add_header X-User $secauth_user always;
+        alias html/p.txt;
+    }
+--- request eval
+[("GET /p") x 6]
+--- more_headers eval
+my $hs = JwtTest::token('HS256', 'hs256', [], [jti => 'cache-1']);
+my $es = JwtTest::pyjwt('ES256', 'ec256.key', [jti => 'cache-2']);
+my @forged = map {
+    my ($h, undef, $sig) = split /\./;
+    CORE::join '.', $h, JwtTest::b64u(JwtTest::payload(sub => 'root',
+                                                       jti => 'cache-1')),
+               $sig;
+} $hs, $es;
+[map { JwtTest::auth($_) } $hs, $es, @forged, $hs, $es]
+--- error_code eval
+[200, 200, 401, 401, 200, 200]
+--- response_headers eval
+["X-User: alice", "X-User: alice", "X-Error: bad_signature\nX-User:",
+ "X-Error: bad_signature\nX-User:", "X-User: alice", "X-User: alice"]
+
+
+
+=== TEST 56: a token verified in one location is not taken by another's keys
 --- config
     location /a {
         secauth jwt;
@@ -1490,7 +1520,7 @@ my $es = JwtTest::auth(JwtTest::pyjwt('ES256', 'ec256.key'));
 
 
 
-=== TEST 56: revocation on, Redis down: secauth_fail closed answers 503
+=== TEST 57: revocation on, Redis down: secauth_fail closed answers 503
 --- http_config
     secauth_redis redis://127.0.0.1:1;
 --- config
@@ -1516,7 +1546,7 @@ exited on signal
 
 
 
-=== TEST 57: ... and secauth_fail open admits with no user and no claims
+=== TEST 58: ... and secauth_fail open admits with no user and no claims
 --- http_config
     secauth_redis redis://127.0.0.1:1;
 --- config
@@ -1545,7 +1575,7 @@ X-Role:
 
 
 
-=== TEST 58: the 8 KiB default cap: 8192 characters pass, 8193 are too_large
+=== TEST 59: the 8 KiB default cap: 8192 characters pass, 8193 are too_large
 --- config
     secauth_jwt_key HS256 $TEST_NGINX_JWT_DIR/hs256;
     large_client_header_buffers 4 64k;
@@ -1567,7 +1597,7 @@ X-Role:
 
 
 
-=== TEST 59: secauth_jwt_max_size 1k: 1024 characters pass, 1025 do not
+=== TEST 60: secauth_jwt_max_size 1k: 1024 characters pass, 1025 do not
 --- config
     secauth_jwt_key HS256 $TEST_NGINX_JWT_DIR/hs256;
     secauth_jwt_max_size 1k;
@@ -1589,7 +1619,7 @@ X-Role:
 
 
 
-=== TEST 60: a 3 MB token in nginx's default header buffers: nginx's own 400
+=== TEST 61: a 3 MB token in nginx's default header buffers: nginx's own 400
 --- config
     secauth_jwt_key HS256 $TEST_NGINX_JWT_DIR/hs256;
     location /p {
@@ -1609,7 +1639,7 @@ exited on signal
 
 
 
-=== TEST 61: a 3 MB token that nginx lets through is too_large, no crash
+=== TEST 62: a 3 MB token that nginx lets through is too_large, no crash
 --- config
     secauth_jwt_key HS256 $TEST_NGINX_JWT_DIR/hs256;
     large_client_header_buffers 2 4m;
@@ -1633,7 +1663,7 @@ exited on signal
 
 
 
-=== TEST 62: 1 MiB tokens under a 1m cap: verified without stack exhaustion
+=== TEST 63: 1 MiB tokens under a 1m cap: verified without stack exhaustion
 --- config
     secauth_jwt_key HS256 $TEST_NGINX_JWT_DIR/hs256;
     secauth_jwt_max_size 1m;
@@ -1663,7 +1693,7 @@ exited on signal
 
 
 
-=== TEST 63: claims with CR/LF never inject response headers
+=== TEST 64: claims with CR/LF never inject response headers
 --- config
     secauth_jwt_key HS256 $TEST_NGINX_JWT_DIR/hs256;
     location /p {
