@@ -28,6 +28,14 @@
  */
 
 
+/* the time claims of a token; nbf and iat NGX_CONF_UNSET when absent */
+typedef struct {
+    time_t                      exp;
+    time_t                      nbf;
+    time_t                      iat;
+} ngx_http_secauth_jwt_times_t;
+
+
 /*
  * A token is found by a hash of its last bytes (the signature's), and is
  * a hit only if every byte is the same: an exact copy of a token that
@@ -36,8 +44,11 @@
 typedef struct {
     ngx_rbtree_node_t           node;       /* key: murmur of the tail */
     ngx_queue_t                 lru;
-    time_t                      exp;
+    ngx_http_secauth_jwt_times_t  times;
     json_t                     *claims;
+
+    /* the location whose other claim checks it passed */
+    void                       *checked;
 
     /* the key that verified it: a hit counts only where that key is used */
     ngx_http_secauth_jws_key_t *key;
@@ -48,6 +59,9 @@ typedef struct {
 
 
 #define NGX_HTTP_SECAUTH_JWT_CACHE_TAIL  32
+
+
+
 
 
 typedef struct {
@@ -75,7 +89,9 @@ static json_t *ngx_http_secauth_jwt_payload(ngx_http_request_t *r,
     ngx_http_secauth_jws_parts_t *parts, char **error);
 static char *ngx_http_secauth_jwt_claims(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, json_t *claims, const char *kind,
-    ngx_flag_t expiry, time_t *exp);
+    ngx_flag_t expiry, ngx_http_secauth_jwt_times_t *t);
+static char *ngx_http_secauth_jwt_when(ngx_http_secauth_loc_conf_t *slcf,
+    ngx_http_secauth_jwt_times_t *t);
 static ngx_int_t ngx_http_secauth_jwt_time(json_t *claims, const char *name,
     ngx_flag_t required, time_t *t);
 static ngx_int_t ngx_http_secauth_jwt_audience(json_t *aud, ngx_str_t *want);
@@ -90,12 +106,12 @@ static ngx_int_t ngx_http_secauth_jwt_accept(ngx_http_request_t *r,
 static ngx_http_secauth_jwt_cache_t *ngx_http_secauth_jwt_cache(
     ngx_http_request_t *r);
 static uint32_t ngx_http_secauth_jwt_cache_key(ngx_str_t *token);
-static json_t *ngx_http_secauth_jwt_cache_get(
-    ngx_http_secauth_jwt_cache_t *cache, ngx_str_t *token, ngx_array_t *keys,
-    ngx_http_secauth_jws_key_t **verified);
+static ngx_http_secauth_jwt_cached_t *ngx_http_secauth_jwt_cache_get(
+    ngx_http_secauth_jwt_cache_t *cache, ngx_str_t *token, ngx_array_t *keys);
 static void ngx_http_secauth_jwt_cache_put(
-    ngx_http_secauth_jwt_cache_t *cache, ngx_str_t *token, time_t exp,
-    json_t *claims, ngx_http_secauth_jws_key_t *key, ngx_log_t *log);
+    ngx_http_secauth_jwt_cache_t *cache, ngx_str_t *token,
+    ngx_http_secauth_jwt_times_t *t, json_t *claims, void *checked,
+    ngx_http_secauth_jws_key_t *key, ngx_log_t *log);
 static void ngx_http_secauth_jwt_cache_remove(
     ngx_http_secauth_jwt_cache_t *cache, ngx_http_secauth_jwt_cached_t *e);
 static void ngx_http_secauth_jwt_key_cleanup(void *data);
@@ -111,13 +127,14 @@ ngx_int_t
 ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
     ngx_str_t *token)
 {
-    char                          *error;
-    time_t                         exp;
-    json_t                        *claims;
-    ngx_int_t                      rc;
-    ngx_http_secauth_jws_key_t    *verified, *key;
-    ngx_http_secauth_loc_conf_t   *slcf;
-    ngx_http_secauth_jwt_cache_t  *cache;
+    char                           *error;
+    json_t                         *claims;
+    ngx_int_t                       rc;
+    ngx_http_secauth_jws_key_t     *key;
+    ngx_http_secauth_loc_conf_t    *slcf;
+    ngx_http_secauth_jwt_cache_t   *cache;
+    ngx_http_secauth_jwt_times_t    times;
+    ngx_http_secauth_jwt_cached_t  *cached;
 
     if (ctx->jwt == NGX_HTTP_SECAUTH_PENDING) {
 
@@ -150,17 +167,29 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
      */
 
     cache = ngx_http_secauth_jwt_cache(r);
-    claims = NULL;
-    verified = NULL;
-    key = NULL;
+    cached = cache ? ngx_http_secauth_jwt_cache_get(cache, token,
+                                                    slcf->jwt_keys)
+                   : NULL;
 
-    if (cache) {
-        claims = ngx_http_secauth_jwt_cache_get(cache, token, slcf->jwt_keys,
-                                                &key);
-    }
+    if (cached) {
+        key = cached->key;
 
-    if (claims == NULL) {
-        rc = ngx_http_secauth_jwt_decode(r, slcf, token, NULL, &verified,
+        /* the claims own a reference now: released with the request */
+        claims = json_incref(cached->claims);
+        ctx->claims = claims;
+
+        /* checked here before: only what time changes is checked again */
+
+        error = (cached->checked == slcf)
+                ? ngx_http_secauth_jwt_when(slcf, &cached->times)
+                : ngx_http_secauth_jwt_claims(r, slcf, claims, "access", 1,
+                                              &times);
+        if (error) {
+            return ngx_http_secauth_jwt_refuse(r, ctx, error);
+        }
+
+    } else {
+        rc = ngx_http_secauth_jwt_decode(r, slcf, token, NULL, &key,
                                          &claims, &error);
         if (rc == NGX_ERROR) {
             return NGX_ERROR;
@@ -170,21 +199,18 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
             return ngx_http_secauth_jwt_refuse(r, ctx, error);
         }
 
-        key = verified;
-    }
+        ctx->claims = claims;
 
-    /* the claims own a reference now: released with the request */
-    ctx->claims = claims;
+        error = ngx_http_secauth_jwt_claims(r, slcf, claims, "access", 1,
+                                            &times);
+        if (error) {
+            return ngx_http_secauth_jwt_refuse(r, ctx, error);
+        }
 
-    error = ngx_http_secauth_jwt_claims(r, slcf, claims, "access", 1, &exp);
-
-    if (error) {
-        return ngx_http_secauth_jwt_refuse(r, ctx, error);
-    }
-
-    if (cache && verified) {
-        ngx_http_secauth_jwt_cache_put(cache, token, exp, claims, verified,
-                                       r->connection->log);
+        if (cache) {
+            ngx_http_secauth_jwt_cache_put(cache, token, &times, claims, slcf,
+                                           key, r->connection->log);
+        }
     }
 
     if (ngx_http_secauth_jwt_revocation_on(slcf)) {
@@ -280,9 +306,9 @@ ngx_http_secauth_jwt_issued(ngx_http_request_t *r, ngx_str_t *token,
     const char *kind, ngx_flag_t expired_ok, json_t **claims)
 {
     char                         *error;
-    time_t                        exp;
     ngx_int_t                     rc;
     ngx_pool_cleanup_t           *cln;
+    ngx_http_secauth_jwt_times_t  times;
     ngx_http_secauth_jws_key_t   *verified;
     ngx_http_secauth_loc_conf_t  *slcf;
 
@@ -315,7 +341,7 @@ ngx_http_secauth_jwt_issued(ngx_http_request_t *r, ngx_str_t *token,
     cln->data = *claims;
 
     return ngx_http_secauth_jwt_claims(r, slcf, *claims, kind, !expired_ok,
-                                       &exp);
+                                       &times);
 }
 
 
@@ -579,29 +605,24 @@ ngx_http_secauth_jwt_payload(ngx_http_request_t *r,
 static char *
 ngx_http_secauth_jwt_claims(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, json_t *claims, const char *kind,
-    ngx_flag_t expiry, time_t *exp)
+    ngx_flag_t expiry, ngx_http_secauth_jwt_times_t *t)
 {
-    time_t   now, nbf, iat;
+    char    *error;
     json_t  *v;
 
-    now = ngx_time();
-
-    if (ngx_http_secauth_jwt_time(claims, "exp", 1, exp) != NGX_OK
-        || ngx_http_secauth_jwt_time(claims, "nbf", 0, &nbf) != NGX_OK
-        || ngx_http_secauth_jwt_time(claims, "iat", 0, &iat) != NGX_OK)
+    if (ngx_http_secauth_jwt_time(claims, "exp", 1, &t->exp) != NGX_OK
+        || ngx_http_secauth_jwt_time(claims, "nbf", 0, &t->nbf) != NGX_OK
+        || ngx_http_secauth_jwt_time(claims, "iat", 0, &t->iat) != NGX_OK)
     {
         return "bad_claims";
     }
 
-    if (expiry && now >= *exp + slcf->jwt_leeway) {
-        return "expired";
-    }
+    if (expiry) {
+        error = ngx_http_secauth_jwt_when(slcf, t);
 
-    if (expiry
-        && ((nbf != NGX_CONF_UNSET && nbf > now + slcf->jwt_leeway)
-            || (iat != NGX_CONF_UNSET && iat > now + slcf->jwt_leeway)))
-    {
-        return "not_yet_valid";
+        if (error) {
+            return error;
+        }
     }
 
     v = json_object_get(claims, "sub");
@@ -657,6 +678,30 @@ ngx_http_secauth_jwt_claims(ngx_http_request_t *r,
            != NGX_OK)
     {
         return "bad_audience";
+    }
+
+    return NULL;
+}
+
+
+/* the checks that time alone changes, on every request */
+
+static char *
+ngx_http_secauth_jwt_when(ngx_http_secauth_loc_conf_t *slcf,
+    ngx_http_secauth_jwt_times_t *t)
+{
+    time_t  now;
+
+    now = ngx_time();
+
+    if (now >= t->exp + slcf->jwt_leeway) {
+        return "expired";
+    }
+
+    if ((t->nbf != NGX_CONF_UNSET && t->nbf > now + slcf->jwt_leeway)
+        || (t->iat != NGX_CONF_UNSET && t->iat > now + slcf->jwt_leeway))
+    {
+        return "not_yet_valid";
     }
 
     return NULL;
@@ -977,9 +1022,9 @@ ngx_http_secauth_jwt_cache_key(ngx_str_t *token)
 }
 
 
-static json_t *
+static ngx_http_secauth_jwt_cached_t *
 ngx_http_secauth_jwt_cache_get(ngx_http_secauth_jwt_cache_t *cache,
-    ngx_str_t *token, ngx_array_t *keys, ngx_http_secauth_jws_key_t **verified)
+    ngx_str_t *token, ngx_array_t *keys)
 {
     ngx_rbtree_key_t                key;
     ngx_http_secauth_jws_key_t     *k;
@@ -1007,7 +1052,7 @@ ngx_http_secauth_jwt_cache_get(ngx_http_secauth_jwt_cache_t *cache,
             continue;
         }
 
-        if (ngx_time() >= e->exp) {
+        if (ngx_time() >= e->times.exp) {
             ngx_http_secauth_jwt_cache_remove(cache, e);
             return NULL;
         }
@@ -1021,15 +1066,14 @@ ngx_http_secauth_jwt_cache_get(ngx_http_secauth_jwt_cache_t *cache,
         k = keys->elts;
 
         if (e->key < k || e->key >= k + keys->nelts) {
-            return NULL;
+            node = node->right;
+            continue;
         }
-
-        *verified = e->key;
 
         ngx_queue_remove(&e->lru);
         ngx_queue_insert_head(&cache->lru, &e->lru);
 
-        return json_incref(e->claims);
+        return e;
     }
 
     return NULL;
@@ -1038,25 +1082,14 @@ ngx_http_secauth_jwt_cache_get(ngx_http_secauth_jwt_cache_t *cache,
 
 static void
 ngx_http_secauth_jwt_cache_put(ngx_http_secauth_jwt_cache_t *cache,
-    ngx_str_t *token, time_t exp, json_t *claims,
-    ngx_http_secauth_jws_key_t *key, ngx_log_t *log)
+    ngx_str_t *token, ngx_http_secauth_jwt_times_t *t, json_t *claims,
+    void *checked, ngx_http_secauth_jws_key_t *key, ngx_log_t *log)
 {
     ngx_queue_t                    *q;
     ngx_http_secauth_jwt_cached_t  *e;
 
-    if (exp <= ngx_time()) {
+    if (t->exp <= ngx_time()) {
         return;
-    }
-
-    /* a hit was refreshed in get(): only new tokens are added */
-
-    if (!ngx_queue_empty(&cache->lru)) {
-        q = ngx_queue_head(&cache->lru);
-        e = ngx_queue_data(q, ngx_http_secauth_jwt_cached_t, lru);
-
-        if (e->claims == claims) {
-            return;
-        }
     }
 
     if (cache->count >= NGX_HTTP_SECAUTH_JWT_CACHE_MAX) {
@@ -1072,8 +1105,9 @@ ngx_http_secauth_jwt_cache_put(ngx_http_secauth_jwt_cache_t *cache,
     }
 
     e->node.key = ngx_http_secauth_jwt_cache_key(token);
-    e->exp = exp;
+    e->times = *t;
     e->claims = json_incref(claims);
+    e->checked = checked;
     e->key = key;
     e->len = token->len;
     ngx_memcpy(e->token, token->data, token->len);

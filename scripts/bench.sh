@@ -19,7 +19,8 @@
 #
 # Every scenario gets its own nginx instance (1 worker, own temp prefix, own
 # free port). The baseline is the same binary and the same config WITHOUT
-# load_module. Each round runs the baseline and every scenario, in an order
+# load_module; a scenario that sends headers is compared with a twin of the
+# baseline sent the same headers (scripts/bench/README.md). Each round runs the baseline and every scenario, in an order
 # rotated per round, so drift hits all of them alike; the ratio of a round
 # is scenario rps / baseline rps of that round. With 2+ CPUs nginx is pinned to one CPU and wrk to another.
 #
@@ -112,7 +113,7 @@ reset_scenario() {
 
 load_scenario() {
     reset_scenario
-    if [ "$1" = baseline ]; then
+    if [ "$1" = baseline ] || [[ $1 = *+plain ]]; then
         baseline_scenario
     else
         [ -f "$scen_dir/$1.sh" ] || die "no scenario '$1' (try --list)"
@@ -519,9 +520,33 @@ for name in "${names[@]}"; do
     fi
 done
 
-declare -A rps_l=() ratio_l=() cratio_l=() cpu_l=() wcpu_l=() lat_l=() \
-    bad=() \
-    sockerr=() retried=()
+# A scenario whose requests carry headers (a token, a cookie) is compared
+# with plain nginx receiving the same requests, its twin NAME+plain: the
+# cost of parsing a 300-byte Authorization header is nginx's whatever the
+# module does (about 2,000 instructions, as much as the HS256 gate's own
+# work). Its ratio to the header-less baseline is reported as R_BASE.
+declare -A twin=()
+for name in "${names[@]}"; do
+    [ "$name" = baseline ] && continue
+    load_scenario "$name"
+    [ -n "$wrk_script" ] && continue
+    scenario_headers "$name" > "$tmp/$name.hdr"
+    [ -s "$tmp/$name.hdr" ] || continue
+    twin[$name]=$name+plain
+    mkdir -p "$tmp/$name+plain"
+    mv "$tmp/$name.hdr" "$tmp/$name+plain/headers"
+    load_scenario "$name+plain"
+    start_instance "$name+plain"
+    status=$(curl_status "$name+plain")
+    [ "$status" = 200 ] || die "$name+plain: GET $path answered $status"
+done
+rm -f "$tmp"/*.hdr
+for name in "${!twin[@]}"; do
+    names+=("${twin[$name]}")
+done
+
+declare -A rps_l=() ratio_l=() cratio_l=() bratio_l=() cpu_l=() wcpu_l=() \
+    lat_l=() bad=() sockerr=() retried=()
 for name in "${names[@]}"; do
     bad[$name]=0
     sockerr[$name]=0
@@ -550,7 +575,7 @@ measure() {
             best="$r_cpu $r_rps $r_req $r_non2xx $r_sockerr $r_wcpu $r_latmax"
         fi
         if [ "$try" -lt "$retries" ]; then
-            printf '  round %d/%d  %-12s %10.1f rps  disturbed (nginx' \
+            printf '  round %d/%d  %-18s %10.1f rps  disturbed (nginx' \
                 "$round" "$rounds" "$name" "$r_rps"
             printf ' cpu %s%% < %s%%), run again\n' "$r_cpu" "$cpu_floor"
             retried[$name]=$((retried[$name] + 1))
@@ -593,31 +618,34 @@ for round in $(seq "$rounds"); do
             "$r_sockerr")
         round_line[$name]=$line
     done
-    base=${round_rps[baseline]}
-    base_eff=${round_eff[baseline]}
     for name in "${names[@]}"; do
-        if [ "$name" = baseline ]; then
+        if [ "$name" = baseline ] || [[ $name = *+plain ]]; then
             ratio=-
         else
-            ratio=$(awk -v a="${round_rps[$name]}" -v b="$base" \
+            # against plain nginx serving the same requests
+            ref=${twin[$name]:-baseline}
+            ratio=$(awk -v a="${round_rps[$name]}" -v b="${round_rps[$ref]}" \
                 'BEGIN { printf "%.3f", a / b }')
             ratio_l[$name]+="$ratio "
             cratio_l[$name]+="$(awk -v a="${round_eff[$name]}" \
-                -v b="$base_eff" \
+                -v b="${round_eff[$ref]}" \
                 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }') "
+            bratio_l[$name]+="$(awk -v a="${round_rps[$name]}" \
+                -v b="${round_rps[baseline]}" \
+                'BEGIN { printf "%.3f", a / b }') "
         fi
-        printf '  round %d/%d  %-12s %10.1f rps  ratio %-5s%s\n' \
+        printf '  round %d/%d  %-18s %10.1f rps  ratio %-5s%s\n' \
             "$round" "$rounds" "$name" "${round_rps[$name]}" "$ratio" \
             "${round_line[$name]}"
     done
 done
 
 echo
-fmt='%-12s %9s %6s %6s %6s %6s %5s %5s %6s %5s %5s %6s\n'
+fmt='%-18s %9s %6s %6s %6s %6s %6s %5s %5s %6s %5s %5s %6s\n'
 # shellcheck disable=SC2059  # the format is the variable
-printf "$fmt" SCENARIO RPS_MED R_MIN R_MED R_MAX R_CPU NGINX WRK EXPECT \
-    UNEXP RETRY RESULT
-printf '%.0s-' $(seq 87)
+printf "$fmt" SCENARIO RPS_MED R_MIN R_MED R_MAX R_CPU R_BASE NGINX WRK \
+    EXPECT UNEXP RETRY RESULT
+printf '%.0s-' $(seq 100)
 echo
 
 median() {
@@ -637,15 +665,16 @@ for name in "${names[@]}"; do
     cpu_med=$(printf '%.0f' "$(median "${cpu_l[$name]}")")
     wcpu_med=$(printf '%.0f' "$(median "${wcpu_l[$name]}")")
     errors=$((bad[$name] + sockerr[$name]))
-    if [ "$name" = baseline ]; then
-        r_min=- r_med=- r_max=- r_cpu=-
+    if [ "$name" = baseline ] || [[ $name = *+plain ]]; then
+        r_min=- r_med=- r_max=- r_cpu=- r_base=-
     else
         # shellcheck disable=SC2086
         read -r r_min r_med r_max <<< "$(stats ${ratio_l[$name]})"
         r_med=$(printf '%.3f' "$r_med")
         r_cpu=$(printf '%.3f' "$(median "${cratio_l[$name]}")")
+        r_base=$(printf '%.3f' "$(median "${bratio_l[$name]}")")
     fi
-    if [ "$check" = 0 ]; then
+    if [ "$check" = 0 ] || [[ $name = *+plain ]]; then
         result=-
     elif [ "$errors" -gt 0 ]; then
         result=FAIL
@@ -672,12 +701,13 @@ for name in "${names[@]}"; do
     fi
     # shellcheck disable=SC2059
     printf "$fmt" "$name" "$rps_med" "$r_min" "$r_med" "$r_max" "$r_cpu" \
-        "$cpu_med%" "$wcpu_med%" "$expect_status" "${bad[$name]}" \
+        "$r_base" "$cpu_med%" "$wcpu_med%" "$expect_status" "${bad[$name]}" \
         "${retried[$name]}" "$result"
     line="RESULT scenario=$name"
-    if [ "$name" != baseline ]; then
+    if [ "$r_med" != - ]; then
         line+=" ratio_median=$r_med ratio_min=$r_min ratio_max=$r_max"
-        line+=" cpu_ratio_median=$r_cpu"
+        line+=" cpu_ratio_median=$r_cpu ratio_to_plain_baseline=$r_base"
+        line+=" reference=${twin[$name]:-baseline}"
     fi
     line+=" rps_median=$rps_med"
     line+=" baseline_rps_median=$(printf '%.1f' "$base_med")"
@@ -692,9 +722,11 @@ for name in "${names[@]}"; do
 done
 echo
 echo "RPS_MED: median requests/s. R_MIN/MED/MAX: the per-round ratio of"
-echo "rps to the baseline's (min_ratio applies to R_MED). R_CPU: median"
-echo "ratio of requests per nginx CPU-second (cost per request; less"
-echo "sensitive to a noisy host). NGINX, WRK: median CPU use. UNEXP:"
+echo "rps to plain nginx serving the same requests (NAME+plain when the"
+echo "scenario sends headers, else the baseline; min_ratio applies to"
+echo "R_MED). R_CPU: median ratio of requests per nginx CPU-second (cost"
+echo "per request; less sensitive to a noisy host). R_BASE: median ratio to"
+echo "the header-less baseline. NGINX, WRK: median CPU use. UNEXP:"
 echo "responses without the EXPECTed status. RETRY: disturbed runs redone."
 if [ ${#notes[@]} -gt 0 ]; then
     echo
