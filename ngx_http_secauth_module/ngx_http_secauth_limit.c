@@ -36,7 +36,8 @@ static void ngx_http_secauth_limit_delay(ngx_http_request_t *r);
 static ngx_int_t ngx_http_secauth_limit_buckets(ngx_http_request_t *r,
     ngx_array_t *limits, ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_limit_result(ngx_http_request_t *r,
-    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx);
+    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx,
+    ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_limit_take_bucket(
     ngx_http_secauth_bucket_t *b, uint64_t now, ngx_flag_t check);
 static void ngx_http_secauth_limit_give_back(ngx_http_secauth_bucket_t *b);
@@ -384,9 +385,10 @@ ngx_http_secauth_limit_handler(ngx_http_request_t *r)
 {
     ngx_int_t                      rc;
     ngx_http_secauth_ctx_t        *ctx;
-    ngx_http_secauth_store_op_t   *op;
+    ngx_http_secauth_store_op_t   *op, local;
     ngx_http_secauth_loc_conf_t   *slcf;
     ngx_http_secauth_main_conf_t  *smcf;
+    ngx_http_secauth_bucket_t      buckets[NGX_HTTP_SECAUTH_LIMITS_MAX];
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
 
@@ -409,47 +411,68 @@ ngx_http_secauth_limit_handler(ngx_http_request_t *r)
         return NGX_AGAIN;
     }
 
-    if (!ctx->limit_taking) {
+    if (ctx->limit_taking) {
+        /* Redis has answered */
+        op = ctx->limit_op;
+        goto done;
+    }
 
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_secauth_module);
+
+    if (smcf->redis) {
         op = ngx_http_secauth_new_op(r, &ctx->limit_op);
         if (op == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        rc = ngx_http_secauth_limit_buckets(r, slcf->limits, op);
-
-        if (rc == NGX_DECLINED) {
-            ctx->limit_done = 1;
-            return NGX_DECLINED;
-        }
-
-        if (rc != NGX_OK) {
+        op->buckets = ngx_pnalloc(r->pool, slcf->limits->nelts
+                                           * sizeof(ngx_http_secauth_bucket_t));
+        if (op->buckets == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        smcf = ngx_http_get_module_main_conf(r, ngx_http_secauth_module);
+    } else {
+        /* in shared memory it is all done before returning: the stack */
+        op = &local;
+        op->log = r->connection->log;
+        op->buckets = buckets;
+        op->nbuckets = 0;
+        op->count = 0;
+    }
 
+    rc = ngx_http_secauth_limit_buckets(r, slcf->limits, op);
+
+    if (rc == NGX_DECLINED) {
+        ctx->limit_done = 1;
+        return NGX_DECLINED;
+    }
+
+    if (rc != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (smcf->redis) {
         ngx_http_secauth_store_wait(r, ctx, op);
 
-        if (smcf->redis) {
-            rc = ngx_http_secauth_store_call(ngx_http_secauth_store(r),
-                                             limit_take, op);
-        } else {
-            rc = ngx_http_secauth_limit_take_shm(NULL, op);
-        }
-
+        rc = ngx_http_secauth_store_call(ngx_http_secauth_store(r),
+                                         limit_take, op);
         if (rc == NGX_AGAIN) {
             ctx->limit_taking = 1;
             return NGX_AGAIN;
         }
 
         ctx->waiting = 0;
+
+    } else {
+        (void) ngx_http_secauth_limit_take_shm(NULL, op);
     }
+
+done:
 
     ctx->limit_taking = 0;
     ctx->limit_done = 1;
 
-    return ngx_http_secauth_limit_result(r, slcf, ctx);
+    return ngx_http_secauth_limit_result(r, slcf, ctx, op);
 }
 
 
@@ -463,13 +486,6 @@ ngx_http_secauth_limit_buckets(ngx_http_request_t *r, ngx_array_t *limits,
     ngx_uint_t                  i;
     ngx_http_secauth_limit_t   *limit;
     ngx_http_secauth_bucket_t  *b;
-
-    op->buckets = ngx_pnalloc(r->pool,
-                              limits->nelts
-                              * sizeof(ngx_http_secauth_bucket_t));
-    if (op->buckets == NULL) {
-        return NGX_ERROR;
-    }
 
     limit = limits->elts;
 
@@ -525,16 +541,14 @@ ngx_http_secauth_limit_buckets(ngx_http_request_t *r, ngx_array_t *limits,
 
 static ngx_int_t
 ngx_http_secauth_limit_result(ngx_http_request_t *r,
-    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx)
+    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx,
+    ngx_http_secauth_store_op_t *op)
 {
     uint64_t                      wait;
     ngx_int_t                     rc;
     ngx_uint_t                    i;
     ngx_msec_t                    delay;
     ngx_http_secauth_bucket_t    *b;
-    ngx_http_secauth_store_op_t  *op;
-
-    op = ctx->limit_op;
 
     if (op->rc == NGX_ERROR) {
         rc = ngx_http_secauth_unavailable(r, slcf, "rate limits");
