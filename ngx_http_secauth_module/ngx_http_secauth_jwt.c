@@ -44,7 +44,7 @@ typedef struct {
 typedef struct {
     ngx_rbtree_node_t           node;       /* key: murmur of the tail */
     ngx_queue_t                 lru;
-    ngx_http_secauth_jwt_times_t  times;
+    ngx_http_secauth_jwt_times_t times;
     json_t                     *claims;
 
     /* the location whose other claim checks it passed */
@@ -59,9 +59,6 @@ typedef struct {
 
 
 #define NGX_HTTP_SECAUTH_JWT_CACHE_TAIL  32
-
-
-
 
 
 typedef struct {
@@ -1007,8 +1004,6 @@ ngx_http_secauth_jwt_cache(ngx_http_request_t *r)
 
     return cache;
 }
-
-
 
 
 static uint32_t

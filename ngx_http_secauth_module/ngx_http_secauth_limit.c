@@ -641,8 +641,6 @@ ngx_http_secauth_limit_delay(ngx_http_request_t *r)
 }
 
 
-
-
 /*
  * The shm buckets: with several, every bucket is checked first, and only
  * if all admit the request is it taken from each, so that a refused

@@ -123,8 +123,9 @@ ngx_http_secauth_session_verdict(ngx_http_request_t *r,
     if (ctx->op.rc == NGX_DECLINED) {
         return ctx->op.count
                ? ngx_http_secauth_session_refuse(r, ctx, "stale_session",
-                                                 "session older than its "
-                                                 "user's password")
+                                                 "the user's password "
+                                                 "changed, or the user is "
+                                                 "gone")
                : ngx_http_secauth_session_refuse(r, ctx, "unknown_session",
                                                  "unknown session");
     }

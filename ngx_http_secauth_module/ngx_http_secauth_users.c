@@ -56,7 +56,7 @@ ngx_http_secauth_users_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         users->redis = 1;
         *field = users;
 
-        /* versions can change: tokens and sessions are checked against */
+        /* Redis users' versions change: sessions are read with them */
         smcf = ngx_http_conf_get_module_main_conf(cf,
                                                   ngx_http_secauth_module);
         smcf->users_redis = 1;

@@ -6,8 +6,9 @@
 #     refresh -> the spent refresh token refused -> its family revoked ->
 #     the newest tokens refused; revoke (RFC 7009) and logout by token;
 #     logout everywhere ends tokens with the sessions;
-#   - the issued tokens verify with PyJWT (HS256, RS256, ES256), with the
-#     claims docs/tokens.md lists; rotation never extends the family;
+#   - the issued tokens verify with PyJWT and Crypt::JWT (HS256, RS256,
+#     ES256), with the claims docs/tokens.md lists; rotation never extends
+#     the family;
 #   - race: N parallel refreshes with one token, many rounds: exactly one
 #     pair is minted each time;
 #   - two nodes on one Redis: rotation on one, reuse detected on the other;
@@ -85,6 +86,21 @@ sub pyjwt_verify {
     my $out = <$fh>;
     close $fh;
     return eval { $JSON->decode($out) } // { error => "no JSON: $out" };
+}
+
+# Crypt::JWT (Debian libcrypt-jwt-perl): the claims, or {error => why}
+sub crypt_jwt_verify {
+    my ($token, $alg, $key) = @_;
+    require Crypt::JWT;
+    my $k = JwtTest::slurp($key);
+    my $c = eval {
+        Crypt::JWT::decode_jwt(token => $token,
+                               key => $alg =~ /^HS/ ? $k : \$k,
+                               accepted_alg => $alg,
+                               verify_iss => 'https://auth.test',
+                               verify_aud => 'api', verify_exp => 1);
+    };
+    return $c // { error => "$@" };
 }
 
 sub payload {
@@ -335,6 +351,10 @@ for my $k (['HS256', 'hs256', 'hs256'], ['RS256', 'rsa.key', 'rsa.pub'],
     is($c->{exp} - $c->{iat}, 900, "$alg: for 15 minutes");
     like("$c->{jti} $c->{fam}", qr/^[\w-]{22} [\w-]{22}$/,
          "$alg: a 128-bit jti and family id");
+
+    my $cj = crypt_jwt_verify($pair->{access_token}, $alg, $pub);
+    is("$cj->{sub} $cj->{token_use} " . ($cj->{error} // 'ok'),
+       'alice access ok', "$alg: Crypt::JWT verifies it too");
 
     my $r = pyjwt_verify($pair->{refresh_token}, $alg, $pub);
     is($r->{error}, undef, "$alg: PyJWT verifies the refresh token");
