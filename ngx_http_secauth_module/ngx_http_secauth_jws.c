@@ -79,15 +79,18 @@ static const signed char  ngx_http_secauth_b64url[256] = {
 int
 ngx_http_secauth_b64url_valid(const unsigned char *p, size_t len)
 {
+    unsigned char         bad;
     const unsigned char  *last;
 
+    /* no branch per byte: an invalid one (-1) sets the top bit */
+
+    bad = 0;
+
     for (last = p + len; p < last; p++) {
-        if (ngx_http_secauth_b64url[*p] < 0) {
-            return 0;
-        }
+        bad |= (unsigned char) ngx_http_secauth_b64url[*p];
     }
 
-    return 1;
+    return !(bad & 0x80);
 }
 
 

@@ -32,11 +32,26 @@
 #define NGX_HTTP_SECAUTH_LIMIT_BURST_MAX 100000
 
 
+/*
+ * A request's limits, taken once whatever the internal redirects (as
+ * limit_req): kept in a pool cleanup of its own, found again by its
+ * handler, so that the shm path needs no other context.
+ */
+typedef struct {
+    ngx_str_t                       status;   /* $secauth_limit_status */
+    unsigned                        taking:1; /* waiting for Redis */
+    unsigned                        done:1;
+} ngx_http_secauth_limit_state_t;
+
+
+static ngx_http_secauth_limit_state_t *ngx_http_secauth_limit_state(
+    ngx_http_request_t *r, ngx_flag_t create);
+static void ngx_http_secauth_limit_state_cleanup(void *data);
 static void ngx_http_secauth_limit_delay(ngx_http_request_t *r);
 static ngx_int_t ngx_http_secauth_limit_buckets(ngx_http_request_t *r,
     ngx_array_t *limits, ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_limit_result(ngx_http_request_t *r,
-    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx,
+    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_limit_state_t *state,
     ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_limit_take_bucket(
     ngx_http_secauth_bucket_t *b, uint64_t now, ngx_flag_t check);
@@ -77,6 +92,38 @@ ngx_http_secauth_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     if (ngx_http_compile_complex_value(&ccv) != NGX_OK) {
         return NGX_CONF_ERROR;
+    }
+
+    /*
+     * a key that is one variable ($binary_remote_addr, the usual one; not
+     * a capture like $1) is read as it is: no script run, no copy
+     */
+
+    zone->var = NGX_ERROR;
+
+    if (value[1].len > 1 && value[1].data[0] == '$'
+        && !(value[1].data[1] >= '0' && value[1].data[1] <= '9'))
+    {
+        s.data = value[1].data + 1;
+        s.len = value[1].len - 1;
+
+        for (i = 0; i < s.len; i++) {
+            if (!((s.data[i] >= 'a' && s.data[i] <= 'z')
+                  || (s.data[i] >= 'A' && s.data[i] <= 'Z')
+                  || (s.data[i] >= '0' && s.data[i] <= '9')
+                  || s.data[i] == '_'))
+            {
+                break;
+            }
+        }
+
+        if (i == s.len) {
+            zone->var = ngx_http_get_variable_index(cf, &s);
+
+            if (zone->var == NGX_ERROR) {
+                return NGX_CONF_ERROR;
+            }
+        }
     }
 
     size = 0;
@@ -383,12 +430,13 @@ ngx_http_secauth_limit_merge(ngx_conf_t *cf, ngx_array_t **limits,
 ngx_int_t
 ngx_http_secauth_limit_handler(ngx_http_request_t *r)
 {
-    ngx_int_t                      rc;
-    ngx_http_secauth_ctx_t        *ctx;
-    ngx_http_secauth_store_op_t   *op, local;
-    ngx_http_secauth_loc_conf_t   *slcf;
-    ngx_http_secauth_main_conf_t  *smcf;
-    ngx_http_secauth_bucket_t      buckets[NGX_HTTP_SECAUTH_LIMITS_MAX];
+    ngx_int_t                        rc;
+    ngx_http_secauth_ctx_t          *ctx;
+    ngx_http_secauth_store_op_t     *op, local;
+    ngx_http_secauth_loc_conf_t     *slcf;
+    ngx_http_secauth_main_conf_t    *smcf;
+    ngx_http_secauth_limit_state_t  *state;
+    ngx_http_secauth_bucket_t        buckets[NGX_HTTP_SECAUTH_LIMITS_MAX];
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
 
@@ -396,22 +444,26 @@ ngx_http_secauth_limit_handler(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    ctx = ngx_http_secauth_get_ctx(r, 1);
-    if (ctx == NULL) {
+    state = ngx_http_secauth_limit_state(r, 1);
+    if (state == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* once per request, whatever the internal redirects (like limit_req) */
-
-    if (ctx->limit_done) {
+    if (state->done) {
         return NGX_DECLINED;
     }
 
-    if (ctx->waiting) {
-        return NGX_AGAIN;
-    }
+    if (state->taking) {
+        ctx = ngx_http_secauth_get_ctx(r, 0);
 
-    if (ctx->limit_taking) {
+        if (ctx == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        if (ctx->waiting) {
+            return NGX_AGAIN;
+        }
+
         /* Redis has answered */
         op = ctx->limit_op;
         goto done;
@@ -420,6 +472,11 @@ ngx_http_secauth_limit_handler(ngx_http_request_t *r)
     smcf = ngx_http_get_module_main_conf(r, ngx_http_secauth_module);
 
     if (smcf->redis) {
+        ctx = ngx_http_secauth_get_ctx(r, 1);
+        if (ctx == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
         op = ngx_http_secauth_new_op(r, &ctx->limit_op);
         if (op == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -433,6 +490,7 @@ ngx_http_secauth_limit_handler(ngx_http_request_t *r)
 
     } else {
         /* in shared memory it is all done before returning: the stack */
+        ctx = NULL;
         op = &local;
         op->log = r->connection->log;
         op->buckets = buckets;
@@ -443,7 +501,7 @@ ngx_http_secauth_limit_handler(ngx_http_request_t *r)
     rc = ngx_http_secauth_limit_buckets(r, slcf->limits, op);
 
     if (rc == NGX_DECLINED) {
-        ctx->limit_done = 1;
+        state->done = 1;
         return NGX_DECLINED;
     }
 
@@ -451,13 +509,13 @@ ngx_http_secauth_limit_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (smcf->redis) {
+    if (ctx) {
         ngx_http_secauth_store_wait(r, ctx, op);
 
         rc = ngx_http_secauth_store_call(ngx_http_secauth_store(r),
                                          limit_take, op);
         if (rc == NGX_AGAIN) {
-            ctx->limit_taking = 1;
+            state->taking = 1;
             return NGX_AGAIN;
         }
 
@@ -469,10 +527,77 @@ ngx_http_secauth_limit_handler(ngx_http_request_t *r)
 
 done:
 
-    ctx->limit_taking = 0;
-    ctx->limit_done = 1;
+    state->taking = 0;
+    state->done = 1;
 
-    return ngx_http_secauth_limit_result(r, slcf, ctx, op);
+    return ngx_http_secauth_limit_result(r, slcf, state, op);
+}
+
+
+/* NULL when there is none (and create is 0), or no memory */
+
+static ngx_http_secauth_limit_state_t *
+ngx_http_secauth_limit_state(ngx_http_request_t *r, ngx_flag_t create)
+{
+    ngx_pool_cleanup_t              *cln;
+    ngx_http_secauth_limit_state_t  *state;
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_secauth_limit_state_cleanup) {
+            return cln->data;
+        }
+    }
+
+    if (!create) {
+        return NULL;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool,
+                               sizeof(ngx_http_secauth_limit_state_t));
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    state = cln->data;
+    ngx_memzero(state, sizeof(ngx_http_secauth_limit_state_t));
+
+    cln->handler = ngx_http_secauth_limit_state_cleanup;
+
+    return state;
+}
+
+
+/* the cleanup is the state's tag; the pool goes with it */
+
+static void
+ngx_http_secauth_limit_state_cleanup(void *data)
+{
+    ngx_http_secauth_limit_state_t  *state = data;
+
+    ngx_str_null(&state->status);
+}
+
+
+ngx_int_t
+ngx_http_secauth_limit_status_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_secauth_limit_state_t  *state;
+
+    state = ngx_http_secauth_limit_state(r->main, 0);
+
+    if (state == NULL || state->status.len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = state->status.len;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+    v->data = state->status.data;
+
+    return NGX_OK;
 }
 
 
@@ -484,6 +609,7 @@ ngx_http_secauth_limit_buckets(ngx_http_request_t *r, ngx_array_t *limits,
 {
     ngx_str_t                   key;
     ngx_uint_t                  i;
+    ngx_http_variable_value_t  *vv;
     ngx_http_secauth_limit_t   *limit;
     ngx_http_secauth_bucket_t  *b;
 
@@ -491,7 +617,19 @@ ngx_http_secauth_limit_buckets(ngx_http_request_t *r, ngx_array_t *limits,
 
     for (i = 0; i < limits->nelts; i++) {
 
-        if (ngx_http_complex_value(r, &limit[i].zone->key, &key) != NGX_OK) {
+        if (limit[i].zone->var != NGX_ERROR) {
+            vv = ngx_http_get_flushed_variable(r, limit[i].zone->var);
+
+            if (vv == NULL) {
+                return NGX_ERROR;
+            }
+
+            key.data = vv->data;
+            key.len = vv->not_found ? 0 : vv->len;
+
+        } else if (ngx_http_complex_value(r, &limit[i].zone->key, &key)
+                   != NGX_OK)
+        {
             return NGX_ERROR;
         }
 
@@ -541,7 +679,7 @@ ngx_http_secauth_limit_buckets(ngx_http_request_t *r, ngx_array_t *limits,
 
 static ngx_int_t
 ngx_http_secauth_limit_result(ngx_http_request_t *r,
-    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx,
+    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_limit_state_t *state,
     ngx_http_secauth_store_op_t *op)
 {
     uint64_t                      wait;
@@ -558,7 +696,7 @@ ngx_http_secauth_limit_result(ngx_http_request_t *r,
     }
 
     if (op->rc == NGX_DECLINED) {
-        ctx->limit_status = ngx_http_secauth_limit_rejected;
+        state->status = ngx_http_secauth_limit_rejected;
         b = &op->buckets[op->count - 1];
 
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -574,7 +712,7 @@ ngx_http_secauth_limit_result(ngx_http_request_t *r,
         return slcf->limit_status;
     }
 
-    ctx->limit_status = ngx_http_secauth_limit_passed;
+    state->status = ngx_http_secauth_limit_passed;
 
     /* the longest wait of the limits that delay */
 

@@ -23,6 +23,9 @@ typedef struct {
     ngx_str_t                       name;
     ngx_shm_zone_t                 *shm_zone;    /* buckets without Redis */
     ngx_http_complex_value_t        key;
+    ngx_int_t                       var;         /* the key's variable when
+                                                    it is one, else
+                                                    NGX_ERROR */
     uint64_t                        interval;    /* us: 1 / rate */
 } ngx_http_secauth_limit_zone_t;
 
@@ -44,6 +47,8 @@ char *ngx_http_secauth_limit_status(ngx_conf_t *cf, ngx_command_t *cmd,
 char *ngx_http_secauth_limit_merge(ngx_conf_t *cf, ngx_array_t **limits,
     ngx_array_t *prev);
 ngx_int_t ngx_http_secauth_limit_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_secauth_limit_status_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 
 /* GCRA over buckets in shared memory zones (no Redis) */
 ngx_int_t ngx_http_secauth_limit_take_shm(ngx_http_secauth_store_t *st,

@@ -320,8 +320,7 @@ static ngx_http_variable_t  ngx_http_secauth_vars[] = {
       offsetof(ngx_http_secauth_ctx_t, error), NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("secauth_limit_status"), NULL,
-      ngx_http_secauth_str_variable,
-      offsetof(ngx_http_secauth_ctx_t, limit_status),
+      ngx_http_secauth_limit_status_variable, 0,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("secauth_claim_"), NULL, ngx_http_secauth_claim_variable,

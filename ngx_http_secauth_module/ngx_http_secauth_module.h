@@ -129,7 +129,6 @@ typedef struct {
     ngx_str_t                       user;
     ngx_str_t                       method;     /* "session" | "jwt" */
     ngx_str_t                       error;      /* machine-readable reason */
-    ngx_str_t                       limit_status;
 
     void                           *claims;     /* json_t *, verified */
     void                           *login;      /* the login location's */
@@ -143,8 +142,6 @@ typedef struct {
     ngx_http_secauth_store_op_t    *forget;     /* a login's attempts */
     ngx_event_t                     resume;
     unsigned                        waiting:1;
-    unsigned                        limit_taking:1;
-    unsigned                        limit_done:1;
 } ngx_http_secauth_ctx_t;
 
 

@@ -274,15 +274,18 @@ ngx_http_secauth_session_scan(ngx_str_t *header, ngx_str_t *name,
 
     while (p < last) {
 
-        start = p;
+        /* memchr(): the C library's, a word or more at a time */
 
-        while (p < last && *p != ';') {
-            p++;
+        start = p;
+        end = memchr(p, ';', last - p);
+
+        if (end == NULL) {
+            end = last;
         }
 
-        end = p++;
+        p = end + 1;
 
-        eq = ngx_strlchr(start, end, '=');
+        eq = memchr(start, '=', end - start);
 
         if (eq == NULL) {
             continue;

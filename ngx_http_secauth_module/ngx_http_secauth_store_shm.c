@@ -15,8 +15,11 @@
 #include "ngx_http_secauth_throttle.h"
 
 
-/* of the layout in the zone: a reload keeps a zone of the same version */
-#define NGX_HTTP_SECAUTH_SHM_VERSION        1
+/*
+ * of the layout in the zone and its hash: a reload keeps a zone of the
+ * same version (2: murmur instead of crc32)
+ */
+#define NGX_HTTP_SECAUTH_SHM_VERSION        2
 
 /* records evicted at most to make room for one */
 #define NGX_HTTP_SECAUTH_SHM_EVICT_MAX      64
@@ -565,17 +568,9 @@ ngx_http_secauth_shm_rbtree_insert_value(ngx_rbtree_node_t *temp,
 static uint32_t
 ngx_http_secauth_shm_hash(ngx_uint_t kind, u_char *key, size_t len)
 {
-    u_char    k;
-    uint32_t  crc;
+    /* murmur takes 4 bytes a step, crc32 one (a third of a session check) */
 
-    k = (u_char) kind;
-
-    ngx_crc32_init(crc);
-    ngx_crc32_update(&crc, &k, 1);
-    ngx_crc32_update(&crc, key, len);
-    ngx_crc32_final(crc);
-
-    return crc;
+    return ngx_murmur_hash2(key, len) ^ ((uint32_t) kind * 0x9e3779b1);
 }
 
 

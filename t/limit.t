@@ -696,3 +696,21 @@ bad redis script call
 --- must_die
 --- error_log
 zone "shared" is already used for sessions and tokens, it cannot also hold rate limits
+
+
+
+=== TEST 37: a key that is a regex capture ($1) counts per capture
+--- http_config
+    secauth_limit_zone $1 zone=cap:1m rate=1r/m;
+--- config
+    location ~ ^/c/(\w+)$ {
+        secauth_limit zone=cap nodelay;
+        alias html/p.txt;
+    }
+--- user_files
+>>> p.txt
+secret
+--- request eval
+["GET /c/a", "GET /c/a", "GET /c/b"]
+--- error_code eval
+[200, 429, 200]
