@@ -13,6 +13,10 @@
 #   --warmup SECS     unmeasured warmup run per instance (default 2)
 #   --retries N       repeat a disturbed run up to N times (default 3)
 #   --no-check        only report: no PASS/FAIL, exit 0
+#   --paired          measure each scenario at the same time as its
+#                     reference, both nginx sharing one CPU: the ratio of
+#                     their rps is the ratio of their costs per request,
+#                     whatever the host takes (see scripts/bench/README.md)
 #
 # Environment: NGINX (default /usr/sbin/nginx), SECAUTH_MODULE (the .so;
 # default build/ngx_http_secauth_module.so, or under $SECAUTH_BUILD).
@@ -46,6 +50,7 @@ threads=1
 warmup=2
 retries=3
 check=1
+paired=0
 list=0
 selected=()
 
@@ -76,6 +81,7 @@ while [ $# -gt 0 ]; do
             [[ ${2:-} =~ ^[0-9]+$ ]] || die "--retries needs an integer"
             retries=$2; shift 2 ;;
         --no-check) check=0; shift ;;
+        --paired) paired=1; shift ;;
         --list) list=1; shift ;;
         -h|--help) usage 0 ;;
         -*) echo "bench: unknown option $1" >&2; usage >&2 ;;
@@ -400,10 +406,10 @@ cpu_ticks() {
     awk '{ print $12 + $13 }' <<< "$stat"
 }
 
-# one wrk run; sets r_rps r_req r_non2xx r_sockerr, r_cpu and r_wcpu (CPU
-# use of the nginx worker and of wrk, percent of the run's wall time)
-run_wrk() {
-    local name=$1 secs=$2 out=$tmp/$1/wrk.out args h t0 t1 c0 c1 w0 w1 rc
+# wrk_start NAME SECS: starts one wrk run against NAME in the background
+declare -A wrk_pids=() wrk_t0=() wrk_c0=()
+wrk_start() {
+    local name=$1 secs=$2 out=$tmp/$1/wrk.out args h
     load_scenario "$name"
     args=(-t "$threads" -c "${wrk_connections:-$connections}" -d "${secs}s"
           --latency)
@@ -421,23 +427,27 @@ run_wrk() {
                 BENCH_URL=http://127.0.0.1:${port[$name]} load_start
         )
     fi
-    c0=$(cpu_ticks "${worker[$name]}")
-    times > "$tmp/times0"
-    t0=$EPOCHREALTIME
+    wrk_c0[$name]=$(cpu_ticks "${worker[$name]}")
+    wrk_t0[$name]=$EPOCHREALTIME
     BENCH_DIR=$tmp/$name "${pin_wrk[@]}" wrk "${args[@]}" \
         "http://127.0.0.1:${port[$name]}$path" >"$out" 2>&1 &
+    wrk_pids[$name]=$!
     wrk_pid=$!
+}
+
+# wrk_finish NAME: waits for it; sets r_rps r_req r_non2xx r_sockerr
+# r_latmax and r_cpu (CPU use of the nginx worker, percent of the run)
+wrk_finish() {
+    local name=$1 out=$tmp/$1/wrk.out t1 c1 rc
     rc=0
-    wait "$wrk_pid" || rc=$?
+    wait "${wrk_pids[$name]}" || rc=$?
     wrk_pid=
     t1=$EPOCHREALTIME
-    times > "$tmp/times1"
     c1=$(cpu_ticks "${worker[$name]}")
+    load_scenario "$name"
     if declare -F load_stop >/dev/null; then
         ( cd "$tmp/$name" && BENCH_DIR=$tmp/$name load_stop )
     fi
-    w0=$(children_cpu "$tmp/times0")
-    w1=$(children_cpu "$tmp/times1")
     if ! kill -0 "${worker[$name]}" 2>/dev/null; then
         show_log "$tmp/$name/error.log"
         die "the nginx worker of $name died during the run (crash?)"
@@ -463,14 +473,28 @@ run_wrk() {
         show_log "$out"
         die "wrk made no requests for $name"
     fi
-    r_cpu=$(awk -v a="$c0" -v b="$c1" -v t0="$t0" -v t1="$t1" \
-        -v hz="$clk_tck" 'BEGIN {
+    r_cpu=$(awk -v a="${wrk_c0[$name]}" -v b="$c1" -v t0="${wrk_t0[$name]}" \
+        -v t1="$t1" -v hz="$clk_tck" 'BEGIN {
             printf "%.0f", (b - a) / hz / (t1 - t0) * 100 }')
+}
+
+# one wrk run; sets r_rps r_req r_non2xx r_sockerr, r_cpu and r_wcpu (CPU
+# use of the nginx worker and of wrk, percent of the run's wall time)
+run_wrk() {
+    local name=$1 secs=$2 t0 t1 w0 w1
+    times > "$tmp/times0"
+    t0=$EPOCHREALTIME
+    wrk_start "$name" "$secs"
+    wrk_finish "$name"
+    t1=$EPOCHREALTIME
+    times > "$tmp/times1"
+    w0=$(children_cpu "$tmp/times0")
+    w1=$(children_cpu "$tmp/times1")
     r_wcpu=$(awk -v a="$w0" -v b="$w1" -v t0="$t0" -v t1="$t1" 'BEGIN {
             printf "%.0f", (b - a) / (t1 - t0) * 100 }')
 }
 
-# min / median / max of the numbers given
+
 stats() {
     printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
         m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
@@ -590,6 +614,74 @@ measure() {
 # previous round's last, or first after a pause), which on a noisy host
 # showed as an A/A "noise" ratio of 0.92 or 1.2 with a fixed order. The
 # ratios of a round are taken against that round's baseline.
+# --paired: a scenario and its reference run at the same time, both nginx
+# workers on one CPU. The kernel gives each half of it, and whatever the
+# host takes is taken from both alike, so the ratio of their rps is the
+# ratio of their costs per request. Both wrk share the other CPU: when it
+# is saturated, wrk is the limit and the ratio understates the
+# difference (reported in the notes).
+paired_rounds() {
+    local name ref a_rps a_cpu a_lat a_bad a_sock b_rps b_cpu t0 t1 w0 w1 \
+        wcpu ratio
+    for round in $(seq "$rounds"); do
+        for name in "${names[@]}"; do
+            if [ "$name" = baseline ] || [[ $name = *+plain ]]; then
+                continue
+            fi
+            ref=${twin[$name]:-baseline}
+            times > "$tmp/times0"
+            t0=$EPOCHREALTIME
+            if [ $((round % 2)) = 1 ]; then
+                wrk_start "$name" "$duration"
+                wrk_start "$ref" "$duration"
+            else
+                wrk_start "$ref" "$duration"
+                wrk_start "$name" "$duration"
+            fi
+            wrk_finish "$name"
+            a_rps=$r_rps a_cpu=$r_cpu a_lat=$r_latmax
+            load_scenario "$name"
+            if is_success "$expect_status"; then
+                a_bad=$r_non2xx
+            else
+                a_bad=$((r_req - r_non2xx))
+            fi
+            a_sock=$r_sockerr
+            wrk_finish "$ref"
+            b_rps=$r_rps b_cpu=$r_cpu
+            t1=$EPOCHREALTIME
+            times > "$tmp/times1"
+            w0=$(children_cpu "$tmp/times0")
+            w1=$(children_cpu "$tmp/times1")
+            wcpu=$(awk -v a="$w0" -v b="$w1" -v t0="$t0" -v t1="$t1" \
+                'BEGIN { printf "%.0f", (b - a) / (t1 - t0) * 100 }')
+            bad[$name]=$((bad[$name] + a_bad))
+            sockerr[$name]=$((sockerr[$name] + a_sock))
+            rps_l[$name]+="$a_rps "
+            rps_l[$ref]+="$b_rps "
+            cpu_l[$name]+="$a_cpu "
+            cpu_l[$ref]+="$b_cpu "
+            wcpu_l[$name]+="$wcpu "
+            wcpu_l[$ref]+="$wcpu "
+            lat_l[$name]+="${a_lat:-0} "
+            ratio=$(awk -v a="$a_rps" -v b="$b_rps" \
+                'BEGIN { printf "%.3f", a / b }')
+            ratio_l[$name]+="$ratio "
+            cratio_l[$name]+="$(awk -v a="$a_rps" -v ac="$a_cpu" \
+                -v b="$b_rps" -v bc="$b_cpu" 'BEGIN { r = 0
+                if (ac > 0 && b > 0 && bc > 0) r = (a / ac) / (b / bc)
+                printf "%.3f", r }') "
+            printf '  round %d/%d  %-18s %9.1f rps, %-18s %9.1f rps' \
+                "$round" "$rounds" "$name" "$a_rps" "$ref" "$b_rps"
+            printf '  ratio %s  cpu nginx %s%%+%s%% wrk %s%%\n' \
+                "$ratio" "$a_cpu" "$b_cpu" "$wcpu"
+        done
+    done
+}
+
+if [ "$paired" = 1 ]; then
+    paired_rounds
+else
 declare -A round_rps=() round_eff=() round_line=()
 for round in $(seq "$rounds"); do
     shift_by=$(( (round - 1) % ${#names[@]} ))
@@ -640,6 +732,8 @@ for round in $(seq "$rounds"); do
     done
 done
 
+fi
+
 echo
 fmt='%-18s %9s %6s %6s %6s %6s %6s %5s %5s %6s %5s %5s %6s\n'
 # shellcheck disable=SC2059  # the format is the variable
@@ -655,11 +749,13 @@ median() {
     echo "$m"
 }
 
-base_med=$(median "${rps_l[baseline]}")
+base_med=$(median "${rps_l[baseline]:-0}")
 failed=0
 results=()
 notes=()
 for name in "${names[@]}"; do
+    # --paired measures a reference only beside a scenario
+    [ -n "${rps_l[$name]:-}" ] || continue
     load_scenario "$name"
     rps_med=$(printf '%.1f' "$(median "${rps_l[$name]}")")
     cpu_med=$(printf '%.0f' "$(median "${cpu_l[$name]}")")
@@ -672,7 +768,11 @@ for name in "${names[@]}"; do
         read -r r_min r_med r_max <<< "$(stats ${ratio_l[$name]})"
         r_med=$(printf '%.3f' "$r_med")
         r_cpu=$(printf '%.3f' "$(median "${cratio_l[$name]}")")
-        r_base=$(printf '%.3f' "$(median "${bratio_l[$name]}")")
+        if [ -n "${bratio_l[$name]:-}" ]; then
+            r_base=$(printf '%.3f' "$(median "${bratio_l[$name]}")")
+        else
+            r_base=-
+        fi
     fi
     if [ "$check" = 0 ] || [[ $name = *+plain ]]; then
         result=-
@@ -695,6 +795,8 @@ for name in "${names[@]}"; do
     if [ "$wcpu_med" -ge 95 ]; then
         notes+=("$name: wrk ran at $wcpu_med% CPU, so the client is (close\
  to) the bottleneck: the rps ratio understates, see R_CPU")
+    elif [ "$paired" = 1 ]; then
+        :   # two workers share the CPU: about half each is expected
     elif [ "$cpu_med" -lt "$cpu_floor" ]; then
         notes+=("$name: the nginx worker ran at only $cpu_med% CPU\
  (wrk $wcpu_med%): not the bottleneck, or disturbed")
@@ -715,7 +817,7 @@ for name in "${names[@]}"; do
     line+=" unexpected=${bad[$name]} socket_errors=${sockerr[$name]}"
     line+=" nginx_cpu=$cpu_med wrk_cpu=$wcpu_med retries=${retried[$name]}"
     # shellcheck disable=SC2086
-    read -r _ _ lat_max <<< "$(stats ${lat_l[$name]})"
+    read -r _ _ lat_max <<< "$(stats ${lat_l[$name]:-0})"
     line+=" latency_max_ms=$lat_max"
     line+=" result=$result"
     results+=("$line")
