@@ -105,6 +105,9 @@ static ngx_http_secauth_jwt_cache_t *ngx_http_secauth_jwt_cache(
 static uint32_t ngx_http_secauth_jwt_cache_key(ngx_str_t *token);
 static ngx_http_secauth_jwt_cached_t *ngx_http_secauth_jwt_cache_get(
     ngx_http_secauth_jwt_cache_t *cache, ngx_str_t *token, ngx_array_t *keys);
+static ngx_http_secauth_jwt_cached_t *ngx_http_secauth_jwt_cache_find(
+    ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel,
+    ngx_rbtree_key_t key, ngx_str_t *token, ngx_array_t *keys);
 static void ngx_http_secauth_jwt_cache_put(
     ngx_http_secauth_jwt_cache_t *cache, ngx_str_t *token,
     ngx_http_secauth_jwt_times_t *t, json_t *claims, void *checked,
@@ -1021,57 +1024,73 @@ static ngx_http_secauth_jwt_cached_t *
 ngx_http_secauth_jwt_cache_get(ngx_http_secauth_jwt_cache_t *cache,
     ngx_str_t *token, ngx_array_t *keys)
 {
-    ngx_rbtree_key_t                key;
-    ngx_http_secauth_jws_key_t     *k;
-    ngx_rbtree_node_t              *node, *sentinel;
     ngx_http_secauth_jwt_cached_t  *e;
 
-    key = ngx_http_secauth_jwt_cache_key(token);
+    if (keys == NULL) {
+        return NULL;
+    }
 
-    node = cache->tree.root;
-    sentinel = cache->tree.sentinel;
+    e = ngx_http_secauth_jwt_cache_find(cache->tree.root,
+                                        cache->tree.sentinel,
+                                        ngx_http_secauth_jwt_cache_key(token),
+                                        token, keys);
+    if (e == NULL) {
+        return NULL;
+    }
 
-    while (node != sentinel) {
+    if (ngx_time() >= e->times.exp) {
+        ngx_http_secauth_jwt_cache_remove(cache, e);
+        return NULL;
+    }
 
-        if (key != node->key) {
-            node = (key < node->key) ? node->left : node->right;
-            continue;
-        }
+    ngx_queue_remove(&e->lru);
+    ngx_queue_insert_head(&cache->lru, &e->lru);
 
-        e = (ngx_http_secauth_jwt_cached_t *) node;
+    return e;
+}
 
-        if (e->len != token->len
-            || ngx_memcmp(e->token, token->data, token->len) != 0)
-        {
-            node = node->right;
-            continue;
-        }
 
-        if (ngx_time() >= e->times.exp) {
-            ngx_http_secauth_jwt_cache_remove(cache, e);
-            return NULL;
-        }
+/*
+ * An entry of exactly these bytes, verified by a key of this location.
+ * Entries of equal hashes (the same token verified in locations with keys
+ * of their own, or a collision) may sit on either side of each other once
+ * the tree rebalances: both sides are searched.
+ */
 
-        /* verified by a key this location trusts, or not a hit at all */
+static ngx_http_secauth_jwt_cached_t *
+ngx_http_secauth_jwt_cache_find(ngx_rbtree_node_t *node,
+    ngx_rbtree_node_t *sentinel, ngx_rbtree_key_t key, ngx_str_t *token,
+    ngx_array_t *keys)
+{
+    ngx_http_secauth_jws_key_t     *k;
+    ngx_http_secauth_jwt_cached_t  *e;
 
-        if (keys == NULL) {
-            return NULL;
-        }
+    while (node != sentinel && key != node->key) {
+        node = (key < node->key) ? node->left : node->right;
+    }
 
-        k = keys->elts;
+    if (node == sentinel) {
+        return NULL;
+    }
 
-        if (e->key < k || e->key >= k + keys->nelts) {
-            node = node->right;
-            continue;
-        }
+    e = (ngx_http_secauth_jwt_cached_t *) node;
+    k = keys->elts;
 
-        ngx_queue_remove(&e->lru);
-        ngx_queue_insert_head(&cache->lru, &e->lru);
-
+    if (e->len == token->len
+        && ngx_memcmp(e->token, token->data, token->len) == 0
+        && e->key >= k && e->key < k + keys->nelts)
+    {
         return e;
     }
 
-    return NULL;
+    e = ngx_http_secauth_jwt_cache_find(node->left, sentinel, key, token,
+                                        keys);
+    if (e) {
+        return e;
+    }
+
+    return ngx_http_secauth_jwt_cache_find(node->right, sentinel, key, token,
+                                           keys);
 }
 
 
