@@ -38,11 +38,11 @@ ngx_http_secauth_access_handler(ngx_http_request_t *r)
 
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
 
-    if (slcf->mode == NGX_HTTP_SECAUTH_OFF || r != r->main) {
+    if (slcf->mode == NGX_HTTP_SECAUTH_OFF) {
         return NGX_DECLINED;
     }
 
-    ctx = ngx_http_secauth_get_ctx(r, 1);
+    ctx = ngx_http_secauth_get_ctx(r->main, 1);
     if (ctx == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -54,6 +54,7 @@ ngx_http_secauth_access_handler(ngx_http_request_t *r)
      */
 
     if (ctx->waiting) {
+        /* another request of the same main request waits for the store */
         return NGX_AGAIN;
     }
 
@@ -74,6 +75,7 @@ ngx_http_secauth_access_handler(ngx_http_request_t *r)
 
         if (ctx->session == NGX_HTTP_SECAUTH_VALID) {
             ctx->method = ngx_http_secauth_method_session;
+            ctx->admitted = 1;
             return NGX_OK;
         }
     }
@@ -95,6 +97,7 @@ ngx_http_secauth_access_handler(ngx_http_request_t *r)
 
         if (ctx->jwt == NGX_HTTP_SECAUTH_VALID) {
             ctx->method = ngx_http_secauth_method_jwt;
+            ctx->admitted = 1;
             return NGX_OK;
         }
     }
@@ -104,10 +107,35 @@ ngx_http_secauth_access_handler(ngx_http_request_t *r)
         || (ngx_http_secauth_mode_has_jwt(slcf->mode)
             && ctx->jwt == NGX_HTTP_SECAUTH_UNAVAILABLE))
     {
-        return ngx_http_secauth_unavailable(r, slcf, "authentication");
+        rc = ngx_http_secauth_unavailable(r, slcf, "authentication");
+        ctx->admitted = (rc == NGX_OK);
+        return rc;
     }
 
     return ngx_http_secauth_refuse(r, slcf, ctx);
+}
+
+
+/*
+ * nginx skips the access phase of subrequests (auth_request, SSI,
+ * mirror): a gated location they reach is gated here, one phase earlier,
+ * on the main request's credentials and in its context, whether or not
+ * the main request was gated itself. Admitted, the next preaccess
+ * handler runs (NGX_OK would skip them).
+ */
+
+ngx_int_t
+ngx_http_secauth_subrequest_handler(ngx_http_request_t *r)
+{
+    ngx_int_t  rc;
+
+    if (r == r->main) {
+        return NGX_DECLINED;
+    }
+
+    rc = ngx_http_secauth_access_handler(r);
+
+    return (rc == NGX_OK) ? NGX_DECLINED : rc;
 }
 
 
@@ -153,6 +181,7 @@ ngx_http_secauth_store_wait(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
     op->handler = ngx_http_secauth_store_done;
     op->data = ctx;
     ctx->waiting = 1;
+    ctx->parked = r;
 }
 
 
@@ -176,7 +205,7 @@ ngx_http_secauth_resume(ngx_event_t *ev)
     ngx_http_secauth_ctx_t  *ctx;
 
     ctx = ev->data;
-    r = ctx->request;
+    r = ctx->parked ? ctx->parked : ctx->request;
     c = r->connection;
 
     ngx_http_set_log_request(c->log, r);
@@ -281,7 +310,17 @@ ngx_http_secauth_refuse(ngx_http_request_t *r,
                       "secauth: no credentials were provided");
     }
 
-    if (slcf->login_url && ngx_http_secauth_is_browser(r)) {
+    /*
+     * auth_request takes any answer but 2xx, 401 and 403 for an error:
+     * a subrequest and secauth_verify answer 401, and the operator's
+     * error_page sends browsers to the login page
+     */
+
+    if (slcf->login_url
+        && r == r->main
+        && slcf->handler != NGX_HTTP_SECAUTH_HANDLER_VERIFY
+        && ngx_http_secauth_is_browser(r))
+    {
         return ngx_http_secauth_redirect(r, slcf);
     }
 
@@ -341,52 +380,66 @@ static ngx_int_t
 ngx_http_secauth_redirect(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf)
 {
-    size_t            len;
-    u_char           *p;
-    uintptr_t         escape;
-    ngx_str_t         url;
-    ngx_table_elt_t  *location;
+    ngx_str_t  url;
 
-    if (ngx_http_complex_value(r, slcf->login_url, &url) != NGX_OK) {
+    if (ngx_http_secauth_login_location(r, slcf, &url) != NGX_OK
+        || ngx_http_secauth_add_header(r, "Location", &url) != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    escape = ngx_escape_uri(NULL, r->unparsed_uri.data, r->unparsed_uri.len,
+    return NGX_HTTP_MOVED_TEMPORARILY;
+}
+
+
+/*
+ * The login URL with the request's URI in "next": the gate's redirect,
+ * and $secauth_login_location for an error_page after auth_request. A
+ * relative URL becomes absolute in nginx's header filter by its rules
+ * (absolute_redirect, server_name_in_redirect, port_in_redirect).
+ */
+
+ngx_int_t
+ngx_http_secauth_login_location(ngx_http_request_t *r,
+    ngx_http_secauth_loc_conf_t *slcf, ngx_str_t *location)
+{
+    size_t              len;
+    u_char             *p;
+    uintptr_t           escape;
+    ngx_str_t           url, *uri;
+    ngx_http_request_t *m;
+
+    if (ngx_http_complex_value(r, slcf->login_url, &url) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    /* what the client asked for, whatever redirects happened since */
+
+    m = r->main;
+    uri = &m->unparsed_uri;
+
+    escape = ngx_escape_uri(NULL, uri->data, uri->len,
                             NGX_ESCAPE_URI_COMPONENT);
 
-    len = url.len + sizeof("&next=") - 1 + r->unparsed_uri.len + 2 * escape;
+    len = url.len + sizeof("&next=") - 1 + uri->len + 2 * escape;
 
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return NGX_ERROR;
     }
 
-    location = ngx_list_push(&r->headers_out.headers);
-    if (location == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    location->hash = 1;
-#if (nginx_version >= 1023000)
-    location->next = NULL;
-#endif
-    ngx_str_set(&location->key, "Location");
-    location->value.data = p;
+    location->data = p;
 
     p = ngx_cpymem(p, url.data, url.len);
     p = ngx_cpymem(p, ngx_strlchr(url.data, url.data + url.len, '?')
                       ? "&next=" : "?next=",
                    sizeof("&next=") - 1);
-    p = (u_char *) ngx_escape_uri(p, r->unparsed_uri.data,
-                                  r->unparsed_uri.len,
+    p = (u_char *) ngx_escape_uri(p, uri->data, uri->len,
                                   NGX_ESCAPE_URI_COMPONENT);
 
-    location->value.len = p - location->value.data;
+    location->len = p - location->data;
 
-    ngx_http_clear_location(r);
-    r->headers_out.location = location;
-
-    return NGX_HTTP_MOVED_TEMPORARILY;
+    return NGX_OK;
 }
 
 

@@ -22,6 +22,7 @@
 #include "ngx_http_secauth_login.h"
 #include "ngx_http_secauth_limit.h"
 #include "ngx_http_secauth_throttle.h"
+#include "ngx_http_secauth_verify.h"
 
 
 static ngx_int_t ngx_http_secauth_add_variables(ngx_conf_t *cf);
@@ -210,6 +211,13 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
       0,
       NULL },
 
+    { ngx_string("secauth_verify"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_secauth_verify,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("secauth_login_throttle"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
       ngx_http_secauth_login_throttle,
@@ -321,6 +329,10 @@ static ngx_http_variable_t  ngx_http_secauth_vars[] = {
 
     { ngx_string("secauth_limit_status"), NULL,
       ngx_http_secauth_limit_status_variable, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("secauth_login_location"), NULL,
+      ngx_http_secauth_login_location_variable, 0,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("secauth_claim_"), NULL, ngx_http_secauth_claim_variable,
@@ -747,7 +759,9 @@ ngx_http_secauth_login_merge(ngx_conf_t *cf, ngx_http_secauth_loc_conf_t *prev,
         return NGX_CONF_ERROR;
     }
 
-    if (conf->handler == NGX_HTTP_SECAUTH_HANDLER_NONE) {
+    if (conf->handler == NGX_HTTP_SECAUTH_HANDLER_NONE
+        || conf->handler == NGX_HTTP_SECAUTH_HANDLER_VERIFY)
+    {
         return NGX_CONF_OK;
     }
 
@@ -784,6 +798,10 @@ ngx_http_secauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 {
     ngx_http_secauth_loc_conf_t  *prev = parent;
     ngx_http_secauth_loc_conf_t  *conf = child;
+
+    if (ngx_http_secauth_verify_merge(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     ngx_conf_merge_uint_value(conf->mode, prev->mode, NGX_HTTP_SECAUTH_OFF);
     ngx_conf_merge_str_value(conf->realm, prev->realm,
@@ -1170,6 +1188,13 @@ ngx_http_secauth_init(ngx_conf_t *cf)
     }
 
     *h = ngx_http_secauth_access_handler;
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_secauth_subrequest_handler;
 
     return NGX_OK;
 }

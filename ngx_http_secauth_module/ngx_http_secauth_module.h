@@ -47,6 +47,8 @@ typedef enum {
 #define NGX_HTTP_SECAUTH_HANDLER_LOGOUT  2
 #define NGX_HTTP_SECAUTH_HANDLER_REFRESH 3
 #define NGX_HTTP_SECAUTH_HANDLER_REVOKE  4
+#define NGX_HTTP_SECAUTH_HANDLER_VERIFY  5
+#define NGX_HTTP_SECAUTH_HANDLER_ADMIN   6
 
 #define NGX_HTTP_SECAUTH_FAIL_CLOSED  0
 #define NGX_HTTP_SECAUTH_FAIL_OPEN    1
@@ -141,13 +143,20 @@ typedef struct {
     ngx_http_secauth_store_op_t    *limit_op;
     ngx_http_secauth_store_op_t    *forget;     /* a login's attempts */
     ngx_event_t                     resume;
+    ngx_http_request_t             *parked;     /* the one that waits: the
+                                                   main request or one of
+                                                   its subrequests */
     unsigned                        waiting:1;
+    unsigned                        admitted:1; /* by the gate */
 } ngx_http_secauth_ctx_t;
 
 
 ngx_http_secauth_ctx_t *ngx_http_secauth_get_ctx(ngx_http_request_t *r,
     ngx_flag_t create);
 ngx_int_t ngx_http_secauth_access_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_secauth_subrequest_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_secauth_login_location(ngx_http_request_t *r,
+    ngx_http_secauth_loc_conf_t *slcf, ngx_str_t *location);
 ngx_int_t ngx_http_secauth_bearer(ngx_http_request_t *r, ngx_str_t *token);
 ngx_int_t ngx_http_secauth_unavailable(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, const char *what);
