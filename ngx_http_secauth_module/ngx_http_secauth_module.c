@@ -465,21 +465,27 @@ ngx_http_secauth_ctx_cleanup(void *data)
 {
     ngx_http_secauth_ctx_t  *ctx = data;
 
-    ngx_uint_t                    i;
-    ngx_http_secauth_store_op_t  *ops[5];
+    ngx_uint_t                    n;
+    ngx_http_secauth_store_t     *st;
+    ngx_http_secauth_store_op_t  *op;
 
-    ops[0] = &ctx->op;
-    ops[1] = ctx->touch;
-    ops[2] = ctx->jwt_op;
-    ops[3] = ctx->limit_op;
-    ops[4] = ctx->forget;
+    st = ngx_http_secauth_store(ctx->request);
+    n = 0;
 
-    for (i = 0; i < 5; i++) {
-        if (ops[i] && ops[i]->pending) {
-            ngx_http_secauth_store_cancel(ngx_http_secauth_store(ctx->request),
-                                          ops[i]);
+    if (ctx->op.pending) {
+        ngx_http_secauth_store_cancel(st, &ctx->op);
+        n++;
+    }
+
+    for (op = ctx->ops; op; op = op->next) {
+        if (op->pending) {
+            ngx_http_secauth_store_cancel(st, op);
+            n++;
         }
     }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ctx->request->connection->log, 0,
+                   "secauth: %ui store ops cancelled with the request", n);
 
     if (ctx->resume.posted) {
         ngx_delete_posted_event(&ctx->resume);
@@ -490,16 +496,24 @@ ngx_http_secauth_ctx_cleanup(void *data)
 
 
 /*
- * A store op of the request beyond ctx->op, zeroed and kept in the given
- * slot of the context (so that the context's cleanup can cancel it): most
- * requests need none, and the context stays small.
+ * A store op of the request beyond ctx->op, zeroed, in the context's list
+ * (so that the context's cleanup cancels it whatever happens to the
+ * request meanwhile: an op must never outlive its pool), and in the given
+ * slot when there is one. Most requests need none, and the context stays
+ * small.
  */
 
 ngx_http_secauth_store_op_t *
 ngx_http_secauth_new_op(ngx_http_request_t *r,
     ngx_http_secauth_store_op_t **slot)
 {
+    ngx_http_secauth_ctx_t       *ctx;
     ngx_http_secauth_store_op_t  *op;
+
+    ctx = ngx_http_secauth_get_ctx(r->main, 0);
+    if (ctx == NULL) {
+        return NULL;
+    }
 
     op = ngx_pcalloc(r->pool, sizeof(ngx_http_secauth_store_op_t));
     if (op == NULL) {
@@ -509,7 +523,12 @@ ngx_http_secauth_new_op(ngx_http_request_t *r,
     op->pool = r->pool;
     op->log = r->connection->log;
 
-    *slot = op;
+    op->next = ctx->ops;
+    ctx->ops = op;
+
+    if (slot) {
+        *slot = op;
+    }
 
     return op;
 }

@@ -137,7 +137,12 @@ typedef struct {
 
     /* store lookups in flight, and the event that resumes the request */
     ngx_http_secauth_store_op_t     op;
-    /* others, allocated when used (ngx_http_secauth_new_op()) */
+    /*
+     * every other op of the request, allocated when used and kept in one
+     * list that the cleanup cancels (ngx_http_secauth_new_op()); the
+     * pointers below are where their issuers find the latest of a kind
+     */
+    ngx_http_secauth_store_op_t    *ops;
     ngx_http_secauth_store_op_t    *touch;
     ngx_http_secauth_store_op_t    *jwt_op;
     ngx_http_secauth_store_op_t    *limit_op;

@@ -129,6 +129,7 @@ struct ngx_http_secauth_store_op_s {
     ngx_log_t                          *log;
     ngx_http_secauth_store_handler_pt   handler;
     void                               *data;
+    ngx_http_secauth_store_op_t        *next;     /* the caller's list */
 
     u_char                              key[NGX_HTTP_SECAUTH_KEY_LEN];
     ngx_http_secauth_session_t          session;  /* put/touch in, get out */
