@@ -23,6 +23,7 @@
 #include "ngx_http_secauth_limit.h"
 #include "ngx_http_secauth_throttle.h"
 #include "ngx_http_secauth_verify.h"
+#include "ngx_http_secauth_admin.h"
 
 
 static ngx_int_t ngx_http_secauth_add_variables(ngx_conf_t *cf);
@@ -214,6 +215,13 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
     { ngx_string("secauth_verify"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_secauth_verify,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("secauth_admin"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_secauth_admin,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },

@@ -41,6 +41,7 @@
 #define NGX_HTTP_SECAUTH_KEY_LEN        32    /* SHA-256 of a secret id */
 #define NGX_HTTP_SECAUTH_USER_MAX       256
 #define NGX_HTTP_SECAUTH_ID_MAX         64    /* family ids and jtis */
+#define NGX_HTTP_SECAUTH_LIST_MAX       1000  /* sessions user_list gives */
 
 
 typedef struct ngx_http_secauth_store_s     ngx_http_secauth_store_t;
@@ -146,6 +147,9 @@ struct ngx_http_secauth_store_op_s {
 
     /* set by the store */
     ngx_str_t                           value;    /* user_get: the hash */
+    ngx_array_t                        *sessions; /* user_list: of
+                                                     ngx_http_secauth_
+                                                     session_t */
 
     ngx_int_t                           rc;
     ngx_uint_t                          count;    /* delete_user: removed;
@@ -244,6 +248,14 @@ typedef struct {
                                 ngx_http_secauth_store_op_t *op);
     ngx_int_t  (*family_revoke)(ngx_http_secauth_store_t *st,
                                 ngx_http_secauth_store_op_t *op);
+    /*
+     * what user op->session.user holds (secauth_admin): op->sessions,
+     * the live sessions (at most NGX_HTTP_SECAUTH_LIST_MAX), and in
+     * op->count the number of live refresh-token families; NGX_DECLINED
+     * when there is neither
+     */
+    ngx_int_t  (*user_list)(ngx_http_secauth_store_t *st,
+                            ngx_http_secauth_store_op_t *op);
     void       (*cancel)(ngx_http_secauth_store_t *st,
                          ngx_http_secauth_store_op_t *op);
 } ngx_http_secauth_store_ops_t;

@@ -45,6 +45,7 @@
 #define NGX_HTTP_SECAUTH_SCRIPT_FAMILY_ROTATE   7
 #define NGX_HTTP_SECAUTH_SCRIPT_REVOKED         8
 #define NGX_HTTP_SECAUTH_SCRIPT_SESSION_GET     9
+#define NGX_HTTP_SECAUTH_SCRIPT_USER_LIST       10
 
 /* EVALSHA's numkeys, then a key, an interval and a tau per bucket */
 #define NGX_HTTP_SECAUTH_LIMIT_ARGS  (1 + 3 * NGX_HTTP_SECAUTH_LIMITS_MAX)
@@ -105,6 +106,10 @@ static void ngx_http_secauth_store_redis_rotate_done(void *data,
     redisReply *reply);
 static ngx_int_t ngx_http_secauth_store_redis_family_revoke(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_store_redis_user_list(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static void ngx_http_secauth_store_redis_list_done(void *data,
+    redisReply *reply);
 static void ngx_http_secauth_store_redis_cancel(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_store_redis_start(
@@ -151,6 +156,7 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_redis_ops = {
     ngx_http_secauth_store_redis_family_create,
     ngx_http_secauth_store_redis_family_rotate,
     ngx_http_secauth_store_redis_family_revoke,
+    ngx_http_secauth_store_redis_user_list,
     ngx_http_secauth_store_redis_cancel
 };
 
@@ -361,6 +367,27 @@ static char  ngx_http_secauth_lua_attempt[] =
     "return {n, lock}\n";
 
 
+/*
+ * What a user holds (secauth_admin). KEYS: the user's session index,
+ * family index; ARGV: prefix, the most sessions to return. Returns the
+ * number of live families, then the live sessions' records.
+ */
+
+static char  ngx_http_secauth_lua_user_list[] =
+    "local out = {0}\n"
+    "for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do\n"
+    "  if redis.call('EXISTS', ARGV[1] .. 'family:' .. id) == 1 then\n"
+    "    out[1] = out[1] + 1\n"
+    "  end\n"
+    "end\n"
+    "for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do\n"
+    "  if #out > tonumber(ARGV[2]) then break end\n"
+    "  local v = redis.call('GET', ARGV[1] .. 'session:' .. id)\n"
+    "  if v then out[#out + 1] = v end\n"
+    "end\n"
+    "return out\n";
+
+
 ngx_http_secauth_redis_script_t  ngx_http_secauth_redis_scripts[] = {
     { "session_put", ngx_string(ngx_http_secauth_lua_session_put), "" },
     { "session_del", ngx_string(ngx_http_secauth_lua_session_del), "" },
@@ -372,7 +399,8 @@ ngx_http_secauth_redis_script_t  ngx_http_secauth_redis_scripts[] = {
     { "family_create", ngx_string(ngx_http_secauth_lua_family_create), "" },
     { "family_rotate", ngx_string(ngx_http_secauth_lua_family_rotate), "" },
     { "revoked", ngx_string(ngx_http_secauth_lua_revoked), "" },
-    { "session_get", ngx_string(ngx_http_secauth_lua_session_get), "" }
+    { "session_get", ngx_string(ngx_http_secauth_lua_session_get), "" },
+    { "user_list", ngx_string(ngx_http_secauth_lua_user_list), "" }
 };
 
 ngx_uint_t  ngx_http_secauth_redis_nscripts =
@@ -625,6 +653,44 @@ ngx_http_secauth_store_redis_delete_user(ngx_http_secauth_store_t *st,
                                       NGX_HTTP_SECAUTH_SCRIPT_SESSION_DEL_ALL,
                                       ngx_http_secauth_store_redis_count_done,
                                       4, argv, argvlen);
+}
+
+
+static ngx_int_t
+ngx_http_secauth_store_redis_user_list(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    size_t                           argvlen[5];
+    const char                      *argv[5];
+    ngx_http_secauth_store_redis_t  *sr = st->data;
+
+    static char  max[] = ngx_value(NGX_HTTP_SECAUTH_LIST_MAX);
+
+    argv[0] = "2";
+    argvlen[0] = 1;
+    argv[1] = (const char *) ngx_http_secauth_user_key(op->pool,
+                                                       &sr->conf->prefix,
+                                                       &op->session.user,
+                                                       &argvlen[1]);
+    argv[2] = (const char *) ngx_http_secauth_name_key(op->pool,
+                                                       &sr->conf->prefix,
+                                                       "user_families:",
+                                                       &op->session.user,
+                                                       &argvlen[2]);
+    if (argv[1] == NULL || argv[2] == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    argv[3] = (const char *) sr->conf->prefix.data;
+    argvlen[3] = sr->conf->prefix.len;
+    argv[4] = max;
+    argvlen[4] = sizeof(max) - 1;
+
+    return ngx_http_secauth_store_redis_start(st, op,
+                                      NGX_HTTP_SECAUTH_SCRIPT_USER_LIST,
+                                      ngx_http_secauth_store_redis_list_done,
+                                      5, argv, argvlen);
 }
 
 
@@ -1350,6 +1416,73 @@ ngx_http_secauth_store_redis_count_done(void *data, redisReply *reply)
     } else {
         rc = ngx_http_secauth_store_redis_error(op, "session delete", reply);
     }
+
+    ngx_http_secauth_store_redis_finish(op, rc);
+}
+
+
+/* {families, record...}: a record we cannot read is left out */
+
+static void
+ngx_http_secauth_store_redis_list_done(void *data, redisReply *reply)
+{
+    ngx_http_secauth_store_op_t *op = data;
+
+    size_t                       i;
+    ngx_int_t                    rc;
+    ngx_str_t                    record;
+    redisReply                  *e;
+    ngx_http_secauth_session_t  *s;
+
+    if (reply == NULL) {
+        ngx_http_secauth_store_redis_finish(op, NGX_ERROR);
+        return;
+    }
+
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1
+        || reply->element[0]->type != REDIS_REPLY_INTEGER
+        || reply->element[0]->integer < 0)
+    {
+        rc = ngx_http_secauth_store_redis_error(op, "user list", reply);
+        ngx_http_secauth_store_redis_finish(op, rc);
+        return;
+    }
+
+    op->count = (ngx_uint_t) reply->element[0]->integer;
+
+    op->sessions = ngx_array_create(op->pool, reply->elements,
+                                    sizeof(ngx_http_secauth_session_t));
+    if (op->sessions == NULL) {
+        ngx_http_secauth_store_redis_finish(op, NGX_ERROR);
+        return;
+    }
+
+    for (i = 1; i < reply->elements; i++) {
+        e = reply->element[i];
+
+        if (e->type != REDIS_REPLY_STRING) {
+            continue;
+        }
+
+        s = ngx_array_push(op->sessions);
+        if (s == NULL) {
+            ngx_http_secauth_store_redis_finish(op, NGX_ERROR);
+            return;
+        }
+
+        ngx_memzero(s, sizeof(ngx_http_secauth_session_t));
+
+        record.data = (u_char *) e->str;
+        record.len = e->len;
+
+        if (ngx_http_secauth_session_decode(op->pool, op->log, &record, s)
+            != NGX_OK)
+        {
+            op->sessions->nelts--;
+        }
+    }
+
+    rc = (op->sessions->nelts || op->count) ? NGX_OK : NGX_DECLINED;
 
     ngx_http_secauth_store_redis_finish(op, rc);
 }

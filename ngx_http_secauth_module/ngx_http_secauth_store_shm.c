@@ -129,6 +129,10 @@ static ngx_int_t ngx_http_secauth_store_shm_no_users(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_store_shm_check_user(
     ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_store_shm_user_list(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_store_shm_session_decode(u_char *buf,
+    size_t len, ngx_pool_t *pool, ngx_http_secauth_session_t *session);
 
 
 ngx_http_secauth_store_ops_t  ngx_http_secauth_store_shm_ops = {
@@ -147,6 +151,7 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_shm_ops = {
     ngx_http_secauth_family_create_shm,
     ngx_http_secauth_family_rotate_shm,
     ngx_http_secauth_family_revoke_shm,
+    ngx_http_secauth_store_shm_user_list,
     ngx_http_secauth_store_shm_cancel
 };
 
@@ -839,12 +844,11 @@ static ngx_int_t
 ngx_http_secauth_store_shm_session_get(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op)
 {
-    u_char                          *p;
-    size_t                           len;
-    ngx_http_secauth_shm_t          *shm;
-    ngx_http_secauth_shm_node_t     *n;
-    ngx_http_secauth_shm_session_t   s;
-    u_char                           buf[NGX_HTTP_SECAUTH_SHM_SESSION_MAX];
+    size_t                        len;
+    ngx_int_t                     rc;
+    ngx_http_secauth_shm_t       *shm;
+    ngx_http_secauth_shm_node_t  *n;
+    u_char                        buf[NGX_HTTP_SECAUTH_SHM_SESSION_MAX];
 
     shm = st->data;
 
@@ -868,36 +872,16 @@ ngx_http_secauth_store_shm_session_get(ngx_http_secauth_store_t *st,
 
     ngx_http_secauth_shm_unlock(shm);
 
-    if (len < sizeof(ngx_http_secauth_shm_session_t)) {
+    rc = ngx_http_secauth_store_shm_session_decode(buf, len, op->pool,
+                                                   &op->session);
+    if (rc == NGX_DECLINED) {
         goto invalid;
     }
 
-    ngx_memcpy(&s, buf, sizeof(ngx_http_secauth_shm_session_t));
-
-    if (len != sizeof(ngx_http_secauth_shm_session_t) + s.user_len + s.ip_len
-        || s.user_len == 0)
-    {
-        goto invalid;
-    }
-
-    p = buf + sizeof(ngx_http_secauth_shm_session_t);
-
-    op->session.user.data = ngx_pnalloc(op->pool, s.user_len + s.ip_len);
-    if (op->session.user.data == NULL) {
+    if (rc == NGX_ERROR) {
         op->rc = NGX_ERROR;
         return NGX_OK;
     }
-
-    op->session.user.len = s.user_len;
-    ngx_memcpy(op->session.user.data, p, len - (p - buf));
-
-    op->session.ip.len = s.ip_len;
-    op->session.ip.data = op->session.user.data + s.user_len;
-
-    op->session.created = (time_t) s.created;
-    op->session.last_seen = (time_t) s.last_seen;
-    op->session.level = (ngx_uint_t) s.level;
-    op->session.pwv = (ngx_uint_t) s.pwv;
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, op->log, 0,
                    "secauth shm session get: \"%V\"", &op->session.user);
@@ -912,6 +896,52 @@ invalid:
                   &shm->zone->shm.name);
 
     op->rc = NGX_ERROR;
+    return NGX_OK;
+}
+
+
+/*
+ * a session record's value: the fixed fields, then the user and the
+ * address; NGX_DECLINED when it is not one
+ */
+
+static ngx_int_t
+ngx_http_secauth_store_shm_session_decode(u_char *buf, size_t len,
+    ngx_pool_t *pool, ngx_http_secauth_session_t *session)
+{
+    ngx_http_secauth_shm_session_t  s;
+
+    if (len < sizeof(ngx_http_secauth_shm_session_t)) {
+        return NGX_DECLINED;
+    }
+
+    ngx_memcpy(&s, buf, sizeof(ngx_http_secauth_shm_session_t));
+
+    if (len != sizeof(ngx_http_secauth_shm_session_t) + s.user_len + s.ip_len
+        || s.user_len == 0)
+    {
+        return NGX_DECLINED;
+    }
+
+    buf += sizeof(ngx_http_secauth_shm_session_t);
+    len -= sizeof(ngx_http_secauth_shm_session_t);
+
+    session->user.data = ngx_pnalloc(pool, len);
+    if (session->user.data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(session->user.data, buf, len);
+    session->user.len = s.user_len;
+
+    session->ip.len = s.ip_len;
+    session->ip.data = session->user.data + s.user_len;
+
+    session->created = (time_t) s.created;
+    session->last_seen = (time_t) s.last_seen;
+    session->level = (ngx_uint_t) s.level;
+    session->pwv = (ngx_uint_t) s.pwv;
+
     return NGX_OK;
 }
 
@@ -1157,6 +1187,94 @@ ngx_http_secauth_store_shm_session_delete_user(ngx_http_secauth_store_t *st,
 
     op->count = count;
     op->rc = count ? NGX_OK : NGX_DECLINED;
+    return NGX_OK;
+}
+
+
+/* the user's live sessions and families: children of the user's record */
+
+static ngx_int_t
+ngx_http_secauth_store_shm_user_list(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    time_t                        now;
+    ngx_int_t                     rc;
+    ngx_uint_t                    families;
+    ngx_queue_t                  *q;
+    ngx_http_secauth_shm_t       *shm;
+    ngx_http_secauth_session_t   *s;
+    ngx_http_secauth_shm_node_t  *user, *n;
+
+    if (ngx_http_secauth_store_shm_check_user(op) != NGX_OK) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    op->sessions = ngx_array_create(op->pool, 4,
+                                    sizeof(ngx_http_secauth_session_t));
+    if (op->sessions == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    shm = st->data;
+    now = ngx_time();
+    families = 0;
+    rc = NGX_OK;
+
+    ngx_http_secauth_shm_lock(shm);
+
+    user = ngx_http_secauth_shm_lookup(shm, NGX_HTTP_SECAUTH_SHM_USER,
+                                       op->session.user.data,
+                                       op->session.user.len);
+
+    for (q = user ? ngx_queue_head(&user->children) : NULL;
+         q && q != ngx_queue_sentinel(&user->children);
+         q = ngx_queue_next(q))
+    {
+        n = ngx_queue_data(q, ngx_http_secauth_shm_node_t, sibling);
+
+        if (n->expire && n->expire <= now) {
+            continue;
+        }
+
+        if (n->kind == NGX_HTTP_SECAUTH_SHM_FAMILY) {
+            families++;
+            continue;
+        }
+
+        if (n->kind != NGX_HTTP_SECAUTH_SHM_SESSION
+            || op->sessions->nelts >= NGX_HTTP_SECAUTH_LIST_MAX)
+        {
+            continue;
+        }
+
+        s = ngx_array_push(op->sessions);
+        if (s == NULL) {
+            rc = NGX_ERROR;
+            break;
+        }
+
+        ngx_memzero(s, sizeof(ngx_http_secauth_session_t));
+
+        rc = ngx_http_secauth_store_shm_session_decode(
+                                            ngx_http_secauth_shm_value(n),
+                                            n->value_len, op->pool, s);
+        if (rc == NGX_DECLINED) {
+            op->sessions->nelts--;
+            rc = NGX_OK;
+
+        } else if (rc == NGX_ERROR) {
+            break;
+        }
+    }
+
+    ngx_http_secauth_shm_unlock(shm);
+
+    op->count = families;
+    op->rc = (rc == NGX_ERROR) ? NGX_ERROR
+             : (op->sessions->nelts || families) ? NGX_OK : NGX_DECLINED;
+
     return NGX_OK;
 }
 

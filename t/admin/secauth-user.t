@@ -526,6 +526,9 @@ SKIP: {
     $cli->('SET', 'secauth:session:aa', '{}');
     $cli->('SET', 'secauth:session:bb', '{}');
     $cli->('SET', 'secauth:session:cc', '{}');
+    $cli->('SADD', 'secauth:user_families:alice', 'f1');
+    $cli->('HSET', 'secauth:family:f1', 'user', 'alice');
+    $cli->('HSET', 'secauth:family:f2', 'user', 'carol');
 
     ($rc, $out, $err) = run("another password\n", '--redis', $url, @cost,
                             'passwd', 'alice');
@@ -533,10 +536,16 @@ SKIP: {
     my $h2 = $cli->('HGET', 'secauth:user:alice', 'password');
     isnt($h2, $h, 'redis: new hash');
     ok(verifies($h2, 'another password'), 'redis: new password verifies');
-    like($err, qr/2 sessions ended/, "redis: passwd ends the user's sessions");
+    like($err, qr/3 sessions and token families ended/,
+         "redis: passwd ends the user's sessions and token families");
     is($cli->('EXISTS', 'secauth:session:aa', 'secauth:session:bb',
-              'secauth:user_sessions:alice'), '0',
+              'secauth:user_sessions:alice', 'secauth:family:f1',
+              'secauth:user_families:alice'), '0',
        'redis: their keys are gone');
+    is($cli->('EXISTS', 'secauth:family:f2'), '1',
+       "redis: others' families stay");
+    is($cli->('HGET', 'secauth:user:alice', 'pwv'), '1',
+       'redis: passwd moves the password version on');
     is($cli->('EXISTS', 'secauth:session:cc'), '1',
        "redis: others' sessions stay");
 
