@@ -51,6 +51,8 @@ static char *ngx_http_secauth_session_timeout(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static char *ngx_http_secauth_login_merge(ngx_conf_t *cf,
     ngx_http_secauth_loc_conf_t *prev, ngx_http_secauth_loc_conf_t *conf);
+static void ngx_http_secauth_fail_open_warn(ngx_conf_t *cf,
+    ngx_http_secauth_loc_conf_t *conf);
 static ngx_int_t ngx_http_secauth_init(ngx_conf_t *cf);
 static ngx_int_t ngx_http_secauth_init_process(ngx_cycle_t *cycle);
 static void ngx_http_secauth_exit_process(ngx_cycle_t *cycle);
@@ -786,6 +788,10 @@ ngx_http_secauth_login_merge(ngx_conf_t *cf, ngx_http_secauth_loc_conf_t *prev,
         return NGX_CONF_ERROR;
     }
 
+    if (conf->fail == NGX_HTTP_SECAUTH_FAIL_OPEN) {
+        ngx_http_secauth_fail_open_warn(cf, conf);
+    }
+
     if (conf->handler == NGX_HTTP_SECAUTH_HANDLER_NONE
         || conf->handler == NGX_HTTP_SECAUTH_HANDLER_VERIFY)
     {
@@ -817,6 +823,44 @@ ngx_http_secauth_login_merge(ngx_conf_t *cf, ngx_http_secauth_loc_conf_t *prev,
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * secauth_fail open where it is most likely a mistake: a verify location
+ * then admits anybody during an outage (and an auth_request with it),
+ * and the locations that issue credentials always fail closed anyway
+ */
+
+static void
+ngx_http_secauth_fail_open_warn(ngx_conf_t *cf,
+    ngx_http_secauth_loc_conf_t *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    switch (conf->handler) {
+
+    case NGX_HTTP_SECAUTH_HANDLER_VERIFY:
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "\"secauth_fail open\" with \"secauth_verify\" "
+                           "in location \"%V\": while the store does not "
+                           "answer, its auth_request admits anybody",
+                           &clcf->name);
+        break;
+
+    case NGX_HTTP_SECAUTH_HANDLER_LOGIN:
+    case NGX_HTTP_SECAUTH_HANDLER_REFRESH:
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "\"secauth_fail open\" has no effect in "
+                           "location \"%V\", which issues credentials: it "
+                           "fails closed", &clcf->name);
+        break;
+
+    default:
+        break;
+    }
 }
 
 

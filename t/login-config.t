@@ -527,3 +527,26 @@ qr{\[emerg\].*"secauth_login" directive is duplicate}
 --- must_die
 --- error_log eval
 qr{\[emerg\].*"secauth_logout" directive is duplicate}
+
+
+
+=== TEST 43: secauth_fail open in a login or refresh location: a warning that it fails closed
+Startup warnings go to stderr: the block dies later (no secauth_users in
+the last location) so that stderr is searched too.
+--- config
+    secauth_fail open;
+    secauth_jwt_signing_key HS256 ../html/hs.key;
+    location = /login {
+        secauth_users file=$TEST_NGINX_LOGIN_DIR/users;
+        secauth_login;
+    }
+    location = /token { secauth_refresh; }
+    location = /late { secauth_login; }
+--- user_files
+>>> hs.key
+0123456789abcdef0123456789abcdef
+--- must_die
+--- error_log eval
+[qr{\[warn\].*"secauth_fail open" has no effect in location "/login", which issues credentials: it fails closed},
+ qr{\[warn\].*"secauth_fail open" has no effect in location "/token", which issues credentials},
+ qr{\[emerg\].*"secauth_login" needs "secauth_users"}]

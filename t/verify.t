@@ -338,3 +338,48 @@ auth request unexpected status: 503
 --- must_die
 --- error_log
 "secauth_verify" directive is not allowed here
+
+
+
+=== TEST 16: nginx -t warns about secauth_fail open with secauth_verify
+Startup warnings go to stderr: the block dies later (a second location is
+refused) so that stderr is searched too.
+--- config
+    location = /verify {
+        secauth_fail open;
+        secauth_verify;
+    }
+    location = /later {
+        secauth off;
+        secauth_verify;
+    }
+--- must_die
+--- error_log eval
+[qr{\[warn\].*"secauth_fail open" with "secauth_verify" in location "/verify": while the store does not answer, its auth_request admits anybody},
+ qr{\[emerg\].*"secauth_verify" cannot go with "secauth off"}]
+
+
+
+=== TEST 17: secauth_fail open: Redis unreachable, the verify location admits without a user
+--- http_config
+    secauth_redis redis://127.0.0.1:1 timeout=100ms connect_timeout=100ms;
+--- config
+    location = /_verify {
+        internal;
+        secauth_fail open;
+        secauth_verify;
+    }
+    location /app/ {
+        auth_request /_verify;
+        auth_request_set $user $secauth_user;
+        add_header X-User "[$user]" always;
+    }
+--- request
+GET /app/
+--- more_headers eval
+"Cookie: __Host-secauth=$::SID"
+--- error_code: 200
+--- response_headers
+X-User: []
+--- error_log
+store unavailable, request admitted without authentication (secauth_fail open)
