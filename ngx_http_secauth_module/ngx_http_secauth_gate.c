@@ -14,6 +14,8 @@
 
 
 static void ngx_http_secauth_store_done(ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_park(ngx_http_request_t *r,
+    ngx_http_secauth_ctx_t *ctx);
 static ngx_int_t ngx_http_secauth_check_jwt(ngx_http_request_t *r,
     ngx_http_secauth_ctx_t *ctx);
 static ngx_int_t ngx_http_secauth_refuse(ngx_http_request_t *r,
@@ -54,8 +56,12 @@ ngx_http_secauth_access_handler(ngx_http_request_t *r)
      */
 
     if (ctx->waiting) {
-        /* another request of the same main request waits for the store */
-        return NGX_AGAIN;
+        /*
+         * another request of the same main request (parallel SSI
+         * subrequests) waits for the store: this one runs again with it
+         */
+        return (ngx_http_secauth_park(r, ctx) == NGX_OK)
+               ? NGX_AGAIN : NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     if (ngx_http_secauth_mode_has_session(slcf->mode)) {
@@ -200,8 +206,9 @@ ngx_http_secauth_store_done(ngx_http_secauth_store_op_t *op)
 void
 ngx_http_secauth_resume(ngx_event_t *ev)
 {
+    ngx_uint_t               i, n;
     ngx_connection_t        *c;
-    ngx_http_request_t      *r;
+    ngx_http_request_t      *r, **w;
     ngx_http_secauth_ctx_t  *ctx;
 
     ctx = ev->data;
@@ -215,7 +222,61 @@ ngx_http_secauth_resume(ngx_event_t *ev)
 
     r->write_event_handler(r);
 
+    /* the others that wait for the same answer */
+
+    if (ctx->waiters && ctx->waiters->nelts) {
+        n = ctx->waiters->nelts;
+        w = ctx->waiters->elts;
+        ctx->waiters->nelts = 0;
+
+        for (i = 0; i < n; i++) {
+            if (ngx_http_post_request(w[i], NULL) != NGX_OK) {
+                ngx_http_finalize_request(w[i],
+                                          NGX_HTTP_INTERNAL_SERVER_ERROR);
+            }
+        }
+    }
+
     ngx_http_run_posted_requests(c);
+}
+
+
+/* another request of the context waits for the store's answer */
+
+static ngx_int_t
+ngx_http_secauth_park(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx)
+{
+    ngx_uint_t           i;
+    ngx_http_request_t **w;
+
+    if (r == ctx->parked) {
+        return NGX_OK;
+    }
+
+    if (ctx->waiters == NULL) {
+        ctx->waiters = ngx_array_create(r->pool, 2,
+                                        sizeof(ngx_http_request_t *));
+        if (ctx->waiters == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    w = ctx->waiters->elts;
+
+    for (i = 0; i < ctx->waiters->nelts; i++) {
+        if (w[i] == r) {
+            return NGX_OK;
+        }
+    }
+
+    w = ngx_array_push(ctx->waiters);
+    if (w == NULL) {
+        return NGX_ERROR;
+    }
+
+    *w = r;
+
+    return NGX_OK;
 }
 
 

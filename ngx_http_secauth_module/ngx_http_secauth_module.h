@@ -151,6 +151,8 @@ typedef struct {
     ngx_http_request_t             *parked;     /* the one that waits: the
                                                    main request or one of
                                                    its subrequests */
+    ngx_array_t                    *waiters;    /* others, for the same
+                                                   answer */
     unsigned                        waiting:1;
     unsigned                        admitted:1; /* by the gate */
 } ngx_http_secauth_ctx_t;

@@ -383,3 +383,59 @@ GET /app/
 X-User: []
 --- error_log
 store unavailable, request admitted without authentication (secauth_fail open)
+
+
+
+=== TEST 18: SSI: two includes of a gated location in one page wait for one answer of Redis
+--- config
+    location = /page.html {
+        ssi on;
+        root html;
+    }
+    location /inc/ {
+        secauth session;
+        add_header X-Never-Seen $secauth_user;
+        root html;
+    }
+--- user_files
+>>> page.html
+[<!--# include virtual="/inc/a.txt" -->|<!--# include virtual="/inc/b.txt" -->]
+>>> inc/a.txt
+A
+>>> inc/b.txt
+B
+--- request
+GET /page.html
+--- more_headers eval
+"Cookie: __Host-secauth=$::SID"
+--- error_code: 200
+--- response_body
+[A
+|B
+]
+
+
+
+=== TEST 19: SSI: without a session the gated includes are refused, the page is served
+--- config
+    location = /page.html {
+        ssi on;
+        root html;
+    }
+    location /inc/ {
+        secauth session;
+        root html;
+    }
+--- user_files
+>>> page.html
+[<!--# include virtual="/inc/a.txt" -->|<!--# include virtual="/inc/b.txt" -->]
+>>> inc/a.txt
+A
+>>> inc/b.txt
+B
+--- request
+GET /page.html
+--- error_code: 200
+--- response_body_unlike: (?m)^[AB]$
+--- error_log
+secauth: no credentials were provided
