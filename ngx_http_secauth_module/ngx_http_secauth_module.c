@@ -555,6 +555,30 @@ ngx_http_secauth_store(ngx_http_request_t *r)
 }
 
 
+/*
+ * A location directive that makes the location one of the module's
+ * content handlers (kind: NGX_HTTP_SECAUTH_HANDLER_*); one per location
+ */
+
+char *
+ngx_http_secauth_content(ngx_conf_t *cf, ngx_http_secauth_loc_conf_t *slcf,
+    ngx_uint_t kind, ngx_http_handler_pt handler)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (slcf->handler != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    slcf->handler = kind;
+    clcf->handler = handler;
+
+    return NGX_CONF_OK;
+}
+
+
 /* an output header; "Location" also becomes r->headers_out.location */
 
 ngx_int_t

@@ -174,6 +174,9 @@ ngx_http_secauth_store_t *ngx_http_secauth_store(ngx_http_request_t *r);
 ngx_int_t ngx_http_secauth_is_text(u_char *p, size_t len);
 ngx_http_secauth_store_op_t *ngx_http_secauth_new_op(ngx_http_request_t *r,
     ngx_http_secauth_store_op_t **slot);
+char *ngx_http_secauth_content(ngx_conf_t *cf,
+    ngx_http_secauth_loc_conf_t *slcf, ngx_uint_t kind,
+    ngx_http_handler_pt handler);
 ngx_int_t ngx_http_secauth_add_header(ngx_http_request_t *r,
     const char *key, ngx_str_t *value);
 ngx_int_t ngx_http_secauth_retry_after(ngx_http_request_t *r,

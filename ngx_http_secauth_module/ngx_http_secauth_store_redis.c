@@ -108,6 +108,9 @@ static ngx_int_t ngx_http_secauth_store_redis_family_revoke(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_store_redis_user_list(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_store_redis_user_script(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op,
+    ngx_int_t script, ngx_http_secauth_redis_handler_pt handler);
 static void ngx_http_secauth_store_redis_list_done(void *data,
     redisReply *reply);
 static void ngx_http_secauth_store_redis_cancel(ngx_http_secauth_store_t *st,
@@ -190,8 +193,8 @@ static char  ngx_http_secauth_lua_session_del[] =
 
 /*
  * Everything of a user: sessions and refresh-token families. KEYS: the
- * user's session index, family index; ARGV: prefix. Returns how many
- * existed.
+ * user's session index, family index; ARGV: prefix (and the unused most
+ * records of user_list). Returns how many existed.
  */
 
 static char  ngx_http_secauth_lua_session_del_all[] =
@@ -368,9 +371,9 @@ static char  ngx_http_secauth_lua_attempt[] =
 
 
 /*
- * What a user holds (secauth_admin). KEYS: the user's session index,
- * family index; ARGV: prefix, the most sessions to return. Returns the
- * number of live families, then the live sessions' records.
+ * What a user holds (secauth_admin). KEYS, ARGV: as session_del_all's,
+ * and the most sessions to return. Returns the number of live families,
+ * then the live sessions' records.
  */
 
 static char  ngx_http_secauth_lua_user_list[] =
@@ -626,39 +629,31 @@ static ngx_int_t
 ngx_http_secauth_store_redis_delete_user(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op)
 {
-    size_t                           argvlen[4];
-    const char                      *argv[4];
-    ngx_http_secauth_store_redis_t  *sr = st->data;
-
-    argv[0] = "2";
-    argvlen[0] = 1;
-    argv[1] = (const char *) ngx_http_secauth_user_key(op->pool,
-                                                       &sr->conf->prefix,
-                                                       &op->session.user,
-                                                       &argvlen[1]);
-    argv[2] = (const char *) ngx_http_secauth_name_key(op->pool,
-                                                       &sr->conf->prefix,
-                                                       "user_families:",
-                                                       &op->session.user,
-                                                       &argvlen[2]);
-    if (argv[1] == NULL || argv[2] == NULL) {
-        op->rc = NGX_ERROR;
-        return NGX_OK;
-    }
-
-    argv[3] = (const char *) sr->conf->prefix.data;
-    argvlen[3] = sr->conf->prefix.len;
-
-    return ngx_http_secauth_store_redis_start(st, op,
+    return ngx_http_secauth_store_redis_user_script(st, op,
                                       NGX_HTTP_SECAUTH_SCRIPT_SESSION_DEL_ALL,
-                                      ngx_http_secauth_store_redis_count_done,
-                                      4, argv, argvlen);
+                                      ngx_http_secauth_store_redis_count_done);
 }
 
 
 static ngx_int_t
 ngx_http_secauth_store_redis_user_list(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op)
+{
+    return ngx_http_secauth_store_redis_user_script(st, op,
+                                      NGX_HTTP_SECAUTH_SCRIPT_USER_LIST,
+                                      ngx_http_secauth_store_redis_list_done);
+}
+
+
+/*
+ * A script on everything of user op->session.user. KEYS: the user's
+ * session index, family index; ARGV: prefix, the most records to return.
+ */
+
+static ngx_int_t
+ngx_http_secauth_store_redis_user_script(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op, ngx_int_t script,
+    ngx_http_secauth_redis_handler_pt handler)
 {
     size_t                           argvlen[5];
     const char                      *argv[5];
@@ -687,10 +682,8 @@ ngx_http_secauth_store_redis_user_list(ngx_http_secauth_store_t *st,
     argv[4] = max;
     argvlen[4] = sizeof(max) - 1;
 
-    return ngx_http_secauth_store_redis_start(st, op,
-                                      NGX_HTTP_SECAUTH_SCRIPT_USER_LIST,
-                                      ngx_http_secauth_store_redis_list_done,
-                                      5, argv, argvlen);
+    return ngx_http_secauth_store_redis_start(st, op, script, handler, 5,
+                                              argv, argvlen);
 }
 
 

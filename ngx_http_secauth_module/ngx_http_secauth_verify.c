@@ -31,23 +31,13 @@ static ngx_int_t ngx_http_secauth_verify_handler(ngx_http_request_t *r);
 char *
 ngx_http_secauth_verify(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_http_secauth_loc_conf_t *slcf = conf;
-
-    ngx_http_core_loc_conf_t      *clcf;
     ngx_http_secauth_main_conf_t  *smcf;
 
-    if (slcf->handler != NGX_CONF_UNSET_UINT) {
-        return "is duplicate";
-    }
-
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_secauth_module);
-
-    slcf->handler = NGX_HTTP_SECAUTH_HANDLER_VERIFY;
-    clcf->handler = ngx_http_secauth_verify_handler;
     smcf->enabled = 1;
 
-    return NGX_CONF_OK;
+    return ngx_http_secauth_content(cf, conf, NGX_HTTP_SECAUTH_HANDLER_VERIFY,
+                                    ngx_http_secauth_verify_handler);
 }
 
 
