@@ -35,6 +35,12 @@ static char *ngx_http_secauth_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_http_secauth(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_secauth_set_enum_slot(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static u_char *ngx_http_secauth_enum_list(u_char *buf, u_char *last,
+    ngx_conf_enum_t *e);
+static char *ngx_http_secauth_param_enum(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_str_t *param, size_t skip, ngx_conf_enum_t *e, ngx_uint_t *np);
 static char *ngx_http_secauth_realm(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_secauth_login_url(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -70,6 +76,21 @@ static ngx_conf_enum_t  ngx_http_secauth_fail_modes[] = {
 };
 
 
+static ngx_conf_enum_t  ngx_http_secauth_samesite[] = {
+    { ngx_string("lax"), NGX_HTTP_SECAUTH_SAMESITE_LAX },
+    { ngx_string("strict"), NGX_HTTP_SECAUTH_SAMESITE_STRICT },
+    { ngx_string("none"), NGX_HTTP_SECAUTH_SAMESITE_NONE },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_secauth_on_off[] = {
+    { ngx_string("on"), 1 },
+    { ngx_string("off"), 0 },
+    { ngx_null_string, 0 }
+};
+
+
 static ngx_conf_num_bounds_t  ngx_http_secauth_jwt_max_size_bounds = {
     ngx_conf_check_num_bounds, 64, 1024 * 1024
 };
@@ -100,7 +121,7 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
 
     { ngx_string("secauth_fail"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_secauth_set_enum_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_secauth_loc_conf_t, fail),
       &ngx_http_secauth_fail_modes },
@@ -826,7 +847,7 @@ ngx_http_secauth(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     char                          *rv;
     ngx_http_secauth_main_conf_t  *smcf;
 
-    rv = ngx_conf_set_enum_slot(cf, cmd, conf);
+    rv = ngx_http_secauth_set_enum_slot(cf, cmd, conf);
     if (rv != NGX_CONF_OK) {
         return rv;
     }
@@ -983,6 +1004,102 @@ ngx_http_secauth_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
 
 /*
+ * ngx_conf_set_enum_slot(), whose error names neither the directive nor
+ * the values it takes: "secauth: invalid value "sesion", expected off,
+ * session, jwt or any"
+ */
+
+static char *
+ngx_http_secauth_set_enum_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    char  *p = conf;
+
+    u_char           *last, list[NGX_MAX_CONF_ERRSTR];
+    ngx_str_t        *value;
+    ngx_uint_t       *np, i;
+    ngx_conf_enum_t  *e;
+
+    np = (ngx_uint_t *) (p + cmd->offset);
+
+    if (*np != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    e = cmd->post;
+
+    for (i = 0; e[i].name.len != 0; i++) {
+        if (e[i].name.len == value[1].len
+            && ngx_strcasecmp(e[i].name.data, value[1].data) == 0)
+        {
+            *np = e[i].value;
+            return NGX_CONF_OK;
+        }
+    }
+
+    last = ngx_http_secauth_enum_list(list, list + sizeof(list), e);
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "%V: invalid value \"%V\", expected %*s",
+                       &cmd->name, &value[1], last - list, list);
+
+    return NGX_CONF_ERROR;
+}
+
+
+/* a NAME=VALUE parameter of an enum's values, as the enum slot */
+
+static char *
+ngx_http_secauth_param_enum(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_str_t *param, size_t skip, ngx_conf_enum_t *e, ngx_uint_t *np)
+{
+    u_char      *last, list[NGX_MAX_CONF_ERRSTR];
+    ngx_str_t    v;
+    ngx_uint_t   i;
+
+    v.data = param->data + skip;
+    v.len = param->len - skip;
+
+    for (i = 0; e[i].name.len != 0; i++) {
+        if (e[i].name.len == v.len
+            && ngx_strncmp(e[i].name.data, v.data, v.len) == 0)
+        {
+            *np = e[i].value;
+            return NGX_CONF_OK;
+        }
+    }
+
+    last = ngx_http_secauth_enum_list(list, list + sizeof(list), e);
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "%V: invalid value \"%V\" of \"%*s\", expected %*s",
+                       &cmd->name, &v, skip, param->data, last - list, list);
+
+    return NGX_CONF_ERROR;
+}
+
+
+/* "a, b or c" from the names of an enum */
+
+static u_char *
+ngx_http_secauth_enum_list(u_char *buf, u_char *last, ngx_conf_enum_t *e)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; e[i].name.len != 0; i++) {
+        if (i > 0) {
+            buf = ngx_slprintf(buf, last, e[i + 1].name.len ? ", " : " or ");
+        }
+
+        buf = ngx_slprintf(buf, last, "%V", &e[i].name);
+    }
+
+    return buf;
+}
+
+
+/*
  * secauth_cookie NAME [domain=D] [path=P] [samesite=lax|strict|none]
  *                [secure=on|off]; the prefixes' rules (RFC 6265bis 4.1.3)
  * are enforced here, so that a browser never silently drops the cookie.
@@ -995,7 +1112,7 @@ ngx_http_secauth_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     u_char                     *c;
     ngx_str_t                  *value, v;
-    ngx_uint_t                  i;
+    ngx_uint_t                  i, on;
     ngx_http_secauth_cookie_t  *ck;
 
     if (slcf->cookie != NGX_CONF_UNSET_PTR) {
@@ -1045,24 +1162,26 @@ ngx_http_secauth_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 goto invalid;
             }
 
-        } else if (ngx_strcmp(value[i].data, "samesite=lax") == 0) {
-            ck->samesite = NGX_HTTP_SECAUTH_SAMESITE_LAX;
+        } else if (ngx_strncmp(value[i].data, "samesite=", 9) == 0) {
+            if (ngx_http_secauth_param_enum(cf, cmd, &value[i], 9,
+                                            ngx_http_secauth_samesite,
+                                            &ck->samesite)
+                != NGX_CONF_OK)
+            {
+                return NGX_CONF_ERROR;
+            }
+
             continue;
 
-        } else if (ngx_strcmp(value[i].data, "samesite=strict") == 0) {
-            ck->samesite = NGX_HTTP_SECAUTH_SAMESITE_STRICT;
-            continue;
+        } else if (ngx_strncmp(value[i].data, "secure=", 7) == 0) {
+            if (ngx_http_secauth_param_enum(cf, cmd, &value[i], 7,
+                                            ngx_http_secauth_on_off, &on)
+                != NGX_CONF_OK)
+            {
+                return NGX_CONF_ERROR;
+            }
 
-        } else if (ngx_strcmp(value[i].data, "samesite=none") == 0) {
-            ck->samesite = NGX_HTTP_SECAUTH_SAMESITE_NONE;
-            continue;
-
-        } else if (ngx_strcmp(value[i].data, "secure=on") == 0) {
-            ck->secure = 1;
-            continue;
-
-        } else if (ngx_strcmp(value[i].data, "secure=off") == 0) {
-            ck->secure = 0;
+            ck->secure = on;
             continue;
 
         } else {

@@ -7,14 +7,14 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: unknown mode of secauth
+=== TEST 1: unknown mode of secauth: the message names the valid ones
 --- config
     location / {
         secauth basic;
     }
 --- must_die
 --- error_log
-invalid value "basic"
+secauth: invalid value "basic", expected off, session, jwt or any
 
 
 
@@ -208,7 +208,7 @@ invalid cookie name "a;b"
     }
 --- must_die
 --- error_log
-invalid value "maybe"
+secauth_fail: invalid value "maybe", expected closed or open
 
 
 
@@ -240,3 +240,37 @@ WWW-Authenticate: Bearer realm="example"
 --- must_die
 --- error_log
 "secauth jwt" needs "secauth_jwt_key" or "secauth_jwt_signing_key"
+
+
+
+=== TEST 22: secauth_cookie samesite= names the values it takes
+--- config
+    location / {
+        secauth_cookie sid samesite=relaxed;
+    }
+--- must_die
+--- error_log
+secauth_cookie: invalid value "relaxed" of "samesite=", expected lax, strict or none
+
+
+
+=== TEST 23: secauth_cookie secure= names the values it takes
+--- config
+    location / {
+        secauth_cookie sid secure=yes;
+    }
+--- must_die
+--- error_log
+secauth_cookie: invalid value "yes" of "secure=", expected on or off
+
+
+
+=== TEST 24: duplicate secauth_fail
+--- config
+    location / {
+        secauth_fail open;
+        secauth_fail closed;
+    }
+--- must_die
+--- error_log
+"secauth_fail" directive is duplicate
