@@ -946,7 +946,10 @@ sub exec_nginx () {
     if ($pid == 0) {
         open STDOUT, '>', '/dev/null';
         open STDERR, '>', $StderrFile;
-        exec($NginxBinary, '-p', "$ServRoot/", '-c', $ConfFile)
+        # -e as in the real module: start-up messages (nginx -t's
+        # warnings, a must_die block's [emerg]) go to the error log
+        exec($NginxBinary, '-e', $ErrLogFile, '-p', "$ServRoot/",
+             '-c', $ConfFile)
             or print STDERR "cannot exec $NginxBinary: $!\n";
         POSIX::_exit(127);
     }
@@ -964,7 +967,7 @@ sub exec_nginx () {
 }
 
 sub nginx_command () {
-    return "$NginxBinary -p $ServRoot/ -c $ConfFile";
+    return "$NginxBinary -e $ErrLogFile -p $ServRoot/ -c $ConfFile";
 }
 
 # Starts nginx; reports a failed test (with nginx's stderr) and returns
