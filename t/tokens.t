@@ -208,7 +208,7 @@ main::form()
 --- error_log
 refresh token refused: bad_signature
 --- no_error_log
-root
+"root"
 
 
 
