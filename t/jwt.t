@@ -1,6 +1,6 @@
 # The JWT gate (secauth jwt): tokens minted by PyJWT, Crypt::JWT, openssl
 # and by hand are admitted, or refused with a 401 and the documented
-# $secauth_error (SECURITY.md "Tokens", ARCHITECTURE.md "JWT", RFC 7515,
+# $secauth_error (docs/security.md "Tokens", docs/jwt.md, RFC 7515,
 # RFC 7519, RFC 8725). Keys are made at load time by t/lib/JwtTest.pm in
 # $TEST_NGINX_JWT_DIR. Every refused token is otherwise valid (signed with
 # the configured key) unless its defect is the signature, so that each

@@ -1,5 +1,5 @@
 # secauth_refresh, secauth_revoke and the JSON login's tokens (docs/tokens.md,
-# SECURITY.md "Tokens", RFC 6749, RFC 7009, RFC 8725, RFC 9700): what is
+# docs/security.md "Tokens", RFC 6749, RFC 7009, RFC 8725, RFC 9700): what is
 # refused and how. Refresh tokens that need no family in the store are
 # minted here by PyJWT with the signing key ($TEST_NGINX_JWT_DIR/hs256);
 # families are written into Redis by "--- init" in the documented format.
