@@ -163,7 +163,7 @@ ngx_http_secauth_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             if (s.len < 4 || s.data[s.len - 3] != 'r'
                 || s.data[s.len - 2] != '/')
             {
-                goto invalid;
+                goto invalid_rate;
             }
 
             switch (s.data[s.len - 1]) {
@@ -177,12 +177,12 @@ ngx_http_secauth_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 per = 3600;
                 break;
             default:
-                goto invalid;
+                goto invalid_rate;
             }
 
             rate = ngx_atoi(s.data, s.len - 3);
             if (rate <= 0 || rate > 1000000) {
-                goto invalid;
+                goto invalid_rate;
             }
 
             continue;
@@ -241,6 +241,15 @@ invalid:
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "invalid parameter \"%V\" in \"%V\"",
                        &value[i], &cmd->name);
+
+    return NGX_CONF_ERROR;
+
+invalid_rate:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid rate \"%V\" in \"%V\", expected RATE as "
+                       "Nr/s, Nr/m or Nr/h with N from 1 to 1000000",
+                       &s, &cmd->name);
 
     return NGX_CONF_ERROR;
 }

@@ -37,6 +37,12 @@ static char *ngx_http_secauth_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static char *ngx_http_secauth(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_secauth_set_enum_slot(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static u_char *ngx_http_secauth_enum_list(u_char *buf, u_char *last,
+    ngx_conf_enum_t *e);
+static char *ngx_http_secauth_param_enum(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_str_t *param, size_t skip, ngx_conf_enum_t *e, ngx_uint_t *np);
 static char *ngx_http_secauth_realm(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_secauth_login_url(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -53,6 +59,10 @@ static char *ngx_http_secauth_login_merge(ngx_conf_t *cf,
     ngx_http_secauth_loc_conf_t *prev, ngx_http_secauth_loc_conf_t *conf);
 static void ngx_http_secauth_fail_open_warn(ngx_conf_t *cf,
     ngx_http_secauth_loc_conf_t *conf);
+static char *ngx_http_secauth_cookie_server(ngx_conf_t *cf,
+    ngx_http_secauth_loc_conf_t *conf);
+static void ngx_http_secauth_check_tls(ngx_conf_t *cf,
+    ngx_http_secauth_main_conf_t *smcf);
 static ngx_int_t ngx_http_secauth_init(ngx_conf_t *cf);
 static ngx_int_t ngx_http_secauth_init_process(ngx_cycle_t *cycle);
 static void ngx_http_secauth_exit_process(ngx_cycle_t *cycle);
@@ -70,6 +80,21 @@ static ngx_conf_enum_t  ngx_http_secauth_modes[] = {
 static ngx_conf_enum_t  ngx_http_secauth_fail_modes[] = {
     { ngx_string("closed"), NGX_HTTP_SECAUTH_FAIL_CLOSED },
     { ngx_string("open"), NGX_HTTP_SECAUTH_FAIL_OPEN },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_secauth_samesite[] = {
+    { ngx_string("lax"), NGX_HTTP_SECAUTH_SAMESITE_LAX },
+    { ngx_string("strict"), NGX_HTTP_SECAUTH_SAMESITE_STRICT },
+    { ngx_string("none"), NGX_HTTP_SECAUTH_SAMESITE_NONE },
+    { ngx_null_string, 0 }
+};
+
+
+static ngx_conf_enum_t  ngx_http_secauth_on_off[] = {
+    { ngx_string("on"), 1 },
+    { ngx_string("off"), 0 },
     { ngx_null_string, 0 }
 };
 
@@ -104,7 +129,7 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
 
     { ngx_string("secauth_fail"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
-      ngx_conf_set_enum_slot,
+      ngx_http_secauth_set_enum_slot,
       NGX_HTTP_LOC_CONF_OFFSET,
       offsetof(ngx_http_secauth_loc_conf_t, fail),
       &ngx_http_secauth_fail_modes },
@@ -927,7 +952,128 @@ ngx_http_secauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
+    if (ngx_http_secauth_cookie_server(cf, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
     return ngx_http_secauth_jwt_merge(cf, prev, conf);
+}
+
+
+/*
+ * Remembers the server{} of a location that reads or sets a Secure session
+ * cookie, for ngx_http_secauth_check_tls(): while the locations merge,
+ * cf->ctx holds the srv_conf of their server.
+ */
+
+static char *
+ngx_http_secauth_cookie_server(ngx_conf_t *cf,
+    ngx_http_secauth_loc_conf_t *conf)
+{
+    ngx_http_core_srv_conf_t      *cscf, **cscfp;
+    ngx_http_secauth_main_conf_t  *smcf;
+
+    if (!conf->cookie->secure
+        || (conf->handler != NGX_HTTP_SECAUTH_HANDLER_LOGIN
+            && conf->handler != NGX_HTTP_SECAUTH_HANDLER_LOGOUT
+            && !ngx_http_secauth_mode_has_session(conf->mode)))
+    {
+        return NGX_CONF_OK;
+    }
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_secauth_module);
+    cscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_core_module);
+
+    if (smcf->cookie_servers == NULL) {
+        smcf->cookie_servers = ngx_array_create(cf->pool, 4, sizeof(void *));
+        if (smcf->cookie_servers == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    /* a server's locations merge one after another */
+
+    cscfp = smcf->cookie_servers->elts;
+
+    if (smcf->cookie_servers->nelts
+        && cscfp[smcf->cookie_servers->nelts - 1] == cscf)
+    {
+        return NGX_CONF_OK;
+    }
+
+    cscfp = ngx_array_push(smcf->cookie_servers);
+    if (cscfp == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *cscfp = cscf;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * Browsers keep a Secure cookie only from https (and localhost): a server
+ * without "listen ... ssl" that sets one sends its users back to the login
+ * page for ever, unless a TLS-terminating balancer is in front, which is a
+ * common layout; hence a warning, not an error. A listen socket is TLS for
+ * all its servers once one of them says "ssl".
+ */
+
+static void
+ngx_http_secauth_check_tls(ngx_conf_t *cf, ngx_http_secauth_main_conf_t *smcf)
+{
+    ngx_uint_t                   i, p, a, s, tls;
+    ngx_http_conf_addr_t        *addr;
+    ngx_http_conf_port_t        *port;
+    ngx_http_core_srv_conf_t   **cscfp, **servers;
+    ngx_http_core_main_conf_t   *cmcf;
+
+    if (smcf->cookie_servers == NULL) {
+        return;
+    }
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+    cscfp = smcf->cookie_servers->elts;
+
+    for (i = 0; i < smcf->cookie_servers->nelts; i++) {
+
+        tls = 0;
+        port = cmcf->ports ? cmcf->ports->elts : NULL;
+
+        for (p = 0; port && p < cmcf->ports->nelts && !tls; p++) {
+            addr = port[p].addrs.elts;
+
+            for (a = 0; a < port[p].addrs.nelts && !tls; a++) {
+                if (!addr[a].opt.ssl) {
+                    continue;
+                }
+
+                servers = addr[a].servers.elts;
+
+                for (s = 0; s < addr[a].servers.nelts; s++) {
+                    if (servers[s] == cscfp[i]) {
+                        tls = 1;
+                        break;
+                    }
+                }
+            }
+        }
+
+        if (tls) {
+            continue;
+        }
+
+        ngx_log_error(NGX_LOG_WARN, cf->log, 0,
+                      "secauth: server \"%V\" in %s:%ui has no "
+                      "\"listen ... ssl\" but a Secure session cookie, "
+                      "which browsers drop over plain http except on "
+                      "localhost (logins loop); fine behind a TLS-terminating "
+                      "balancer, else for local development use "
+                      "\"secauth_cookie NAME secure=off\"",
+                      &cscfp[i]->server_name, cscfp[i]->file_name,
+                      cscfp[i]->line);
+    }
 }
 
 
@@ -939,7 +1085,7 @@ ngx_http_secauth(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     char                          *rv;
     ngx_http_secauth_main_conf_t  *smcf;
 
-    rv = ngx_conf_set_enum_slot(cf, cmd, conf);
+    rv = ngx_http_secauth_set_enum_slot(cf, cmd, conf);
     if (rv != NGX_CONF_OK) {
         return rv;
     }
@@ -950,6 +1096,102 @@ ngx_http_secauth(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * ngx_conf_set_enum_slot(), whose error names neither the directive nor
+ * the values it takes: "secauth: invalid value "sesion", expected off,
+ * session, jwt or any"
+ */
+
+static char *
+ngx_http_secauth_set_enum_slot(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    char  *p = conf;
+
+    u_char           *last, list[NGX_MAX_CONF_ERRSTR];
+    ngx_str_t        *value;
+    ngx_uint_t       *np, i;
+    ngx_conf_enum_t  *e;
+
+    np = (ngx_uint_t *) (p + cmd->offset);
+
+    if (*np != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    e = cmd->post;
+
+    for (i = 0; e[i].name.len != 0; i++) {
+        if (e[i].name.len == value[1].len
+            && ngx_strcasecmp(e[i].name.data, value[1].data) == 0)
+        {
+            *np = e[i].value;
+            return NGX_CONF_OK;
+        }
+    }
+
+    last = ngx_http_secauth_enum_list(list, list + sizeof(list), e);
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "%V: invalid value \"%V\", expected %*s",
+                       &cmd->name, &value[1], last - list, list);
+
+    return NGX_CONF_ERROR;
+}
+
+
+/* a NAME=VALUE parameter of an enum's values, as the enum slot */
+
+static char *
+ngx_http_secauth_param_enum(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_str_t *param, size_t skip, ngx_conf_enum_t *e, ngx_uint_t *np)
+{
+    u_char      *last, list[NGX_MAX_CONF_ERRSTR];
+    ngx_str_t    v;
+    ngx_uint_t   i;
+
+    v.data = param->data + skip;
+    v.len = param->len - skip;
+
+    for (i = 0; e[i].name.len != 0; i++) {
+        if (e[i].name.len == v.len
+            && ngx_strncmp(e[i].name.data, v.data, v.len) == 0)
+        {
+            *np = e[i].value;
+            return NGX_CONF_OK;
+        }
+    }
+
+    last = ngx_http_secauth_enum_list(list, list + sizeof(list), e);
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "%V: invalid value \"%V\" of \"%*s\", expected %*s",
+                       &cmd->name, &v, skip, param->data, last - list, list);
+
+    return NGX_CONF_ERROR;
+}
+
+
+/* "a, b or c" from the names of an enum */
+
+static u_char *
+ngx_http_secauth_enum_list(u_char *buf, u_char *last, ngx_conf_enum_t *e)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; e[i].name.len != 0; i++) {
+        if (i > 0) {
+            buf = ngx_slprintf(buf, last, e[i + 1].name.len ? ", " : " or ");
+        }
+
+        buf = ngx_slprintf(buf, last, "%V", &e[i].name);
+    }
+
+    return buf;
 }
 
 
@@ -1108,7 +1350,7 @@ ngx_http_secauth_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     u_char                     *c;
     ngx_str_t                  *value, v;
-    ngx_uint_t                  i;
+    ngx_uint_t                  i, on;
     ngx_http_secauth_cookie_t  *ck;
 
     if (slcf->cookie != NGX_CONF_UNSET_PTR) {
@@ -1158,24 +1400,26 @@ ngx_http_secauth_cookie(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 goto invalid;
             }
 
-        } else if (ngx_strcmp(value[i].data, "samesite=lax") == 0) {
-            ck->samesite = NGX_HTTP_SECAUTH_SAMESITE_LAX;
+        } else if (ngx_strncmp(value[i].data, "samesite=", 9) == 0) {
+            if (ngx_http_secauth_param_enum(cf, cmd, &value[i], 9,
+                                            ngx_http_secauth_samesite,
+                                            &ck->samesite)
+                != NGX_CONF_OK)
+            {
+                return NGX_CONF_ERROR;
+            }
+
             continue;
 
-        } else if (ngx_strcmp(value[i].data, "samesite=strict") == 0) {
-            ck->samesite = NGX_HTTP_SECAUTH_SAMESITE_STRICT;
-            continue;
+        } else if (ngx_strncmp(value[i].data, "secure=", 7) == 0) {
+            if (ngx_http_secauth_param_enum(cf, cmd, &value[i], 7,
+                                            ngx_http_secauth_on_off, &on)
+                != NGX_CONF_OK)
+            {
+                return NGX_CONF_ERROR;
+            }
 
-        } else if (ngx_strcmp(value[i].data, "samesite=none") == 0) {
-            ck->samesite = NGX_HTTP_SECAUTH_SAMESITE_NONE;
-            continue;
-
-        } else if (ngx_strcmp(value[i].data, "secure=on") == 0) {
-            ck->secure = 1;
-            continue;
-
-        } else if (ngx_strcmp(value[i].data, "secure=off") == 0) {
-            ck->secure = 0;
+            ck->secure = on;
             continue;
 
         } else {
@@ -1263,6 +1507,8 @@ ngx_http_secauth_init(ngx_conf_t *cf)
 
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_secauth_module);
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    ngx_http_secauth_check_tls(cf, smcf);
 
     if (smcf->limit_used) {
         h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);

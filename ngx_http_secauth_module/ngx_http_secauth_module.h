@@ -69,6 +69,8 @@ typedef struct {
     ngx_array_t                    *limit_zones;  /* limit zone pointers */
     ngx_flag_t                      limit_used;
     ngx_flag_t                      users_redis;  /* some secauth_users redis */
+    ngx_array_t                    *cookie_servers;  /* core srv confs
+                                                       with Secure cookies */
 
     /* per worker, set up in init_process or on first use */
     ngx_http_secauth_store_t        store;

@@ -80,6 +80,8 @@ typedef struct {
      + NGX_HTTP_SECAUTH_SESSION_IP_MAX)
 
 
+static void ngx_http_secauth_shm_resized(ngx_conf_t *cf,
+    ngx_shm_zone_t *zone, const char *purpose);
 static ngx_int_t ngx_http_secauth_shm_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static void ngx_http_secauth_shm_rbtree_insert_value(ngx_rbtree_node_t *temp,
@@ -181,6 +183,10 @@ ngx_http_secauth_shm_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size,
         return NULL;
     }
 
+    if (zone->data == NULL) {
+        ngx_http_secauth_shm_resized(cf, zone, purpose);
+    }
+
     if (zone->data) {
         shm = zone->data;
 
@@ -209,6 +215,66 @@ ngx_http_secauth_shm_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size,
     zone->data = shm;
 
     return zone;
+}
+
+
+/*
+ * nginx keeps a zone across a reload only if its size is the same, and
+ * says nothing otherwise: the records in it (sessions that users are
+ * logged in with, rate-limit buckets...) are gone, which an operator must
+ * be able to tell from the log.
+ */
+
+static void
+ngx_http_secauth_shm_resized(ngx_conf_t *cf, ngx_shm_zone_t *zone,
+    const char *purpose)
+{
+    ngx_uint_t        i;
+    ngx_cycle_t      *old;
+    ngx_list_part_t  *part;
+    ngx_shm_zone_t   *ozone;
+
+    old = cf->cycle->old_cycle;
+
+    if (old == NULL || ngx_is_init_cycle(old)) {
+        return;
+    }
+
+    part = &old->shared_memory.part;
+    ozone = part->elts;
+
+    for (i = 0; /* void */ ; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return;
+            }
+
+            part = part->next;
+            ozone = part->elts;
+            i = 0;
+        }
+
+        if (ozone[i].tag != &ngx_http_secauth_module
+            || ozone[i].shm.name.len != zone->shm.name.len
+            || ngx_strncmp(ozone[i].shm.name.data, zone->shm.name.data,
+                           zone->shm.name.len)
+               != 0)
+        {
+            continue;
+        }
+
+        if (ozone[i].shm.size != zone->shm.size) {
+            ngx_log_error(NGX_LOG_NOTICE, cf->log, 0,
+                          "secauth: zone \"%V\" resized from %uz to %uz "
+                          "bytes: a new, empty zone replaces it, the %s "
+                          "kept in it until this reload are gone",
+                          &zone->shm.name, ozone[i].shm.size,
+                          zone->shm.size, purpose);
+        }
+
+        return;
+    }
 }
 
 

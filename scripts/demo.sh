@@ -1,18 +1,34 @@
 #!/usr/bin/env bash
-# The README's demo: installs what is missing, builds the module and runs
-# nginx in the foreground on http://127.0.0.1:8080 in front of a small demo
-# backend. Ctrl-C stops both.
+# The README's demo: installs what is missing (scripts/setup.sh demo: the
+# build and run packages, not the test tools), builds the module and runs
+# nginx in the foreground on http://127.0.0.1:8080 (SECAUTH_DEMO_PORT) in
+# front of a small demo backend, with its own Redis. Ctrl-C stops them all.
+#
+# Ports (all on 127.0.0.1), from the environment:
+#   SECAUTH_DEMO_PORT           nginx, the demo's address   (default 8080)
+#   SECAUTH_DEMO_BACKEND_PORT   the demo backend            (default 8081)
+#   SECAUTH_DEMO_REDIS_PORT     the demo's redis-server     (default 6380)
+#
+#   SECAUTH_DEMO_PORT=9080 scripts/demo.sh
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
 
-scripts/setup.sh
+port=${SECAUTH_DEMO_PORT:-8080}
+backend_port=${SECAUTH_DEMO_BACKEND_PORT:-8081}
+redis_port=${SECAUTH_DEMO_REDIS_PORT:-6380}
+
+for p in "$port" "$backend_port" "$redis_port"; do
+    case "$p" in
+        ''|*[!0-9]*) echo "demo: not a port number: \"$p\"" >&2; exit 2 ;;
+    esac
+done
+
+scripts/setup.sh demo
 module=$(scripts/build.sh)
 
 prefix=$(mktemp -d /tmp/secauth-demo.XXXXXX)
-backend_port=${SECAUTH_DEMO_BACKEND_PORT:-8081}
-redis_port=${SECAUTH_DEMO_REDIS_PORT:-6380}
 backend_pid=
 
 cleanup() {
@@ -38,6 +54,7 @@ printf 'demo:%s\n' "$(printf %s "$password" \
     | argon2 "$salt" -id -t 3 -m 16 -p 1 -e)" > "$prefix/users"
 
 sed -e "s|@MODULE@|$module|" -e "s|@PREFIX@|$prefix|" \
+    -e "s|@PORT@|$port|" \
     -e "s|@BACKEND@|127.0.0.1:$backend_port|" \
     -e "s|@REDIS_PORT@|$redis_port|" \
     scripts/demo/nginx.conf.in > "$prefix/nginx.conf"
@@ -69,9 +86,9 @@ PY
 
 cat <<MSG
 
-secauth demo on http://127.0.0.1:8080/ (Redis on 127.0.0.1:$redis_port)
+secauth demo on http://127.0.0.1:$port/ (Redis on 127.0.0.1:$redis_port)
 
-  In a browser, open http://127.0.0.1:8080/ : you are sent to the login
+  In a browser, open http://127.0.0.1:$port/ : you are sent to the login
   form; sign in as
 
       user:      demo
@@ -80,44 +97,44 @@ secauth demo on http://127.0.0.1:8080/ (Redis on 127.0.0.1:$redis_port)
   and the backend greets you by name; its "Log out" button ends the
   session (and the next visit goes back to the form).
 
-  http://127.0.0.1:8080/public   no protection: the backend answers
-  http://127.0.0.1:8080/         protected: a browser is sent to /login,
+  http://127.0.0.1:$port/public   no protection: the backend answers
+  http://127.0.0.1:$port/         protected: a browser is sent to /login,
                                  curl gets 401 with WWW-Authenticate
 
   the same flow with curl:
     curl -si -c jar -d 'username=demo&password=$password' \\
-        http://127.0.0.1:8080/login
-    curl -si -b jar http://127.0.0.1:8080/
-    curl -si -b jar -X POST http://127.0.0.1:8080/logout
+        http://127.0.0.1:$port/login
+    curl -si -b jar http://127.0.0.1:$port/
+    curl -si -b jar -X POST http://127.0.0.1:$port/logout
 
   no credentials:
-    curl -i http://127.0.0.1:8080/
-    curl -i -H 'Accept: text/html' http://127.0.0.1:8080/account
+    curl -i http://127.0.0.1:$port/
+    curl -i -H 'Accept: text/html' http://127.0.0.1:$port/account
 
   alice's session cookie (the backend sees X-Secauth-User: alice):
-    curl -i -H 'Cookie: demo-session=$sid' http://127.0.0.1:8080/
+    curl -i -H 'Cookie: demo-session=$sid' http://127.0.0.1:$port/
 
   bob's bearer token (HS256; the backend also sees his role claim):
-    curl -i -H 'Authorization: Bearer $token' http://127.0.0.1:8080/
+    curl -i -H 'Authorization: Bearer $token' http://127.0.0.1:$port/
 
   a tampered token is refused with error="invalid_token":
-    curl -i -H 'Authorization: Bearer ${token}x' http://127.0.0.1:8080/
+    curl -i -H 'Authorization: Bearer ${token}x' http://127.0.0.1:$port/
 
   an API client: a JSON login answers an access and a refresh token;
   the refresh token buys a new pair once, and presented again it revokes
   them all (the new access token then gets 401 too):
     curl -s -H 'Content-Type: application/json' \
         -d '{"username":"demo","password":"$password"}' \
-        http://127.0.0.1:8080/login
-    curl -i -H "Authorization: Bearer \$ACCESS" http://127.0.0.1:8080/
-    curl -s -d "refresh_token=\$REFRESH" http://127.0.0.1:8080/token/refresh
-    curl -s -d "token=\$REFRESH" http://127.0.0.1:8080/token/revoke
+        http://127.0.0.1:$port/login
+    curl -i -H "Authorization: Bearer \$ACCESS" http://127.0.0.1:$port/
+    curl -s -d "refresh_token=\$REFRESH" http://127.0.0.1:$port/token/refresh
+    curl -s -d "token=\$REFRESH" http://127.0.0.1:$port/token/revoke
 
   rate limits: the sixth login within a minute from one address gets 429
   with Retry-After; five wrong passwords lock the account (429 even with
   the right one) for 1s, then 2s, 4s...:
     for i in 1 2 3 4 5 6; do curl -s -o /dev/null -w '%{http_code} ' \
-        -d 'username=demo&password=wrong' http://127.0.0.1:8080/login; done
+        -d 'username=demo&password=wrong' http://127.0.0.1:$port/login; done
 
 Ctrl-C to stop.
 

@@ -1,22 +1,41 @@
 #!/usr/bin/env bash
-# Install every Debian 12 package needed to build, test, benchmark and run
-# the demo, and the browser used by t/e2e. Idempotent: installs nothing
-# when everything is already there.
+# Installs the Debian 12 packages the project needs. Idempotent: installs
+# nothing when everything is already there.
+#
+#   scripts/setup.sh         everything: build, demo, tests, benchmarks,
+#                            lint and the browser of t/e2e (scripts/test.sh)
+#   scripts/setup.sh demo    only what scripts/demo.sh needs: build the
+#                            module and run nginx, Redis and the demo
+#                            backend (no test tools, no browser)
 set -euo pipefail
+
+what=${1:-all}
+
+case "$what" in
+    all|demo) ;;
+    *) echo "usage: $0 [demo]" >&2; exit 2 ;;
+esac
 
 packages=(
     # build
-    build-essential nginx nginx-dev libssl-dev libjwt-dev libhiredis-dev
+    build-essential nginx nginx-dev libssl-dev libhiredis-dev
     libargon2-dev libjansson-dev libcrypt-dev pkg-config
-    # run and test
-    redis-server redis-tools perl libtest-base-perl libwww-perl
-    libhttp-cookies-perl libjson-pp-perl libio-socket-ip-perl
-    python3 python3-jwt libcrypt-jwt-perl libcrypt-argon2-perl openssl argon2
-    curl procps whois
-    iproute2 bc
-    # bench and lint
-    wrk
+    # run the demo: Redis, the backend, the user's hash, a demo token
+    redis-server redis-tools python3 python3-jwt argon2
 )
+
+if [ "$what" = all ]; then
+    packages+=(
+        # test
+        perl libtest-base-perl libwww-perl
+        libhttp-cookies-perl libjson-pp-perl libio-socket-ip-perl
+        libcrypt-jwt-perl libcrypt-argon2-perl openssl
+        curl procps whois
+        iproute2 bc
+        # bench and lint
+        wrk
+    )
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -47,5 +66,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
 fi
 
-# Headless Chromium and playwright-core for t/e2e/browser.t
-"$(dirname "$0")/../t/e2e/setup-browser.sh"
+# Headless Chromium and playwright-core for t/e2e/browser.t: tests only
+if [ "$what" = all ]; then
+    "$(dirname "$0")/../t/e2e/setup-browser.sh"
+fi

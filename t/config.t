@@ -1,20 +1,31 @@
-# nginx -t refuses bad configurations with a clear [emerg].
+# nginx -t refuses bad configurations with a clear [emerg], and warns
+# about those that start but will not work as meant.
 
+use File::Temp qw(tempdir);
 use Test::Nginx::Socket 'no_plan';
+
+# a certificate for the servers with "listen ... ssl"
+my $tls = tempdir('secauth-tls-XXXXXX', TMPDIR => 1, CLEANUP => 1);
+system('openssl', 'req', '-x509', '-newkey', 'ec', '-pkeyopt',
+       'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
+       '-subj', '/CN=tls.test', '-keyout', "$tls/key.pem",
+       '-out', "$tls/cert.pem") == 0
+    or die "openssl req failed\n";
+$ENV{TEST_NGINX_TLS_DIR} = $tls;
 
 no_shuffle();
 run_tests();
 
 __DATA__
 
-=== TEST 1: unknown mode of secauth
+=== TEST 1: unknown mode of secauth: the message names the valid ones
 --- config
     location / {
         secauth basic;
     }
 --- must_die
 --- error_log
-invalid value "basic"
+secauth: invalid value "basic", expected off, session, jwt or any
 
 
 
@@ -208,7 +219,7 @@ invalid cookie name "a;b"
     }
 --- must_die
 --- error_log
-invalid value "maybe"
+secauth_fail: invalid value "maybe", expected closed or open
 
 
 
@@ -240,3 +251,99 @@ WWW-Authenticate: Bearer realm="example"
 --- must_die
 --- error_log
 "secauth jwt" needs "secauth_jwt_key" or "secauth_jwt_signing_key"
+
+
+
+=== TEST 22: secauth_cookie samesite= names the values it takes
+--- config
+    location / {
+        secauth_cookie sid samesite=relaxed;
+    }
+--- must_die
+--- error_log
+secauth_cookie: invalid value "relaxed" of "samesite=", expected lax, strict or none
+
+
+
+=== TEST 23: secauth_cookie secure= names the values it takes
+--- config
+    location / {
+        secauth_cookie sid secure=yes;
+    }
+--- must_die
+--- error_log
+secauth_cookie: invalid value "yes" of "secure=", expected on or off
+
+
+
+=== TEST 24: duplicate secauth_fail
+--- config
+    location / {
+        secauth_fail open;
+        secauth_fail closed;
+    }
+--- must_die
+--- error_log
+"secauth_fail" directive is duplicate
+
+
+
+=== TEST 25: a Secure session cookie on a server without TLS: one [warn] naming it
+Browsers drop a Secure cookie that comes over plain http (but from
+localhost): the logins of such a server loop unless a TLS-terminating
+balancer is in front. Two locations of one server: one warning.
+--- config
+    location /a {
+        secauth session;
+    }
+    location = /logout {
+        secauth_logout;
+    }
+--- request
+GET /a
+--- error_code: 401
+--- error_log eval
+qr/\[warn\] .*secauth: server "localhost" in \S+nginx\.conf:\d+ has no "listen \.\.\. ssl" but a Secure session cookie, .*TLS-terminating balancer.*secure=off/
+--- grep_error_log eval
+qr/has no "listen \.\.\. ssl"/
+--- grep_error_log_out
+has no "listen ... ssl"
+
+
+
+=== TEST 26: no warning for a TLS listener, secure=off or a server without sessions
+--- http_config
+    server {
+        listen 127.0.0.2:$TEST_NGINX_SERVER_PORT ssl;
+        server_name tls.test;
+        ssl_certificate $TEST_NGINX_TLS_DIR/cert.pem;
+        ssl_certificate_key $TEST_NGINX_TLS_DIR/key.pem;
+        secauth session;
+    }
+    server {
+        listen 127.0.0.3:$TEST_NGINX_SERVER_PORT;
+        server_name dev.test;
+        secauth session;
+        secauth_cookie sid secure=off;
+    }
+    server {
+        listen 127.0.0.4:$TEST_NGINX_SERVER_PORT;
+        server_name plain.test;
+        location = /logout {
+            secauth_logout;
+        }
+    }
+--- config
+    location /x {
+        return 200 "ok\n";
+    }
+--- request
+GET /x
+--- response_body
+ok
+--- error_log
+secauth: server "plain.test"
+--- no_error_log
+secauth: server "tls.test"
+secauth: server "dev.test"
+secauth: server "localhost"

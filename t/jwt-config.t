@@ -1,6 +1,6 @@
 # nginx -t refuses JWT keys that are weak, of the wrong kind or unreadable,
 # with an [emerg] that names the directive (docs/directives.md,
-# SECURITY.md "Tokens", RFC 8725 3.1, 3.5). Keys are made at load time by
+# docs/security.md "Tokens", RFC 8725 3.1, 3.5). Keys are made at load time by
 # t/lib/JwtTest.pm in $TEST_NGINX_JWT_DIR.
 
 use FindBin;

@@ -1,6 +1,6 @@
 # The JWT gate (secauth jwt): tokens minted by PyJWT, Crypt::JWT, openssl
 # and by hand are admitted, or refused with a 401 and the documented
-# $secauth_error (SECURITY.md "Tokens", ARCHITECTURE.md "JWT", RFC 7515,
+# $secauth_error (docs/security.md "Tokens", docs/jwt.md, RFC 7515,
 # RFC 7519, RFC 8725). Keys are made at load time by t/lib/JwtTest.pm in
 # $TEST_NGINX_JWT_DIR. Every refused token is otherwise valid (signed with
 # the configured key) unless its defect is the signature, so that each
@@ -29,14 +29,21 @@ JwtTest::revoke($ISS, 'jti-revoked');
 JwtTest::revoke(undef, 'jti-revoked-no-iss');
 
 # an ES256 token (RS/ES tokens are cached once verified) accepted first,
-# then revoked in the middle of the run (the two revocation blocks)
-our $LATER = JwtTest::pyjwt('ES256', 'ec256.key',
-                            [iss => $ISS, jti => 'jti-revoked-later']);
+# then revoked in the middle of the run (the two revocation blocks): one
+# token, minted when the first of them starts
+our $LATER;
+
+sub later {
+    $LATER //= JwtTest::pyjwt('ES256', 'ec256.key',
+                              [iss => $ISS, jti => 'jti-revoked-later']);
+    return $LATER;
+}
 
 # a crashing worker is reported by the master as "exited on signal"
 master_on();
 
-add_block_preprocessor(sub {
+# tokens are minted as their block starts (JwtTest::at_block_start)
+JwtTest::at_block_start(sub {
     my $block = shift;
 
     $block->set_value('user_files', ">>> p.txt\nsecret\n")
@@ -89,7 +96,7 @@ secret
 
 
 
-=== TEST 3: secauth_jwt_leeway 5s: exp 10 s ago, nbf/iat 10 s ahead refused
+=== TEST 3: secauth_jwt_leeway 5s: exp 10 s ago, nbf/iat 15 s ahead refused
 --- config
     secauth_jwt_key HS256 $TEST_NGINX_JWT_DIR/hs256;
     secauth_jwt_leeway 5s;
@@ -103,8 +110,8 @@ secret
 --- more_headers eval
 [JwtTest::auth(JwtTest::token('HS256', 'hs256', [],
      [iat => time - 100, exp => time - 10])),
- JwtTest::auth(JwtTest::token('HS256', 'hs256', [], [nbf => time + 10])),
- JwtTest::auth(JwtTest::token('HS256', 'hs256', [], [iat => time + 10]))]
+ JwtTest::auth(JwtTest::token('HS256', 'hs256', [], [nbf => time + 15])),
+ JwtTest::auth(JwtTest::token('HS256', 'hs256', [], [iat => time + 15]))]
 --- error_code eval
 [401, 401, 401]
 --- response_headers eval
@@ -1427,7 +1434,7 @@ my $past = time - 60;
 --- request eval
 ["GET /p", "GET /p"]
 --- more_headers eval
-[JwtTest::auth($::LATER), JwtTest::auth($::LATER)]
+[JwtTest::auth(main::later()), JwtTest::auth(main::later())]
 --- error_code eval
 [200, 200]
 --- response_headers eval
@@ -1441,7 +1448,7 @@ JwtTest::revoke($::ISS, 'jti-revoked-later');
 --- request
 GET /p
 --- more_headers eval
-JwtTest::auth($::LATER)
+JwtTest::auth(main::later())
 --- error_code: 401
 --- response_headers
 X-Error: revoked

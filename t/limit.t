@@ -453,7 +453,7 @@ ok
 --- config
 --- must_die
 --- error_log
-invalid parameter "rate=10" in "secauth_limit_zone"
+invalid rate "10" in "secauth_limit_zone", expected RATE as Nr/s, Nr/m or Nr/h
 
 
 
@@ -463,7 +463,7 @@ invalid parameter "rate=10" in "secauth_limit_zone"
 --- config
 --- must_die
 --- error_log
-invalid parameter "rate=10r/d" in "secauth_limit_zone"
+invalid rate "10r/d" in "secauth_limit_zone", expected RATE as Nr/s, Nr/m or Nr/h
 
 
 

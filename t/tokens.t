@@ -1,5 +1,5 @@
 # secauth_refresh, secauth_revoke and the JSON login's tokens (docs/tokens.md,
-# SECURITY.md "Tokens", RFC 6749, RFC 7009, RFC 8725, RFC 9700): what is
+# docs/security.md "Tokens", RFC 6749, RFC 7009, RFC 8725, RFC 9700): what is
 # refused and how. Refresh tokens that need no family in the store are
 # minted here by PyJWT with the signing key ($TEST_NGINX_JWT_DIR/hs256);
 # families are written into Redis by "--- init" in the documented format.
@@ -20,33 +20,40 @@ sub refresh {
                            fam => 'f' x 22, jti => 'j' x 22, @_]);
 }
 
-our $REFRESH = refresh();
-our $ACCESS = refresh(token_use => 'access');
-our $EXPIRED = refresh(iat => time - 7200, exp => time - 3600);
-our $OTHER_ISS = refresh(iss => 'https://evil.example');
-our $NO_FAM = refresh(fam => undef);
-our $OTHER_KEY = JwtTest::pyjwt('HS256', 'hs256b',
-                                [iss => $ISS, token_use => 'refresh',
-                                 fam => 'f' x 22, jti => 'j' x 22]);
-(our $TAMPERED = $REFRESH) =~ s/\.([^.]*)\./'.' . JwtTest::b64u(
-    JwtTest::payload(iss => $ISS, token_use => 'refresh', sub => 'root',
-                     fam => 'f' x 22, jti => 'j' x 22)) . '.'/e;
-our $OUTSIDE_FAM = JwtTest::pyjwt('HS256', 'hs256b',
-                                  [iss => $ISS, fam => 'f' x 22,
-                                   jti => 'outside-jti']);
-our $NONE = JwtTest::b64u('{"alg":"none","typ":"JWT"}') . '.'
-            . (split /\./, $REFRESH)[1] . '.';
-
 # a family of this run in Redis, and its refresh token
 $ENV{TEST_NGINX_TOKENS_PID} = $$;
 our $PREFIX = "secauth-tokens-test-$$:";
 our $FAM = 'F' . substr(time . ('0' x 21), 0, 21);
 our $JTI = 'J' x 22;
-our $FAMILY_REFRESH = refresh(fam => $FAM, jti => $JTI);
+
+our ($REFRESH, $ACCESS, $EXPIRED, $OTHER_ISS, $NO_FAM, $OTHER_KEY,
+     $TAMPERED, $OUTSIDE_FAM, $NONE, $FAMILY_REFRESH);
+
+# the tokens, minted again as each block starts (their iat and exp are
+# relative to that moment, not to when this file was read)
+sub mint {
+    $REFRESH = refresh();
+    $ACCESS = refresh(token_use => 'access');
+    $EXPIRED = refresh(iat => time - 7200, exp => time - 3600);
+    $OTHER_ISS = refresh(iss => 'https://evil.example');
+    $NO_FAM = refresh(fam => undef);
+    $OTHER_KEY = JwtTest::pyjwt('HS256', 'hs256b',
+                                [iss => $ISS, token_use => 'refresh',
+                                 fam => 'f' x 22, jti => 'j' x 22]);
+    ($TAMPERED = $REFRESH) =~ s/\.([^.]*)\./'.' . JwtTest::b64u(
+        JwtTest::payload(iss => $ISS, token_use => 'refresh', sub => 'root',
+                         fam => 'f' x 22, jti => 'j' x 22)) . '.'/e;
+    $OUTSIDE_FAM = JwtTest::pyjwt('HS256', 'hs256b',
+                                  [iss => $ISS, fam => 'f' x 22,
+                                   jti => 'outside-jti']);
+    $NONE = JwtTest::b64u('{"alg":"none","typ":"JWT"}') . '.'
+            . (split /\./, $REFRESH)[1] . '.';
+    $FAMILY_REFRESH = refresh(fam => $FAM, jti => $JTI);
+}
 
 sub form { "Content-Type: application/x-www-form-urlencoded" }
 
-add_block_preprocessor(sub {
+JwtTest::at_block_start(sub {
     my $block = shift;
 
     $block->set_value('http_config',
@@ -56,7 +63,7 @@ add_block_preprocessor(sub {
         unless defined $block->http_config;
     $block->set_value('user_files', ">>> p.txt\nsecret\n")
         unless defined $block->user_files;
-});
+}, \&mint);
 
 no_shuffle();
 run_tests();
@@ -201,7 +208,7 @@ main::form()
 --- error_log
 refresh token refused: bad_signature
 --- no_error_log
-root
+"root"
 
 
 

@@ -16,6 +16,10 @@ package JwtTest;
 #
 # Every function is called from "--- ... eval" sections, which Test::Base
 # evaluates in its own package: call them as JwtTest::name(...).
+#
+# Tokens are relative to the time they are minted (iat, exp, nbf), so a
+# suite mints them when each block starts: JwtTest::at_block_start(SUB)
+# in place of add_block_preprocessor(SUB) (see there).
 
 use strict;
 use warnings;
@@ -163,6 +167,32 @@ sub make_keys {
 }
 
 make_keys();
+
+# at_block_start(SUB, BEFORE): "--- ... eval" sections are evaluated as
+# each block starts rather than when the file is read, then SUB (if any)
+# runs as the suite's block preprocessor. BEFORE (if any) runs first, to
+# mint the tokens that the sections read from variables.
+#
+# Test::Base filters every block of a file before the first one runs, so
+# a runner that takes a few seconds per block (the CPAN Test::Nginx
+# restarting nginx each time) reaches block N with tokens minted long
+# before: "nbf 15 s ahead" is then 3 s ahead, and a leeway test admits
+# what it must refuse. Test::Base::filters_delay() keeps the sections
+# unfiltered until the block preprocessor, which Test::Nginx runs right
+# before the block (its own start of nginx and the requests follow).
+sub at_block_start {
+    my ($code, $before) = @_;
+
+    Test::Base::filters_delay();
+
+    Test::Nginx::Util::add_block_preprocessor(sub {
+        my $block = shift;
+
+        $before->($block) if $before;
+        $block->run_filters unless $block->is_filtered;
+        $code->($block) if $code;
+    });
+}
 
 sub b64u {
     my ($data) = @_;
@@ -507,12 +537,13 @@ sub revocation_key {
 
 my @REVOKED;
 
-# revoke(ISS, JTI): writes the revocation key (removed again at exit)
+# revoke(ISS, JTI): writes the revocation key (removed again at exit);
+# for an hour, so that one written as a suite starts outlives a slow run
 sub revoke {
     my ($iss, $jti) = @_;
 
     my $key = revocation_key($iss, $jti);
-    my $out = redis('SET', $key, '1', 'EX', '600');
+    my $out = redis('SET', $key, '1', 'EX', '3600');
     fail_loudly("redis SET: $out") unless $out eq 'OK';
     push @REVOKED, $key;
     return $out;

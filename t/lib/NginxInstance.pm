@@ -15,6 +15,10 @@ package NginxInstance;
 #       Cookie => "__Host-secauth=$sid");
 #   my $req = $ngx->start_get('/p');   # ... $ngx->collect($req)
 #   $ngx->error_log;  $ngx->pid;  $ngx->stop;
+#   $ngx->reload(http => "secauth_zone s:2m;");   # SIGHUP, new http part
+#
+# master => 1 runs a master process (the pid is then the master's, and
+# one worker serves): nginx reloads only with a master.
 #
 # The module comes from $TEST_NGINX_LOAD_MODULES (scripts/test.sh), else
 # build/ngx_http_secauth_module.so of this repository. Every instance is
@@ -62,6 +66,7 @@ sub new {
         main   => $opt{main} // '',
         files  => $opt{files} // {},
         level  => $opt{log_level} // 'info',
+        master => $opt{master} ? 'on' : 'off',
         owner  => $$,
         tmp    => File::Temp->newdir('secauth-ngx-XXXXXX', TMPDIR => 1),
     }, $class;
@@ -98,10 +103,23 @@ sub _config {
     my $d = $self->{dir};
     my $load = join '', map { "load_module $_;\n" } modules();
 
+    # a master started by root would run its worker as nobody, which
+    # cannot read the private directory
+    my $user = $self->{master} eq 'on' && $> == 0
+               ? 'user ' . getpwuid($>) . ';' : '';
+
+    # after a reload: which configuration runs (see reload)
+    my $generation = !defined $self->{generation} ? '' : <<"GEN";
+        location = /.config-generation {
+            return 200 "$self->{generation}\\n";
+        }
+GEN
+
     return <<"CONF";
 $load
 daemon off;
-master_process off;
+master_process $self->{master};
+$user
 worker_processes 1;
 error_log $d/logs/error.log $self->{level};
 pid $d/logs/nginx.pid;
@@ -125,11 +143,43 @@ $self->{http}
     server {
         listen 127.0.0.1:$self->{port};
         server_name localhost;
-
+$generation
 $self->{server}
     }
 }
 CONF
+}
+
+# reload(http => TEXT, server => TEXT, main => TEXT): rewrites the
+# configuration with the parts given replaced, sends SIGHUP and returns
+# once the new configuration answers and the old worker has exited, so
+# that no later request reaches it (nginx keeps running the old one if
+# the new one is refused: then it dies with the error log)
+sub reload {
+    my ($self, %opt) = @_;
+
+    for my $part (qw(http server main)) {
+        $self->{$part} = $opt{$part} if defined $opt{$part};
+    }
+
+    die "reload: needs master => 1\n" unless $self->{master} eq 'on';
+
+    my $gen = ++$self->{generation};
+    my $mark = $self->log_mark;
+    _write("$self->{dir}/conf/nginx.conf", $self->_config);
+    kill 'HUP', $self->{pid} or die "reload: nginx is not running\n";
+
+    my $deadline = time + 10;
+    while (time < $deadline) {
+        my ($status, undef, $body) = $self->get('/.config-generation');
+        return 1 if $status == 200 && $body eq "$gen\n"
+                    && $self->wait_for_log(qr/worker process \d+ exited/,
+                                           $deadline - time, $mark);
+        sleep 0.05;
+    }
+
+    die "reload: configuration $gen not running after 10 s:\n"
+        . $self->error_log;
 }
 
 # returns undef when nginx answers on its port, else why it did not

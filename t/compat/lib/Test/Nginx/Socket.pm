@@ -832,9 +832,10 @@ sub check_error_log ($$$$;$) {
     my ($block, $res, $repeated_req_idx, $need_array, $extra) = @_;
 
     my $name = $block->name;
-    my $lines;
+    my ($lines, $log_lines);
     my $get_lines = sub {
-        $lines //= [@{ error_log_data() }, @{ $extra || [] }];
+        $log_lines //= error_log_data();
+        $lines //= [@$log_lines, @{ $extra || [] }];
     };
 
     my %warn_level = map { $_ => 1 } qw(alert crit emerg);
@@ -891,7 +892,9 @@ sub check_error_log ($$$$;$) {
         }
     }
 
-    for my $line (@{ $get_lines->() }) {
+    # the error log only: nginx's stderr repeats its start-up lines
+    $get_lines->();
+    for my $line (@$log_lines) {
         for my $level (sort keys %warn_level) {
             if ($line =~ /\[$level\]/) {
                 warn "WARNING: $name - " . fmt_str($line) . "\n";

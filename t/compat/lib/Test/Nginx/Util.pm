@@ -76,11 +76,22 @@ our $TestNginxSleep = $ENV{TEST_NGINX_SLEEP} || 0.015;
 our $ForceRestartOnTest = defined $ENV{TEST_NGINX_FORCE_RESTART_ON_TEST}
                           ? $ENV{TEST_NGINX_FORCE_RESTART_ON_TEST} : 1;
 
+# Compat only (the real module has no such setting): seconds to wait
+# before each block, after all blocks were parsed and filtered, to run a
+# suite as slowly as a slow runner would and catch tests that depend on
+# how long the runner takes between parsing and running a block.
+our $SleepBetweenBlocks = $ENV{TEST_COMPAT_SLEEP_BETWEEN_BLOCKS} || 0;
+if (!looks_like_number($SleepBetweenBlocks) || $SleepBetweenBlocks < 0) {
+    die "Bad value in the env TEST_COMPAT_SLEEP_BETWEEN_BLOCKS: "
+        . "$SleepBetweenBlocks\n";
+}
+
 our $ConfigPreamble = '';
 our $FilterHttpConfig;
 our @EnvToNginx;
 our @CleanupHandlers;
 our @BlockPreprocessors;
+our $InFilters;
 
 # Hooks installed by Test::Nginx::Socket.
 our $RunTestHelper;
@@ -935,7 +946,10 @@ sub exec_nginx () {
     if ($pid == 0) {
         open STDOUT, '>', '/dev/null';
         open STDERR, '>', $StderrFile;
-        exec($NginxBinary, '-p', "$ServRoot/", '-c', $ConfFile)
+        # -e as in the real module: start-up messages (nginx -t's
+        # warnings, a must_die block's [emerg]) go to the error log
+        exec($NginxBinary, '-e', $ErrLogFile, '-p', "$ServRoot/",
+             '-c', $ConfFile)
             or print STDERR "cannot exec $NginxBinary: $!\n";
         POSIX::_exit(127);
     }
@@ -953,7 +967,7 @@ sub exec_nginx () {
 }
 
 sub nginx_command () {
-    return "$NginxBinary -p $ServRoot/ -c $ConfFile";
+    return "$NginxBinary -e $ErrLogFile -p $ServRoot/ -c $ConfFile";
 }
 
 # Starts nginx; reports a failed test (with nginx's stderr) and returns
@@ -1350,6 +1364,11 @@ sub run_block_preprocessors ($) {
 
     my (%read, %orig);
 
+    # A preprocessor may run the block's filters itself (after
+    # Test::Base::filters_delay); the filters read every section, which
+    # does not make them custom sections.
+    local $InFilters = 0;
+
     {
         no strict 'refs';
         no warnings 'redefine';
@@ -1358,8 +1377,15 @@ sub run_block_preprocessors ($) {
             next unless defined &$glob;
             my $orig = \&$glob;
             $orig{$sec} = $orig;
-            *$glob = sub { $read{$sec} = 1; goto &$orig };
+            *$glob = sub { $read{$sec} = 1 unless $InFilters; goto &$orig };
         }
+
+        my $run_filters = \&Test::Base::Block::run_filters;
+        $orig{run_filters} = $run_filters;
+        *Test::Base::Block::run_filters = sub {
+            local $InFilters = 1;
+            $run_filters->(@_);
+        };
     }
 
     my $ok = eval {
@@ -1414,6 +1440,8 @@ sub run_tests () {
     }
 
     for my $block ($NoShuffle ? @blocks : shuffle @blocks) {
+        sleep $SleepBetweenBlocks if $SleepBetweenBlocks;
+
         my $consumed = run_block_preprocessors($block);
         check_block_sections($block, $consumed);
 
