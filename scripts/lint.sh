@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Style checks from STYLE.md on the C sources, scripts and test suites.
+# Style checks of nginx code style on the C sources, scripts and suites.
 # Prints one line per finding and exits 1 when there is any.
 set -uo pipefail
 

@@ -1,6 +1,6 @@
 #!/usr/bin/perl
 # scripts/secauth-user: the users file and Redis stores, the name and
-# password rules (SECURITY.md, Passwords: 12 to 128 code points, never
+# password rules (docs/security.md, Passwords: 12 to 128 code points, never
 # truncated), hashes that libargon2 verifies, and hashes that nginx with
 # the module accepts at login, both ways (the argon2 command's into the
 # file by hand, and secauth-user's).

@@ -6,7 +6,7 @@
 #     and the backend (a proxied location) sees the user; logout; refused;
 #   - session fixation (ASVS 7.2.4): a cookie planted before login, random
 #     or a real earlier session, is replaced and dead afterwards;
-#   - log out everywhere (SECURITY.md "Sessions"): two jars of one user
+#   - log out everywhere (docs/security.md "Sessions"): two jars of one user
 #     end together;
 #   - enumeration by timing (ASVS 6.3.8): unknown user vs wrong password
 #     with Argon2id t=2 m=32m, 30 interleaved attempts each, medians within
