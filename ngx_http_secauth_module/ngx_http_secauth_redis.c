@@ -19,6 +19,11 @@
  * command has an nginx timer because hiredis 0.14 has none. A timeout or
  * any connection error drops the connection (every pending command fails
  * at once) and a reconnect is scheduled with capped exponential backoff.
+ *
+ * The socket is read here rather than by hiredis: hiredis (0.14 and 1.x)
+ * aborts the process on a reply other than an error that no command
+ * waits for, so the replies of each read are counted first, and one more
+ * than the commands in flight drops the connection instead.
  */
 
 
@@ -33,6 +38,7 @@
 #define NGX_HTTP_SECAUTH_REDIS_MAXBUF       (16 * 1024)
 #define NGX_HTTP_SECAUTH_REDIS_MAXELEMENTS  (64 * 1024)
 #define NGX_HTTP_SECAUTH_REDIS_MAXREPLY     (1024 * 1024)
+#define NGX_HTTP_SECAUTH_REDIS_READ         (16 * 1024)
 
 
 struct ngx_http_secauth_redis_s {
@@ -41,6 +47,7 @@ struct ngx_http_secauth_redis_s {
     ngx_uint_t                           nscripts;
 
     redisAsyncContext                   *ac;
+    redisReader                         *framing;   /* counts replies */
     ngx_connection_t                    *connection;
     ngx_uint_t                           state;
     ngx_uint_t                           handshake;   /* replies awaited */
@@ -87,6 +94,13 @@ struct ngx_http_secauth_redis_cmd_s {
 };
 
 
+/*
+ * What redisAsyncHandleRead() calls after reading: exported by every
+ * hiredis from 0.10 to 1.x, declared in none of its headers (config checks
+ * that it links).
+ */
+void redisProcessCallbacks(redisAsyncContext *ac);
+
 static void ngx_http_secauth_redis_connect(ngx_http_secauth_redis_t *rd);
 static ngx_int_t ngx_http_secauth_redis_attach(ngx_http_secauth_redis_t *rd);
 static void ngx_http_secauth_redis_handshake(ngx_http_secauth_redis_t *rd);
@@ -113,6 +127,8 @@ static void ngx_http_secauth_redis_reply(redisAsyncContext *ac, void *r,
     void *privdata);
 static void ngx_http_secauth_redis_cmd_timeout(ngx_event_t *ev);
 static void ngx_http_secauth_redis_read_handler(ngx_event_t *ev);
+static ngx_int_t ngx_http_secauth_redis_count(ngx_http_secauth_redis_t *rd,
+    const char *buf, size_t len);
 static void ngx_http_secauth_redis_write_handler(ngx_event_t *ev);
 static void ngx_http_secauth_redis_add_read(void *privdata);
 static void ngx_http_secauth_redis_del_read(void *privdata);
@@ -222,6 +238,18 @@ ngx_http_secauth_redis_connect(ngx_http_secauth_redis_t *rd)
         return;
     }
 
+    /* the same bytes, framing only: no reply objects are built */
+
+    rd->framing = redisReaderCreateWithFunctions(NULL);
+
+    if (rd->framing == NULL) {
+        ngx_http_secauth_redis_fail(rd, "cannot allocate a connection", "");
+        redisAsyncFree(ac);
+        ngx_http_secauth_redis_schedule(rd);
+        return;
+    }
+
+    rd->framing->maxbuf = NGX_HTTP_SECAUTH_REDIS_MAXBUF;
     rd->ac = ac;
 
     if (ngx_http_secauth_redis_attach(rd) != NGX_OK) {
@@ -229,6 +257,8 @@ ngx_http_secauth_redis_connect(ngx_http_secauth_redis_t *rd)
                                     "redis");
         rd->ac = NULL;
         redisAsyncFree(ac);
+        redisReaderFree(rd->framing);
+        rd->framing = NULL;
         ngx_http_secauth_redis_schedule(rd);
         return;
     }
@@ -816,19 +846,80 @@ ngx_http_secauth_redis_log_reply(ngx_http_secauth_redis_t *rd,
 }
 
 
+/*
+ * What redisAsyncHandleRead() does, with the replies counted before
+ * hiredis dispatches any: a surplus means the stream is out of step (one
+ * of the replies answers some other command), so none of them is used.
+ */
+
 static void
 ngx_http_secauth_redis_read_handler(ngx_event_t *ev)
 {
-    ngx_connection_t          *c = ev->data;
-    ngx_http_secauth_redis_t  *rd = c->data;
+    u_char                    *p;
+    ssize_t                    n;
+    ngx_err_t                  err;
+    redisReader               *reader;
+    ngx_connection_t          *c;
+    redisAsyncContext         *ac;
+    ngx_http_secauth_redis_t  *rd;
+    u_char                     msg[NGX_MAX_ERROR_STR];
+    char                       buf[NGX_HTTP_SECAUTH_REDIS_READ];
 
-    redisReader  *reader;
+    c = ev->data;
+    rd = c->data;
+    ac = rd->ac;
 
-    if (rd->ac == NULL) {
+    if (ac == NULL) {
         return;
     }
 
-    redisAsyncHandleRead(rd->ac);
+    if (!(ac->c.flags & REDIS_CONNECTED)) {
+
+        /* hiredis completes a connect on either event */
+
+        redisAsyncHandleWrite(ac);
+
+        if (rd->ac != ac || !(ac->c.flags & REDIS_CONNECTED)) {
+            return;
+        }
+    }
+
+    n = recv(c->fd, buf, sizeof(buf), 0);
+
+    if (n == -1) {
+        err = ngx_socket_errno;
+
+        if (err == NGX_EAGAIN || err == NGX_EINTR) {
+            return;
+        }
+
+        p = ngx_strerror(err, msg, sizeof(msg) - 1);
+        *p = '\0';
+
+        ngx_http_secauth_redis_fail(rd, "connection lost:", (char *) msg);
+        ngx_http_secauth_redis_drop(rd);
+        return;
+    }
+
+    if (n == 0) {
+        ngx_http_secauth_redis_fail(rd, "connection lost:",
+                                    "Server closed the connection");
+        ngx_http_secauth_redis_drop(rd);
+        return;
+    }
+
+    if (ngx_http_secauth_redis_count(rd, buf, (size_t) n) != NGX_OK) {
+        ngx_http_secauth_redis_drop(rd);
+        return;
+    }
+
+    if (redisReaderFeed(ac->c.reader, buf, n) != REDIS_OK) {
+        ngx_http_secauth_redis_fail(rd, "cannot buffer a reply", "");
+        ngx_http_secauth_redis_drop(rd);
+        return;
+    }
+
+    redisProcessCallbacks(ac);
 
     /* no reply of ours is anywhere near a megabyte: a broken server */
 
@@ -840,6 +931,58 @@ ngx_http_secauth_redis_read_handler(ngx_event_t *ev)
             ngx_http_secauth_redis_drop(rd);
         }
     }
+}
+
+
+/*
+ * The framing reader sees the bytes hiredis's reader is about to see, and
+ * every reply hiredis's reader held before is already dispatched: the
+ * complete replies it finds now are those hiredis will dispatch, each to
+ * the next callback waiting (handshake and commands alike, EVAL after
+ * NOSCRIPT included). The replies before a protocol error are counted;
+ * hiredis reports the error itself once it reaches it.
+ */
+
+static ngx_int_t
+ngx_http_secauth_redis_count(ngx_http_secauth_redis_t *rd, const char *buf,
+    size_t len)
+{
+    void           *reply;
+    ngx_uint_t      replies, pending;
+    redisCallback  *cb;
+
+    if (redisReaderFeed(rd->framing, buf, len) != REDIS_OK) {
+        ngx_http_secauth_redis_fail(rd, "cannot read a reply:",
+                                    rd->framing->errstr);
+        return NGX_ERROR;
+    }
+
+    pending = 0;
+
+    for (cb = rd->ac->replies.head; cb; cb = cb->next) {
+        pending++;
+    }
+
+    replies = 0;
+
+    while (redisReaderGetReply(rd->framing, &reply) == REDIS_OK
+           && reply != NULL)
+    {
+        replies++;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                   "secauth redis: %ui replies for %ui commands",
+                   replies, pending);
+
+    if (replies <= pending) {
+        return NGX_OK;
+    }
+
+    ngx_http_secauth_redis_fail(rd, "unsolicited reply:",
+                                "more replies than commands sent");
+
+    return NGX_ERROR;
 }
 
 
@@ -929,6 +1072,11 @@ ngx_http_secauth_redis_cleanup(void *privdata)
 
         /* hiredis would close the descriptor again, maybe someone else's */
         rd->ac->c.fd = -1;
+    }
+
+    if (rd->framing) {
+        redisReaderFree(rd->framing);
+        rd->framing = NULL;
     }
 
     rd->ac = NULL;
