@@ -40,6 +40,9 @@
 #define NGX_HTTP_SECAUTH_REDIS_MAXREPLY     (1024 * 1024)
 #define NGX_HTTP_SECAUTH_REDIS_READ         (16 * 1024)
 
+#define NGX_HTTP_SECAUTH_REDIS_CAUSE_LEN    256
+#define NGX_HTTP_SECAUTH_REDIS_CAUSE_EVERY  1000
+
 
 struct ngx_http_secauth_redis_s {
     ngx_http_secauth_redis_conf_t       *conf;
@@ -68,7 +71,14 @@ struct ngx_http_secauth_redis_s {
 #endif
 
     time_t                               last_reply_log;
+
+    /* the outage cause last logged, and when; cause_changed: "still" */
+    ngx_msec_t                           cause_logged;
+    size_t                               cause_len;
+    u_char                  cause[NGX_HTTP_SECAUTH_REDIS_CAUSE_LEN];
+
     unsigned                             outage_logged:1;
+    unsigned                             cause_changed:1;
     unsigned                             exiting:1;
 };
 
@@ -446,6 +456,7 @@ ngx_http_secauth_redis_handshake_reply(redisAsyncContext *ac, void *r,
 
     if (rd->outage_logged) {
         rd->outage_logged = 0;
+        rd->cause_len = 0;
         ngx_log_error(NGX_LOG_NOTICE, rd->log, 0,
                       "secauth: redis %V is available again", &rd->conf->url);
 
@@ -483,24 +494,49 @@ ngx_http_secauth_redis_disconnected(const redisAsyncContext *ac, int status)
 }
 
 
-/* logged once per outage, at error level; per request only at debug */
+/*
+ * An outage is logged at error level when it starts, and again ("still
+ * unavailable") when a later attempt fails for another reason, e.g. the
+ * connection was lost and the reconnect is refused with NOAUTH: the log
+ * names the latest cause. A retry that fails the same way is logged only
+ * at debug level, and "still unavailable" at most once a second.
+ */
 
 static void
 ngx_http_secauth_redis_fail(ngx_http_secauth_redis_t *rd, const char *reason,
     const char *detail)
 {
-    if (rd->exiting || rd->outage_logged) {
+    u_char  *last;
+    size_t   len;
+    u_char   cause[NGX_HTTP_SECAUTH_REDIS_CAUSE_LEN];
+
+    last = ngx_snprintf(cause, sizeof(cause), "%s%s%s", reason,
+                        detail[0] ? " " : "", detail);
+    len = last - cause;
+
+    if (rd->exiting
+        || (rd->outage_logged
+            && ((len == rd->cause_len
+                 && ngx_memcmp(cause, rd->cause, len) == 0)
+                || (rd->cause_changed
+                    && ngx_current_msec - rd->cause_logged
+                       < NGX_HTTP_SECAUTH_REDIS_CAUSE_EVERY))))
+    {
         ngx_log_debug3(NGX_LOG_DEBUG_HTTP, rd->log, 0,
-                       "secauth redis: %V: %s %s", &rd->conf->url, reason,
-                       detail);
+                       "secauth redis: %V: %*s", &rd->conf->url, len,
+                       cause);
         return;
     }
 
-    rd->outage_logged = 1;
-
     ngx_log_error(NGX_LOG_ERR, rd->log, 0,
-                  "secauth: redis %V unavailable: %s%s%s",
-                  &rd->conf->url, reason, detail[0] ? " " : "", detail);
+                  "secauth: redis %V %sunavailable: %*s", &rd->conf->url,
+                  rd->outage_logged ? "still " : "", len, cause);
+
+    rd->cause_changed = rd->outage_logged;
+    rd->outage_logged = 1;
+    rd->cause_logged = ngx_current_msec;
+    rd->cause_len = len;
+    ngx_memcpy(rd->cause, cause, len);
 }
 
 
