@@ -20,6 +20,7 @@
 #include "ngx_http_secauth_shm.h"
 #include "ngx_http_secauth_jwt.h"
 #include "ngx_http_secauth_login.h"
+#include "ngx_http_secauth_body.h"
 #include "ngx_http_secauth_limit.h"
 #include "ngx_http_secauth_throttle.h"
 
@@ -1150,6 +1151,10 @@ ngx_http_secauth_init(ngx_conf_t *cf)
 
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_secauth_module);
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    if (ngx_http_secauth_body_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     if (smcf->limit_used) {
         h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
