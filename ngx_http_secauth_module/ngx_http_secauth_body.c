@@ -21,6 +21,67 @@
  */
 
 
+static ngx_int_t ngx_http_secauth_body_filter(ngx_http_request_t *r,
+    ngx_chain_t *in);
+
+
+static ngx_http_request_body_filter_pt  ngx_http_secauth_next_body_filter;
+
+
+/*
+ * A chunked body announces no length: the limit is applied as it arrives,
+ * as client_max_body_size is, rather than once it has all been read (into
+ * a temporary file past client_body_buffer_size).
+ */
+
+ngx_int_t
+ngx_http_secauth_body_init(ngx_conf_t *cf)
+{
+    ngx_http_secauth_next_body_filter = ngx_http_top_request_body_filter;
+    ngx_http_top_request_body_filter = ngx_http_secauth_body_filter;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_secauth_body_filter(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    off_t                         received;
+    ngx_http_secauth_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
+
+    if (slcf->handler == NGX_HTTP_SECAUTH_HANDLER_NONE
+        || !r->headers_in.chunked)
+    {
+        return ngx_http_secauth_next_body_filter(r, in);
+    }
+
+    /* the chunked filter counts what has arrived; HTTP/2 counts it apart */
+
+    received = r->headers_in.content_length_n;
+
+#if (NGX_HTTP_V2)
+    if (r->stream) {
+        received = r->request_body->received;
+    }
+#endif
+
+    if (received > NGX_HTTP_SECAUTH_BODY_MAX) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "secauth: chunked request body of more than %d bytes "
+                      "refused", NGX_HTTP_SECAUTH_BODY_MAX);
+
+        r->lingering_close = 1;
+
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    return ngx_http_secauth_next_body_filter(r, in);
+}
+
+
 /*
  * POST only, same origin, a small form or JSON body: reads it and calls
  * body; anything else is answered here (allow: the methods to list)
@@ -76,27 +137,31 @@ ngx_http_secauth_body_start(ngx_http_request_t *r,
 }
 
 
+/*
+ * An empty body (Content-Length: 0, or a chunked one with no data) is an
+ * empty string, not NULL; its buffer list holds only a last_buf marker
+ * without memory (pos == last == NULL), skipped like any empty buffer.
+ */
+
 ngx_int_t
 ngx_http_secauth_read_body(ngx_http_request_t *r, ngx_str_t *body)
 {
-    size_t        len;
+    size_t        len, n;
     u_char       *p;
     ngx_chain_t  *cl;
 
     ngx_str_null(body);
 
-    if (r->request_body == NULL || r->request_body->bufs == NULL) {
-        return NGX_OK;
-    }
-
-    if (r->request_body->temp_file) {
+    if (r->request_body && r->request_body->temp_file) {
         return NGX_ERROR;
     }
 
     len = 0;
 
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        len += cl->buf->last - cl->buf->pos;
+    if (r->request_body) {
+        for (cl = r->request_body->bufs; cl; cl = cl->next) {
+            len += cl->buf->last - cl->buf->pos;
+        }
     }
 
     if (len > NGX_HTTP_SECAUTH_BODY_MAX) {
@@ -110,11 +175,20 @@ ngx_http_secauth_read_body(ngx_http_request_t *r, ngx_str_t *body)
 
     body->data = p;
 
-    for (cl = r->request_body->bufs; cl; cl = cl->next) {
-        p = ngx_cpymem(p, cl->buf->pos, cl->buf->last - cl->buf->pos);
-        ngx_explicit_memzero(cl->buf->pos, cl->buf->last - cl->buf->pos);
+    if (r->request_body) {
+        for (cl = r->request_body->bufs; cl; cl = cl->next) {
+            n = cl->buf->last - cl->buf->pos;
+
+            if (n == 0) {
+                continue;
+            }
+
+            p = ngx_cpymem(p, cl->buf->pos, n);
+            ngx_explicit_memzero(cl->buf->pos, n);
+        }
     }
 
+    *p = '\0';
     body->len = p - body->data;
 
     return NGX_OK;

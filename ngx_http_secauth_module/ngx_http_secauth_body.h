@@ -18,10 +18,15 @@
 #define NGX_HTTP_SECAUTH_BODY_MAX     4096
 
 
+/* postconfiguration: the size limit on chunked bodies */
+ngx_int_t ngx_http_secauth_body_init(ngx_conf_t *cf);
 /* NGX_DONE (body runs later), or the status to answer at once */
 ngx_int_t ngx_http_secauth_body_start(ngx_http_request_t *r,
     ngx_http_client_body_handler_pt body, const char *allow);
-/* the body read, in one piece (the buffers are wiped); NGX_ERROR: too big */
+/*
+ * the body read, in one piece, never NULL (the buffers are wiped);
+ * NGX_ERROR: too big
+ */
 ngx_int_t ngx_http_secauth_read_body(ngx_http_request_t *r, ngx_str_t *body);
 /* NGX_OK, NGX_DECLINED (absent) or NGX_ERROR (given twice, bad escape) */
 ngx_int_t ngx_http_secauth_form_field(ngx_http_request_t *r, ngx_str_t *body,

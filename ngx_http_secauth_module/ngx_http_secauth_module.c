@@ -20,6 +20,7 @@
 #include "ngx_http_secauth_shm.h"
 #include "ngx_http_secauth_jwt.h"
 #include "ngx_http_secauth_login.h"
+#include "ngx_http_secauth_body.h"
 #include "ngx_http_secauth_limit.h"
 #include "ngx_http_secauth_throttle.h"
 #include "ngx_http_secauth_verify.h"
@@ -1509,6 +1510,10 @@ ngx_http_secauth_init(ngx_conf_t *cf)
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
     ngx_http_secauth_check_tls(cf, smcf);
+
+    if (ngx_http_secauth_body_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     if (smcf->limit_used) {
         h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);

@@ -19,6 +19,11 @@
  * command has an nginx timer because hiredis 0.14 has none. A timeout or
  * any connection error drops the connection (every pending command fails
  * at once) and a reconnect is scheduled with capped exponential backoff.
+ *
+ * The socket is read here rather than by hiredis: hiredis (0.14 and 1.x)
+ * aborts the process on a reply other than an error that no command
+ * waits for, so the replies of each read are counted first, and one more
+ * than the commands in flight drops the connection instead.
  */
 
 
@@ -33,6 +38,10 @@
 #define NGX_HTTP_SECAUTH_REDIS_MAXBUF       (16 * 1024)
 #define NGX_HTTP_SECAUTH_REDIS_MAXELEMENTS  (64 * 1024)
 #define NGX_HTTP_SECAUTH_REDIS_MAXREPLY     (1024 * 1024)
+#define NGX_HTTP_SECAUTH_REDIS_READ         (16 * 1024)
+
+#define NGX_HTTP_SECAUTH_REDIS_CAUSE_LEN    256
+#define NGX_HTTP_SECAUTH_REDIS_CAUSE_EVERY  1000
 
 
 struct ngx_http_secauth_redis_s {
@@ -41,6 +50,7 @@ struct ngx_http_secauth_redis_s {
     ngx_uint_t                           nscripts;
 
     redisAsyncContext                   *ac;
+    redisReader                         *framing;   /* counts replies */
     ngx_connection_t                    *connection;
     ngx_uint_t                           state;
     ngx_uint_t                           handshake;   /* replies awaited */
@@ -61,7 +71,14 @@ struct ngx_http_secauth_redis_s {
 #endif
 
     time_t                               last_reply_log;
+
+    /* the outage cause last logged, and when; cause_changed: "still" */
+    ngx_msec_t                           cause_logged;
+    size_t                               cause_len;
+    u_char                  cause[NGX_HTTP_SECAUTH_REDIS_CAUSE_LEN];
+
     unsigned                             outage_logged:1;
+    unsigned                             cause_changed:1;
     unsigned                             exiting:1;
 };
 
@@ -86,6 +103,13 @@ struct ngx_http_secauth_redis_cmd_s {
     unsigned                             retried:1;   /* EVAL was sent */
 };
 
+
+/*
+ * What redisAsyncHandleRead() calls after reading: exported by every
+ * hiredis from 0.10 to 1.x, declared in none of its headers (config checks
+ * that it links).
+ */
+void redisProcessCallbacks(redisAsyncContext *ac);
 
 static void ngx_http_secauth_redis_connect(ngx_http_secauth_redis_t *rd);
 static ngx_int_t ngx_http_secauth_redis_attach(ngx_http_secauth_redis_t *rd);
@@ -113,6 +137,8 @@ static void ngx_http_secauth_redis_reply(redisAsyncContext *ac, void *r,
     void *privdata);
 static void ngx_http_secauth_redis_cmd_timeout(ngx_event_t *ev);
 static void ngx_http_secauth_redis_read_handler(ngx_event_t *ev);
+static ngx_int_t ngx_http_secauth_redis_count(ngx_http_secauth_redis_t *rd,
+    const char *buf, size_t len);
 static void ngx_http_secauth_redis_write_handler(ngx_event_t *ev);
 static void ngx_http_secauth_redis_add_read(void *privdata);
 static void ngx_http_secauth_redis_del_read(void *privdata);
@@ -222,6 +248,18 @@ ngx_http_secauth_redis_connect(ngx_http_secauth_redis_t *rd)
         return;
     }
 
+    /* the same bytes, framing only: no reply objects are built */
+
+    rd->framing = redisReaderCreateWithFunctions(NULL);
+
+    if (rd->framing == NULL) {
+        ngx_http_secauth_redis_fail(rd, "cannot allocate a connection", "");
+        redisAsyncFree(ac);
+        ngx_http_secauth_redis_schedule(rd);
+        return;
+    }
+
+    rd->framing->maxbuf = NGX_HTTP_SECAUTH_REDIS_MAXBUF;
     rd->ac = ac;
 
     if (ngx_http_secauth_redis_attach(rd) != NGX_OK) {
@@ -229,6 +267,8 @@ ngx_http_secauth_redis_connect(ngx_http_secauth_redis_t *rd)
                                     "redis");
         rd->ac = NULL;
         redisAsyncFree(ac);
+        redisReaderFree(rd->framing);
+        rd->framing = NULL;
         ngx_http_secauth_redis_schedule(rd);
         return;
     }
@@ -416,6 +456,7 @@ ngx_http_secauth_redis_handshake_reply(redisAsyncContext *ac, void *r,
 
     if (rd->outage_logged) {
         rd->outage_logged = 0;
+        rd->cause_len = 0;
         ngx_log_error(NGX_LOG_NOTICE, rd->log, 0,
                       "secauth: redis %V is available again", &rd->conf->url);
 
@@ -453,24 +494,49 @@ ngx_http_secauth_redis_disconnected(const redisAsyncContext *ac, int status)
 }
 
 
-/* logged once per outage, at error level; per request only at debug */
+/*
+ * An outage is logged at error level when it starts, and again ("still
+ * unavailable") when a later attempt fails for another reason, e.g. the
+ * connection was lost and the reconnect is refused with NOAUTH: the log
+ * names the latest cause. A retry that fails the same way is logged only
+ * at debug level, and "still unavailable" at most once a second.
+ */
 
 static void
 ngx_http_secauth_redis_fail(ngx_http_secauth_redis_t *rd, const char *reason,
     const char *detail)
 {
-    if (rd->exiting || rd->outage_logged) {
+    u_char  *last;
+    size_t   len;
+    u_char   cause[NGX_HTTP_SECAUTH_REDIS_CAUSE_LEN];
+
+    last = ngx_snprintf(cause, sizeof(cause), "%s%s%s", reason,
+                        detail[0] ? " " : "", detail);
+    len = last - cause;
+
+    if (rd->exiting
+        || (rd->outage_logged
+            && ((len == rd->cause_len
+                 && ngx_memcmp(cause, rd->cause, len) == 0)
+                || (rd->cause_changed
+                    && ngx_current_msec - rd->cause_logged
+                       < NGX_HTTP_SECAUTH_REDIS_CAUSE_EVERY))))
+    {
         ngx_log_debug3(NGX_LOG_DEBUG_HTTP, rd->log, 0,
-                       "secauth redis: %V: %s %s", &rd->conf->url, reason,
-                       detail);
+                       "secauth redis: %V: %*s", &rd->conf->url, len,
+                       cause);
         return;
     }
 
-    rd->outage_logged = 1;
-
     ngx_log_error(NGX_LOG_ERR, rd->log, 0,
-                  "secauth: redis %V unavailable: %s%s%s",
-                  &rd->conf->url, reason, detail[0] ? " " : "", detail);
+                  "secauth: redis %V %sunavailable: %*s", &rd->conf->url,
+                  rd->outage_logged ? "still " : "", len, cause);
+
+    rd->cause_changed = rd->outage_logged;
+    rd->outage_logged = 1;
+    rd->cause_logged = ngx_current_msec;
+    rd->cause_len = len;
+    ngx_memcpy(rd->cause, cause, len);
 }
 
 
@@ -816,19 +882,80 @@ ngx_http_secauth_redis_log_reply(ngx_http_secauth_redis_t *rd,
 }
 
 
+/*
+ * What redisAsyncHandleRead() does, with the replies counted before
+ * hiredis dispatches any: a surplus means the stream is out of step (one
+ * of the replies answers some other command), so none of them is used.
+ */
+
 static void
 ngx_http_secauth_redis_read_handler(ngx_event_t *ev)
 {
-    ngx_connection_t          *c = ev->data;
-    ngx_http_secauth_redis_t  *rd = c->data;
+    u_char                    *p;
+    ssize_t                    n;
+    ngx_err_t                  err;
+    redisReader               *reader;
+    ngx_connection_t          *c;
+    redisAsyncContext         *ac;
+    ngx_http_secauth_redis_t  *rd;
+    u_char                     msg[NGX_MAX_ERROR_STR];
+    char                       buf[NGX_HTTP_SECAUTH_REDIS_READ];
 
-    redisReader  *reader;
+    c = ev->data;
+    rd = c->data;
+    ac = rd->ac;
 
-    if (rd->ac == NULL) {
+    if (ac == NULL) {
         return;
     }
 
-    redisAsyncHandleRead(rd->ac);
+    if (!(ac->c.flags & REDIS_CONNECTED)) {
+
+        /* hiredis completes a connect on either event */
+
+        redisAsyncHandleWrite(ac);
+
+        if (rd->ac != ac || !(ac->c.flags & REDIS_CONNECTED)) {
+            return;
+        }
+    }
+
+    n = recv(c->fd, buf, sizeof(buf), 0);
+
+    if (n == -1) {
+        err = ngx_socket_errno;
+
+        if (err == NGX_EAGAIN || err == NGX_EINTR) {
+            return;
+        }
+
+        p = ngx_strerror(err, msg, sizeof(msg) - 1);
+        *p = '\0';
+
+        ngx_http_secauth_redis_fail(rd, "connection lost:", (char *) msg);
+        ngx_http_secauth_redis_drop(rd);
+        return;
+    }
+
+    if (n == 0) {
+        ngx_http_secauth_redis_fail(rd, "connection lost:",
+                                    "Server closed the connection");
+        ngx_http_secauth_redis_drop(rd);
+        return;
+    }
+
+    if (ngx_http_secauth_redis_count(rd, buf, (size_t) n) != NGX_OK) {
+        ngx_http_secauth_redis_drop(rd);
+        return;
+    }
+
+    if (redisReaderFeed(ac->c.reader, buf, n) != REDIS_OK) {
+        ngx_http_secauth_redis_fail(rd, "cannot buffer a reply", "");
+        ngx_http_secauth_redis_drop(rd);
+        return;
+    }
+
+    redisProcessCallbacks(ac);
 
     /* no reply of ours is anywhere near a megabyte: a broken server */
 
@@ -840,6 +967,58 @@ ngx_http_secauth_redis_read_handler(ngx_event_t *ev)
             ngx_http_secauth_redis_drop(rd);
         }
     }
+}
+
+
+/*
+ * The framing reader sees the bytes hiredis's reader is about to see, and
+ * every reply hiredis's reader held before is already dispatched: the
+ * complete replies it finds now are those hiredis will dispatch, each to
+ * the next callback waiting (handshake and commands alike, EVAL after
+ * NOSCRIPT included). The replies before a protocol error are counted;
+ * hiredis reports the error itself once it reaches it.
+ */
+
+static ngx_int_t
+ngx_http_secauth_redis_count(ngx_http_secauth_redis_t *rd, const char *buf,
+    size_t len)
+{
+    void           *reply;
+    ngx_uint_t      replies, pending;
+    redisCallback  *cb;
+
+    if (redisReaderFeed(rd->framing, buf, len) != REDIS_OK) {
+        ngx_http_secauth_redis_fail(rd, "cannot read a reply:",
+                                    rd->framing->errstr);
+        return NGX_ERROR;
+    }
+
+    pending = 0;
+
+    for (cb = rd->ac->replies.head; cb; cb = cb->next) {
+        pending++;
+    }
+
+    replies = 0;
+
+    while (redisReaderGetReply(rd->framing, &reply) == REDIS_OK
+           && reply != NULL)
+    {
+        replies++;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, rd->log, 0,
+                   "secauth redis: %ui replies for %ui commands",
+                   replies, pending);
+
+    if (replies <= pending) {
+        return NGX_OK;
+    }
+
+    ngx_http_secauth_redis_fail(rd, "unsolicited reply:",
+                                "more replies than commands sent");
+
+    return NGX_ERROR;
 }
 
 
@@ -929,6 +1108,11 @@ ngx_http_secauth_redis_cleanup(void *privdata)
 
         /* hiredis would close the descriptor again, maybe someone else's */
         rd->ac->c.fd = -1;
+    }
+
+    if (rd->framing) {
+        redisReaderFree(rd->framing);
+        rd->framing = NULL;
     }
 
     rd->ac = NULL;

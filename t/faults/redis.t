@@ -725,4 +725,59 @@ for my $case (@handshake) {
     };
 }
 
+
+# issue 12: the log names the latest cause, not only the first one, and a
+# retry failing the same way is not logged again
+case 'lost, then the reconnect refused with NOAUTH: the log follows' => sub {
+    my $fake = FakeRedis->new(GET => $VALID);
+    my $port = $fake->port;
+    my $ngx = nginx_on("redis://127.0.0.1:$port");
+    my $pid = $ngx->pid;
+    my $sid = new_sid();
+
+    my ($ok) = wait_status($ngx, 200, 3, '/p', cookie($sid));
+    ok($ok, 'baseline: the session is admitted');
+
+    # Redis restarted with requirepass: the connection drops, and the
+    # handshake on the new one is refused
+    my $noauth = "-NOAUTH Authentication required.\r\n";
+    my $conns = $fake->connections;
+    $fake->set(GET => 'close', SCRIPT => $noauth, PING => $noauth);
+    my $mark = $ngx->log_mark;
+    my $start = time;
+    my ($s, $h) = $ngx->get('/p', cookie($sid));
+    is($s, 503, 'the request on the dropped connection gets 503');
+
+    my $at = '\[error\] .*secauth: redis 127\.0\.0\.1:' . $port;
+    my $lost = qr/$at unavailable: connection lost/;
+    my $refused = qr/$at still unavailable: SCRIPT LOAD NOAUTH Authentication/;
+    ok($ngx->wait_for_log($lost, 2, $mark),
+       'the outage starts as "unavailable: connection lost"');
+    ok($ngx->wait_for_log($refused, 4, $mark),
+       'the refused reconnect is logged as "still unavailable: SCRIPT '
+       . 'LOAD NOAUTH ..."');
+    diag sprintf 'NOAUTH named in the log after %s', ms(time - $start);
+    my $log = $ngx->error_log_since($mark);
+    ok(index($log, 'connection lost') < index($log, 'NOAUTH'),
+       '... after the "connection lost" line');
+
+    ($s) = $ngx->get('/p', cookie($sid));
+    is($s, 503, 'a request meanwhile gets 503');
+    sleep 2;                        # more refused reconnects
+    my $retries = $fake->connections - $conns;
+    $log = $ngx->error_log_since($mark);
+    cmp_ok($retries, '>=', 4, "the client kept retrying ($retries times)");
+    is(count_lines($log, qr/NOAUTH/), 1,
+       "the same cause is logged once, not on each of $retries retries");
+    is(count_lines($log, qr/secauth: redis \S+ (still )?unavailable/), 2,
+       'two lines for the outage: lost, then NOAUTH');
+    no_crash($ngx, $pid, 'NOAUTH after a drop');
+
+    $fake->set(GET => $VALID, SCRIPT => 'sha1', PING => "+PONG\r\n");
+    my ($back, $took) = wait_status($ngx, 200, 3, '/p', cookie($sid));
+    diag 'recovery once AUTH is no longer needed: ' . ms($took);
+    ok($back, 'admitted again');
+    ok($ngx->wait_for_log(again_re($port), 2, $mark), 'recovery logged');
+};
+
 done_testing();

@@ -27,6 +27,11 @@ package FakeRedis;
 # repeating. Defaults: PING +PONG, AUTH/SELECT/SET +OK, SCRIPT sha1, GET
 # nil; anything else gets "-ERR unknown command". New connections are
 # accepted for as long as the fake runs (the module reconnects).
+#
+# The answers to the commands of one read go out in one write, so that a
+# pipeline's replies arrive together. set(-read_delay => SECONDS) makes the
+# fake wait that long before each read of a connection: commands sent
+# meanwhile (requests in flight at once) then form one pipeline.
 
 use strict;
 use warnings;
@@ -209,6 +214,7 @@ sub serve {
             }
 
             my $c = $conn{fileno $fh};
+            sleep $table->{-read_delay} if $table->{-read_delay};
             my $n = sysread $fh, $c->{buf}, 65536, length $c->{buf};
             if (!$n) {
                 $sel->remove($fh);
@@ -232,6 +238,7 @@ sub serve {
 
                 last unless answer($c, $answer, $cmd);
             }
+            flush($c);
 
             if ($c->{closed}) {
                 $sel->remove($fh);
@@ -242,7 +249,8 @@ sub serve {
     }
 }
 
-# answers one command; false when the connection is to be closed
+# answers one command (queued for flush); false when the connection is to
+# be closed
 sub answer {
     my ($c, $answer, $cmd) = @_;
     my $sock = $c->{sock};
@@ -253,35 +261,45 @@ sub answer {
     }
 
     if ($answer eq 'reset') {
+        flush($c);
         setsockopt $sock, SOL_SOCKET, SO_LINGER, pack('ii', 1, 0);
         $c->{closed} = 1;
         return 0;
     }
 
     if ($answer eq 'close') {
+        flush($c);
         $c->{closed} = 1;
         return 0;
     }
 
     if ($answer eq 'partial') {
-        syswrite $sock, "\$100\r\nabc";
+        $c->{out} .= "\$100\r\nabc";
+        flush($c);
         $c->{closed} = 1;
         return 0;
     }
 
     $answer = bulk(sha1_hex($cmd->[-1])) if $answer eq 'sha1';
+    $c->{out} .= $answer;
 
-    while (length $answer) {
-        my $n = syswrite $sock, $answer;
+    return 1;
+}
+
+# writes what answer() queued
+sub flush {
+    my $c = shift;
+    my $out = delete $c->{out} // '';
+
+    while (length $out) {
+        my $n = syswrite $c->{sock}, $out;
         if (!defined $n) {
             next if $! == EINTR;
             $c->{closed} = 1;
-            return 0;
+            return;
         }
-        substr $answer, 0, $n, '';
+        substr $out, 0, $n, '';
     }
-
-    return 1;
 }
 
 # one command off the front of the buffer: an array ref, or undef when
