@@ -13,9 +13,6 @@
 #include "ngx_http_secauth_jwt.h"
 
 
-static void ngx_http_secauth_store_done(ngx_http_secauth_store_op_t *op);
-static ngx_int_t ngx_http_secauth_park(ngx_http_request_t *r,
-    ngx_http_secauth_ctx_t *ctx);
 static ngx_int_t ngx_http_secauth_check_jwt(ngx_http_request_t *r,
     ngx_http_secauth_ctx_t *ctx);
 static ngx_int_t ngx_http_secauth_refuse(ngx_http_request_t *r,
@@ -60,7 +57,7 @@ ngx_http_secauth_access_handler(ngx_http_request_t *r)
          * another request of the same main request (parallel SSI
          * subrequests) waits for the store: this one runs again with it
          */
-        return (ngx_http_secauth_park(r, ctx) == NGX_OK)
+        return (ngx_http_secauth_wait_also(r, ctx) == NGX_OK)
                ? NGX_AGAIN : NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -142,141 +139,6 @@ ngx_http_secauth_subrequest_handler(ngx_http_request_t *r)
     rc = ngx_http_secauth_access_handler(r);
 
     return (rc == NGX_OK) ? NGX_DECLINED : rc;
-}
-
-
-/*
- * The store did not answer in time: 503 (secauth_fail closed), or admit
- * (open) with a warning once a second at most, the outage itself being
- * logged once by the store.
- */
-
-ngx_int_t
-ngx_http_secauth_unavailable(ngx_http_request_t *r,
-    ngx_http_secauth_loc_conf_t *slcf, const char *what)
-{
-    ngx_http_secauth_main_conf_t  *smcf;
-
-    if (slcf->fail == NGX_HTTP_SECAUTH_FAIL_CLOSED) {
-        return NGX_HTTP_SERVICE_UNAVAILABLE;
-    }
-
-    smcf = ngx_http_get_module_main_conf(r, ngx_http_secauth_module);
-
-    if (smcf->fail_open_logged != ngx_time()) {
-        smcf->fail_open_logged = ngx_time();
-        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
-                      "secauth: store unavailable, request admitted "
-                      "without %s (secauth_fail open)", what);
-    }
-
-    return NGX_OK;
-}
-
-
-/*
- * Parks the request until a store op completes: the op's handler posts
- * the resume event, which runs the phases again, and the access handler
- * reads the result (the way an access handler waits, cf. auth_request).
- */
-
-void
-ngx_http_secauth_store_wait(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
-    ngx_http_secauth_store_op_t *op)
-{
-    op->handler = ngx_http_secauth_store_done;
-    op->data = ctx;
-    ctx->waiting = 1;
-    ctx->parked = r;
-}
-
-
-static void
-ngx_http_secauth_store_done(ngx_http_secauth_store_op_t *op)
-{
-    ngx_http_secauth_ctx_t  *ctx = op->data;
-
-    ctx->waiting = 0;
-
-    /* not from inside the store's callback: the store may be mid-reply */
-    ngx_post_event(&ctx->resume, &ngx_posted_events);
-}
-
-
-void
-ngx_http_secauth_resume(ngx_event_t *ev)
-{
-    ngx_uint_t               i, n;
-    ngx_connection_t        *c;
-    ngx_http_request_t      *r, **w;
-    ngx_http_secauth_ctx_t  *ctx;
-
-    ctx = ev->data;
-    r = ctx->parked ? ctx->parked : ctx->request;
-    c = r->connection;
-
-    ngx_http_set_log_request(c->log, r);
-
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, c->log, 0,
-                   "secauth: resume \"%V\"", &r->uri);
-
-    r->write_event_handler(r);
-
-    /* the others that wait for the same answer */
-
-    if (ctx->waiters && ctx->waiters->nelts) {
-        n = ctx->waiters->nelts;
-        w = ctx->waiters->elts;
-        ctx->waiters->nelts = 0;
-
-        for (i = 0; i < n; i++) {
-            if (ngx_http_post_request(w[i], NULL) != NGX_OK) {
-                ngx_http_finalize_request(w[i],
-                                          NGX_HTTP_INTERNAL_SERVER_ERROR);
-            }
-        }
-    }
-
-    ngx_http_run_posted_requests(c);
-}
-
-
-/* another request of the context waits for the store's answer */
-
-static ngx_int_t
-ngx_http_secauth_park(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx)
-{
-    ngx_uint_t           i;
-    ngx_http_request_t **w;
-
-    if (r == ctx->parked) {
-        return NGX_OK;
-    }
-
-    if (ctx->waiters == NULL) {
-        ctx->waiters = ngx_array_create(r->pool, 2,
-                                        sizeof(ngx_http_request_t *));
-        if (ctx->waiters == NULL) {
-            return NGX_ERROR;
-        }
-    }
-
-    w = ctx->waiters->elts;
-
-    for (i = 0; i < ctx->waiters->nelts; i++) {
-        if (w[i] == r) {
-            return NGX_OK;
-        }
-    }
-
-    w = ngx_array_push(ctx->waiters);
-    if (w == NULL) {
-        return NGX_ERROR;
-    }
-
-    *w = r;
-
-    return NGX_OK;
 }
 
 

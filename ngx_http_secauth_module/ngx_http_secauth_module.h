@@ -167,11 +167,16 @@ ngx_int_t ngx_http_secauth_subrequest_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_secauth_login_location(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, ngx_str_t *location);
 ngx_int_t ngx_http_secauth_bearer(ngx_http_request_t *r, ngx_str_t *token);
+
+/* ngx_http_secauth_wait.c */
 ngx_int_t ngx_http_secauth_unavailable(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, const char *what);
 void ngx_http_secauth_resume(ngx_event_t *ev);
 void ngx_http_secauth_store_wait(ngx_http_request_t *r,
     ngx_http_secauth_ctx_t *ctx, ngx_http_secauth_store_op_t *op);
+ngx_int_t ngx_http_secauth_wait_also(ngx_http_request_t *r,
+    ngx_http_secauth_ctx_t *ctx);
+
 ngx_http_secauth_store_t *ngx_http_secauth_store(ngx_http_request_t *r);
 ngx_int_t ngx_http_secauth_is_text(u_char *p, size_t len);
 ngx_http_secauth_store_op_t *ngx_http_secauth_new_op(ngx_http_request_t *r,
