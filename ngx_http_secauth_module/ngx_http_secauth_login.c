@@ -234,6 +234,13 @@ ngx_http_secauth_login_body(ngx_http_request_t *r)
 
     rc = ngx_http_secauth_login_parse(r, lctx);
 
+    if (rc == NGX_DECLINED) {
+        /* a name no account can have: a failed login, at once */
+        rc = ngx_http_secauth_login_refuse(r, lctx, NGX_HTTP_UNAUTHORIZED, 0);
+        ngx_http_secauth_login_finish(r, rc);
+        return;
+    }
+
     if (rc != NGX_OK) {
         ngx_http_secauth_login_finish(r, rc);
         return;
@@ -456,6 +463,9 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
         ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                       "secauth: \"%V\" logged in (tokens)", &lctx->username);
 
+        /* $secauth_user, e.g. for the access log */
+        ctx->user = lctx->username;
+
         rc = ngx_http_secauth_send(r, NGX_HTTP_OK, "application/json", &body);
         break;
 
@@ -468,6 +478,8 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
 
         ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                       "secauth: \"%V\" logged in", &lctx->username);
+
+        ctx->user = lctx->username;
 
         if (ngx_http_secauth_set_cookie(r, &lctx->sid,
                                         ngx_http_secauth_cookie_max_age(r))
@@ -1002,7 +1014,8 @@ ngx_http_secauth_login_finish(ngx_http_request_t *r, ngx_int_t rc)
 
 /*
  * NGX_OK, or the status to answer: 400 for missing or invalid fields,
- * 413 for a body that is too large, 415 for another content type.
+ * 413 for a body that is too large, 415 for another content type;
+ * NGX_DECLINED for a user name that is not valid UTF-8 (a failed login).
  */
 
 static ngx_int_t
@@ -1077,11 +1090,32 @@ ngx_http_secauth_login_parse(ngx_http_request_t *r,
 
     ngx_http_secauth_safe_next(r, &lctx->next);
 
-    if (ngx_http_secauth_username(r->pool, &user, &lctx->username)
-        != NGX_OK)
-    {
+    switch (ngx_http_secauth_username(r->pool, &user, &lctx->username)) {
+
+    case NGX_OK:
+        break;
+
+    case NGX_ABORT:
+
+        /*
+         * no account can have this name: the answer of an unknown user,
+         * without the name (its bytes are not text) in the log
+         */
+
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "secauth: login failed: the user name is not valid "
+                      "UTF-8");
+        ngx_explicit_memzero(lctx->password.data, lctx->password.len);
+        return NGX_DECLINED;
+
+    case NGX_ERROR:
+        ngx_explicit_memzero(lctx->password.data, lctx->password.len);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+    default:
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "secauth: login with an invalid user name");
+        ngx_explicit_memzero(lctx->password.data, lctx->password.len);
         return NGX_HTTP_BAD_REQUEST;
     }
 

@@ -178,7 +178,21 @@ ngx_http_secauth_users_load(ngx_conf_t *cf, ngx_http_secauth_users_t *users)
         hash.data = colon + 1;
         hash.len = line.data + line.len - hash.data;
 
-        if (ngx_http_secauth_username(cf->pool, &name, &name) != NGX_OK) {
+        switch (ngx_http_secauth_username(cf->pool, &name, &name)) {
+
+        case NGX_OK:
+            break;
+
+        case NGX_ABORT:
+            reason = "has a user name that is not valid UTF-8 "
+                     "(docs/login.md)";
+            goto invalid;
+
+        case NGX_ERROR:
+            ngx_explicit_memzero(buf, n);
+            return NGX_ERROR;
+
+        default:
             reason = "has an invalid user name (docs/login.md)";
             goto invalid;
         }
@@ -291,7 +305,9 @@ ngx_http_secauth_users_find(ngx_http_secauth_users_t *users, ngx_str_t *name)
  * User names (docs/login.md): 1 to 64 bytes of ASCII letters, digits,
  * ".", "_", "-", "@", "+" and UTF-8 beyond ASCII; ASCII letters are
  * folded to lower case, nothing else is changed. NUL, CR, LF, spaces,
- * ":" and other punctuation are refused.
+ * ":" and other punctuation are refused (NGX_DECLINED), and so is what
+ * is not valid UTF-8 (NGX_ABORT): a name must always be encodable in a
+ * session record or a token.
  */
 
 ngx_int_t
@@ -302,6 +318,10 @@ ngx_http_secauth_username(ngx_pool_t *pool, ngx_str_t *in, ngx_str_t *out)
 
     if (in->len == 0 || in->len > NGX_HTTP_SECAUTH_USERNAME_MAX) {
         return NGX_DECLINED;
+    }
+
+    if (!ngx_http_secauth_utf8_valid(in->data, in->len)) {
+        return NGX_ABORT;
     }
 
     p = in->data;
@@ -331,4 +351,69 @@ ngx_http_secauth_username(ngx_pool_t *pool, ngx_str_t *in, ngx_str_t *out)
     out->len = in->len;
 
     return NGX_OK;
+}
+
+
+/*
+ * Strict UTF-8 (RFC 3629, as jansson checks it): no overlong forms, no
+ * surrogates, nothing above U+10FFFF, no truncated sequence.
+ */
+
+ngx_flag_t
+ngx_http_secauth_utf8_valid(u_char *p, size_t len)
+{
+    u_char  *last, c, lo, hi;
+    size_t   n;
+
+    last = p + len;
+
+    while (p < last) {
+        c = *p++;
+
+        if (c < 0x80) {
+            continue;
+        }
+
+        lo = 0x80;
+        hi = 0xbf;
+
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 1;
+
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2;
+
+            if (c == 0xe0) {
+                lo = 0xa0;
+
+            } else if (c == 0xed) {
+                hi = 0x9f;
+            }
+
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3;
+
+            if (c == 0xf0) {
+                lo = 0x90;
+
+            } else if (c == 0xf4) {
+                hi = 0x8f;
+            }
+
+        } else {
+            return 0;
+        }
+
+        if ((size_t) (last - p) < n || *p < lo || *p > hi) {
+            return 0;
+        }
+
+        for (p++, n--; n; p++, n--) {
+            if ((*p & 0xc0) != 0x80) {
+                return 0;
+            }
+        }
+    }
+
+    return 1;
 }
