@@ -377,8 +377,10 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
 
             /* the same formats as the user file; else as if unknown */
 
+            /* weak ones (NGX_AGAIN) too: they are rehashed on success */
+
             if (ngx_http_secauth_hash_acceptable(&ctx->op.value, &reason)
-                == NGX_OK)
+                != NGX_DECLINED)
             {
                 lctx->hash = ctx->op.value;
                 lctx->pwv = ctx->op.session.pwv;

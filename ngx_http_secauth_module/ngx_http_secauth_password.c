@@ -227,15 +227,18 @@ ngx_http_secauth_password_length(u_char *p, size_t len)
 
 /*
  * The hash formats a user store may hold (docs/login.md): Argon2id and
- * Argon2i, and for migration bcrypt ($2b$, $2y$, cost >= 10), yescrypt
- * ($y$) and SHA-512 crypt ($6$). Plain text, MD5 ($1$, $apr1$), {SHA},
- * {SSHA} and anything else unsalted or fast are refused.
+ * Argon2i, and for migration bcrypt ($2b$, $2y$), yescrypt ($y$) and
+ * SHA-512 crypt ($6$). Plain text, MD5 ($1$, $apr1$), {SHA}, {SSHA} and
+ * anything else unsalted or fast are refused (NGX_DECLINED). bcrypt below
+ * cost 10 (htpasswd -B makes cost 5) is NGX_AGAIN: accepted for
+ * migration, but worth a warning; every login with it rehashes it.
  */
 
 ngx_int_t
 ngx_http_secauth_hash_acceptable(ngx_str_t *hash, const char **reason)
 {
-    u_char  *h;
+    u_char     *h;
+    ngx_int_t   cost;
 
     h = hash->data;
 
@@ -262,9 +265,16 @@ ngx_http_secauth_hash_acceptable(ngx_str_t *hash, const char **reason)
     if (hash->len == 60
         && (ngx_strncmp(h, "$2b$", 4) == 0 || ngx_strncmp(h, "$2y$", 4) == 0))
     {
-        if (ngx_atoi(h + 4, 2) < 10) {
-            *reason = "is bcrypt with a cost below 10";
+        cost = ngx_atoi(h + 4, 2);
+
+        if (h[6] != '$' || cost < 4 || cost > 31) {
+            *reason = "is bcrypt with an invalid cost";
             return NGX_DECLINED;
+        }
+
+        if (cost < 10) {
+            *reason = "is bcrypt with a cost below 10";
+            return NGX_AGAIN;
         }
 
         return NGX_OK;

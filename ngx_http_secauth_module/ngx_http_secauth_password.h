@@ -55,6 +55,7 @@ char *ngx_http_secauth_password_hash_merge(ngx_conf_t *cf,
 ngx_int_t ngx_http_secauth_password_dummy(ngx_conf_t *cf,
     ngx_http_secauth_hash_conf_t *hc);
 ngx_int_t ngx_http_secauth_password_length(u_char *p, size_t len);
+/* NGX_OK; NGX_AGAIN: accepted, but weak (reason says why); NGX_DECLINED */
 ngx_int_t ngx_http_secauth_hash_acceptable(ngx_str_t *hash,
     const char **reason);
 

@@ -24,6 +24,8 @@
 
 static ngx_int_t ngx_http_secauth_users_load(ngx_conf_t *cf,
     ngx_http_secauth_users_t *users);
+static ngx_int_t ngx_http_secauth_users_warn_weak(ngx_conf_t *cf,
+    ngx_http_secauth_users_t *users, ngx_array_t *weak);
 static int ngx_libc_cdecl ngx_http_secauth_users_cmp(const void *a,
     const void *b);
 
@@ -93,11 +95,13 @@ ngx_http_secauth_users_load(ngx_conf_t *cf, ngx_http_secauth_users_t *users)
     u_char                   *buf, *p, *last, *eol, *colon;
     ssize_t                   n;
     ngx_fd_t                  fd;
+    ngx_int_t                 rc;
     ngx_str_t                 name, hash, line;
     ngx_uint_t                lineno;
     const char               *reason;
+    ngx_array_t               weak;
     ngx_file_info_t           fi;
-    ngx_http_secauth_user_t  *u;
+    ngx_http_secauth_user_t  *u, *w;
 
     fd = ngx_open_file(users->path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
 
@@ -134,7 +138,11 @@ ngx_http_secauth_users_load(ngx_conf_t *cf, ngx_http_secauth_users_t *users)
 
     users->users = ngx_array_create(cf->pool, 16,
                                     sizeof(ngx_http_secauth_user_t));
-    if (users->users == NULL) {
+    if (users->users == NULL
+        || ngx_array_init(&weak, cf->temp_pool, 4,
+                          sizeof(ngx_http_secauth_user_t))
+           != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -197,7 +205,9 @@ ngx_http_secauth_users_load(ngx_conf_t *cf, ngx_http_secauth_users_t *users)
             goto invalid;
         }
 
-        if (ngx_http_secauth_hash_acceptable(&hash, &reason) != NGX_OK) {
+        rc = ngx_http_secauth_hash_acceptable(&hash, &reason);
+
+        if (rc == NGX_DECLINED) {
             goto invalid_hash;
         }
 
@@ -214,9 +224,25 @@ ngx_http_secauth_users_load(ngx_conf_t *cf, ngx_http_secauth_users_t *users)
         }
 
         u->hash.len = hash.len;
+
+        if (rc == NGX_AGAIN) {
+            w = ngx_array_push(&weak);
+            if (w == NULL) {
+                ngx_explicit_memzero(buf, n);
+                return NGX_ERROR;
+            }
+
+            *w = *u;
+        }
     }
 
     ngx_explicit_memzero(buf, n);
+
+    if (weak.nelts
+        && ngx_http_secauth_users_warn_weak(cf, users, &weak) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     ngx_qsort(users->users->elts, users->users->nelts,
               sizeof(ngx_http_secauth_user_t), ngx_http_secauth_users_cmp);
@@ -256,6 +282,63 @@ invalid:
                        &users->path, lineno, reason);
     ngx_explicit_memzero(buf, n);
     return NGX_ERROR;
+}
+
+
+/*
+ * Legacy hashes that load but are weak (bcrypt below cost 10, as
+ * htpasswd -B makes them): one warning for the whole file, naming the
+ * users (the first few) and their lines. Each of them is told again at
+ * its next login that its hash should be set again.
+ */
+
+#define NGX_HTTP_SECAUTH_USERS_WARN_MAX  10
+
+static ngx_int_t
+ngx_http_secauth_users_warn_weak(ngx_conf_t *cf,
+    ngx_http_secauth_users_t *users, ngx_array_t *weak)
+{
+    u_char                   *buf, *p;
+    size_t                    len;
+    ngx_str_t                 list;
+    ngx_uint_t                i, n;
+    ngx_http_secauth_user_t  *w;
+
+    w = weak->elts;
+    n = ngx_min(weak->nelts, NGX_HTTP_SECAUTH_USERS_WARN_MAX);
+
+    len = sizeof(" and more") - 1;
+
+    for (i = 0; i < n; i++) {
+        len += sizeof("\"\" (line ), ") - 1 + w[i].name.len + NGX_INT_T_LEN;
+    }
+
+    buf = ngx_pnalloc(cf->temp_pool, len);
+    if (buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = buf;
+
+    for (i = 0; i < n; i++) {
+        p = ngx_sprintf(p, "%s\"%V\" (line %ui)", i ? ", " : "",
+                        &w[i].name, w[i].line);
+    }
+
+    if (weak->nelts > n) {
+        p = ngx_cpymem(p, " and more", sizeof(" and more") - 1);
+    }
+
+    list.data = buf;
+    list.len = p - buf;
+
+    ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                       "secauth_users: \"%V\": bcrypt of a cost below 10 "
+                       "(accepted for migration only) for %ui user(s): %V; "
+                       "set these passwords again (scripts/secauth-user)",
+                       &users->path, weak->nelts, &list);
+
+    return NGX_OK;
 }
 
 

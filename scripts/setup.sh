@@ -13,6 +13,7 @@ packages=(
     libhttp-cookies-perl libjson-pp-perl libio-socket-ip-perl
     python3 python3-jwt libcrypt-jwt-perl libcrypt-argon2-perl openssl argon2
     curl procps whois
+    apache2-utils          # htpasswd -B: legacy bcrypt files (t/login/legacy.t)
     iproute2 bc
     # bench and lint
     wrk
