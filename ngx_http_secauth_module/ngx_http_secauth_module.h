@@ -106,6 +106,8 @@ typedef struct {
 
     ngx_array_t                *limits;      /* ngx_http_secauth_limit_t */
     ngx_uint_t                  limit_status;
+    ngx_uint_t                  limit_log_level;  /* refusals; delays one
+                                                     level lower */
 
     ngx_uint_t                  handler;      /* login, logout */
     ngx_http_secauth_users_t   *users;
