@@ -71,6 +71,7 @@ typedef struct {
     /* per worker, set up in init_process or on first use */
     ngx_http_secauth_store_t        store;
     time_t                          fail_open_logged;
+    ngx_http_secauth_password_stats_t  password;
     void                           *jwt_cache;
 } ngx_http_secauth_main_conf_t;
 
