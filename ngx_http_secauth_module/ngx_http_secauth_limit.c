@@ -49,13 +49,23 @@ static ngx_http_secauth_limit_state_t *ngx_http_secauth_limit_state(
 static void ngx_http_secauth_limit_state_cleanup(void *data);
 static void ngx_http_secauth_limit_delay(ngx_http_request_t *r);
 static ngx_int_t ngx_http_secauth_limit_buckets(ngx_http_request_t *r,
-    ngx_array_t *limits, ngx_http_secauth_store_op_t *op);
+    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_limit_result(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_limit_state_t *state,
     ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_limit_take_bucket(
     ngx_http_secauth_bucket_t *b, uint64_t now, ngx_flag_t check);
 static void ngx_http_secauth_limit_give_back(ngx_http_secauth_bucket_t *b);
+
+
+/* secauth_limit_log_level, as limit_req_log_level */
+static ngx_conf_enum_t  ngx_http_secauth_limit_log_levels[] = {
+    { ngx_string("info"), NGX_LOG_INFO },
+    { ngx_string("notice"), NGX_LOG_NOTICE },
+    { ngx_string("warn"), NGX_LOG_WARN },
+    { ngx_string("error"), NGX_LOG_ERR },
+    { ngx_null_string, 0 }
+};
 
 
 static ngx_str_t  ngx_http_secauth_limit_passed = ngx_string("PASSED");
@@ -312,6 +322,16 @@ ngx_http_secauth_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
+        if (ngx_strcmp(value[i].data, "methods=all") == 0) {
+            limit->methods = NGX_HTTP_SECAUTH_LIMIT_ALL;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "methods=post") == 0) {
+            limit->methods = NGX_HTTP_SECAUTH_LIMIT_POST;
+            continue;
+        }
+
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid parameter \"%V\" in \"%V\"",
                            &value[i], &cmd->name);
@@ -354,6 +374,40 @@ ngx_http_secauth_limit_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     slcf->limit_status = status;
 
     return NGX_CONF_OK;
+}
+
+
+/* secauth_limit_log_level info | notice | warn | error */
+
+char *
+ngx_http_secauth_limit_log_level(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_secauth_loc_conf_t *slcf = conf;
+
+    ngx_str_t        *value;
+    ngx_conf_enum_t  *e;
+
+    if (slcf->limit_log_level != NGX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    for (e = ngx_http_secauth_limit_log_levels; e->name.len; e++) {
+        if (e->name.len == value[1].len
+            && ngx_strcmp(e->name.data, value[1].data) == 0)
+        {
+            slcf->limit_log_level = e->value;
+            return NGX_CONF_OK;
+        }
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid value \"%V\" in \"%V\" (info, notice, warn "
+                       "or error)", &value[1], &cmd->name);
+
+    return NGX_CONF_ERROR;
 }
 
 
@@ -507,7 +561,7 @@ ngx_http_secauth_limit_handler(ngx_http_request_t *r)
         op->count = 0;
     }
 
-    rc = ngx_http_secauth_limit_buckets(r, slcf->limits, op);
+    rc = ngx_http_secauth_limit_buckets(r, slcf, op);
 
     if (rc == NGX_DECLINED) {
         state->done = 1;
@@ -610,21 +664,40 @@ ngx_http_secauth_limit_status_variable(ngx_http_request_t *r,
 }
 
 
-/* the buckets of the request's keys; NGX_DECLINED when every key is empty */
+/*
+ * The buckets of the request's keys; NGX_DECLINED when every key is empty
+ * or no limit counts this request. At a secauth_login location a limit
+ * counts credential submissions (POST) only, unless it says methods=all:
+ * loading the form and the gate's redirect to it use up no budget.
+ */
 
 static ngx_int_t
-ngx_http_secauth_limit_buckets(ngx_http_request_t *r, ngx_array_t *limits,
-    ngx_http_secauth_store_op_t *op)
+ngx_http_secauth_limit_buckets(ngx_http_request_t *r,
+    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_store_op_t *op)
 {
     ngx_str_t                   key;
-    ngx_uint_t                  i;
+    ngx_uint_t                  i, methods;
     ngx_http_variable_value_t  *vv;
     ngx_http_secauth_limit_t   *limit;
     ngx_http_secauth_bucket_t  *b;
 
-    limit = limits->elts;
+    limit = slcf->limits->elts;
 
-    for (i = 0; i < limits->nelts; i++) {
+    for (i = 0; i < slcf->limits->nelts; i++) {
+
+        methods = limit[i].methods;
+
+        if (methods == NGX_HTTP_SECAUTH_LIMIT_DEFAULT) {
+            methods = (slcf->handler == NGX_HTTP_SECAUTH_HANDLER_LOGIN)
+                      ? NGX_HTTP_SECAUTH_LIMIT_POST
+                      : NGX_HTTP_SECAUTH_LIMIT_ALL;
+        }
+
+        if (methods == NGX_HTTP_SECAUTH_LIMIT_POST
+            && r->method != NGX_HTTP_POST)
+        {
+            continue;
+        }
 
         if (limit[i].zone->var != NGX_ERROR) {
             vv = ngx_http_get_flushed_variable(r, limit[i].zone->var);
@@ -693,7 +766,7 @@ ngx_http_secauth_limit_result(ngx_http_request_t *r,
 {
     uint64_t                      wait;
     ngx_int_t                     rc;
-    ngx_uint_t                    i;
+    ngx_uint_t                    i, level;
     ngx_msec_t                    delay;
     ngx_http_secauth_bucket_t    *b;
 
@@ -708,7 +781,7 @@ ngx_http_secauth_limit_result(ngx_http_request_t *r,
         state->status = ngx_http_secauth_limit_rejected;
         b = &op->buckets[op->count - 1];
 
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+        ngx_log_error(slcf->limit_log_level, r->connection->log, 0,
                       "secauth: limiting requests by zone \"%V\", "
                       "retry in %uL ms", &b->zone, (b->wait + 999) / 1000);
 
@@ -741,7 +814,12 @@ ngx_http_secauth_limit_result(ngx_http_request_t *r,
         return NGX_DECLINED;
     }
 
-    ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+    /* one level lower than refusals, as limit_req */
+
+    level = (slcf->limit_log_level == NGX_LOG_INFO)
+            ? NGX_LOG_INFO : slcf->limit_log_level + 1;
+
+    ngx_log_error(level, r->connection->log, 0,
                   "secauth: delaying request %M ms by zone \"%V\"",
                   delay, &b->zone);
 

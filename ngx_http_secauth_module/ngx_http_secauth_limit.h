@@ -30,12 +30,20 @@ typedef struct {
 } ngx_http_secauth_limit_zone_t;
 
 
-/* secauth_limit zone=NAME [burst=N] [nodelay] (a location's) */
+/* which requests a limit counts (methods=) */
+#define NGX_HTTP_SECAUTH_LIMIT_DEFAULT  0   /* post at a login location,
+                                               else all */
+#define NGX_HTTP_SECAUTH_LIMIT_ALL      1
+#define NGX_HTTP_SECAUTH_LIMIT_POST     2
+
+
+/* secauth_limit zone=NAME [burst=N] [nodelay] [methods=all|post] */
 typedef struct {
     ngx_str_t                       name;
     ngx_http_secauth_limit_zone_t  *zone;
     ngx_uint_t                      burst;
     ngx_flag_t                      nodelay;
+    ngx_uint_t                      methods;
 } ngx_http_secauth_limit_t;
 
 
@@ -43,6 +51,8 @@ char *ngx_http_secauth_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_secauth_limit(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
 char *ngx_http_secauth_limit_status(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_secauth_limit_log_level(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_secauth_limit_merge(ngx_conf_t *cf, ngx_array_t **limits,
     ngx_array_t *prev);

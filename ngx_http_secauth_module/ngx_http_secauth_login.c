@@ -41,6 +41,7 @@
 #define NGX_HTTP_SECAUTH_LOGIN_THROTTLE 6
 #define NGX_HTTP_SECAUTH_LOGIN_FAMILY   7
 #define NGX_HTTP_SECAUTH_LOGOUT_FAMILY  8
+#define NGX_HTTP_SECAUTH_LOGIN_PAD      9
 
 
 typedef struct {
@@ -57,6 +58,13 @@ typedef struct {
     ngx_str_t                           sid;          /* the new cookie */
     ngx_http_secauth_family_t           family;       /* the new tokens */
     ngx_http_secauth_password_task_t   *task;
+
+    /* the throttle's count of this attempt, taken back unless it failed */
+    ngx_http_request_t                 *request;
+    ngx_http_secauth_store_op_t        *release;
+    ngx_uint_t                          attempt;
+    unsigned                            counted:1;
+    unsigned                            settled:1;
 } ngx_http_secauth_login_ctx_t;
 
 
@@ -71,6 +79,12 @@ static ngx_int_t ngx_http_secauth_login_verify(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx);
 static ngx_int_t ngx_http_secauth_login_attempt(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx);
+static ngx_int_t ngx_http_secauth_login_counted(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx, ngx_uint_t attempt);
+static void ngx_http_secauth_login_release(void *data);
+static ngx_int_t ngx_http_secauth_login_failed(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx);
+static void ngx_http_secauth_login_padded(ngx_http_request_t *r);
 static ngx_int_t ngx_http_secauth_login_refuse(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx, ngx_uint_t status,
     ngx_msec_t locked);
@@ -234,6 +248,13 @@ ngx_http_secauth_login_body(ngx_http_request_t *r)
 
     rc = ngx_http_secauth_login_parse(r, lctx);
 
+    if (rc == NGX_DECLINED) {
+        /* a name no account can have: a failed login, at once */
+        rc = ngx_http_secauth_login_refuse(r, lctx, NGX_HTTP_UNAUTHORIZED, 0);
+        ngx_http_secauth_login_finish(r, rc);
+        return;
+    }
+
     if (rc != NGX_OK) {
         ngx_http_secauth_login_finish(r, rc);
         return;
@@ -370,8 +391,10 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
 
             /* the same formats as the user file; else as if unknown */
 
+            /* weak ones (NGX_AGAIN) too: they are rehashed on success */
+
             if (ngx_http_secauth_hash_acceptable(&ctx->op.value, &reason)
-                == NGX_OK)
+                != NGX_DECLINED)
             {
                 lctx->hash = ctx->op.value;
                 lctx->pwv = ctx->op.session.pwv;
@@ -401,10 +424,14 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
                           "secauth: login failed for \"%V\"",
                           &lctx->username);
 
-            rc = ngx_http_secauth_login_refuse(r, lctx,
-                                               NGX_HTTP_UNAUTHORIZED, 0);
+            /* a verified mismatch: the one thing the throttle counts */
+            lctx->settled = (lctx->task->error == NULL);
+
+            rc = ngx_http_secauth_login_failed(r, lctx);
             break;
         }
+
+        lctx->settled = 1;
 
         rc = ngx_http_secauth_login_success(r, lctx);
         break;
@@ -435,6 +462,13 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
                           ctx->op.locked, ctx->op.count);
         }
 
+        if (ngx_http_secauth_login_counted(r, lctx, ctx->op.count)
+            != NGX_OK)
+        {
+            rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+            break;
+        }
+
         rc = ngx_http_secauth_login_user(r, lctx);
         break;
 
@@ -456,6 +490,9 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
         ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                       "secauth: \"%V\" logged in (tokens)", &lctx->username);
 
+        /* $secauth_user, e.g. for the access log */
+        ctx->user = lctx->username;
+
         rc = ngx_http_secauth_send(r, NGX_HTTP_OK, "application/json", &body);
         break;
 
@@ -468,6 +505,8 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
 
         ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                       "secauth: \"%V\" logged in", &lctx->username);
+
+        ctx->user = lctx->username;
 
         if (ngx_http_secauth_set_cookie(r, &lctx->sid,
                                         ngx_http_secauth_cookie_max_age(r))
@@ -538,8 +577,7 @@ ngx_http_secauth_login_verify(ngx_http_request_t *r,
     rc = ngx_http_secauth_password_verify(r, smcf->thread_pool, lctx->task);
 
     if (rc == NGX_DECLINED) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "secauth: password thread pool queue is full");
+        /* overload, not a wrong password: the attempt is taken back */
         return NGX_HTTP_SERVICE_UNAVAILABLE;
     }
 
@@ -548,6 +586,157 @@ ngx_http_secauth_login_verify(ngx_http_request_t *r,
     }
 
     return NGX_AGAIN;
+}
+
+
+/*
+ * The throttle counted this attempt: unless its password turns out
+ * wrong (or right, which forgets the count), the count is taken back when
+ * the request ends, whatever ended it: a full thread pool, a store
+ * outage, a client gone before the verification was done.
+ */
+
+static ngx_int_t
+ngx_http_secauth_login_counted(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx, ngx_uint_t attempt)
+{
+    ngx_pool_cleanup_t           *cln;
+    ngx_http_secauth_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
+
+    /* allocated now: nothing is allocated while the pool goes */
+
+    lctx->release = ngx_pcalloc(r->pool, sizeof(ngx_http_secauth_store_op_t));
+    if (lctx->release == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    lctx->release->pool = r->pool;
+    lctx->release->log = r->connection->log;
+    lctx->release->session.user = lctx->username;
+    lctx->release->throttle = slcf->throttle;
+    lctx->release->count = attempt;
+
+    lctx->request = r;
+    lctx->attempt = attempt;
+    lctx->counted = 1;
+
+    cln->handler = ngx_http_secauth_login_release;
+    cln->data = lctx;
+
+    return NGX_OK;
+}
+
+
+/*
+ * A pool cleanup added after the context's: it runs first, and the op
+ * goes into a slot of the context, whose cleanup then detaches it if
+ * Redis has not answered yet (the command itself still runs).
+ */
+
+static void
+ngx_http_secauth_login_release(void *data)
+{
+    ngx_http_secauth_login_ctx_t *lctx = data;
+
+    ngx_http_request_t      *r;
+    ngx_http_secauth_ctx_t  *ctx;
+
+    if (!lctx->counted || lctx->settled) {
+        return;
+    }
+
+    r = lctx->request;
+    ctx = ngx_http_secauth_get_ctx(r, 0);
+
+    if (ctx == NULL) {
+        return;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "secauth: login attempt %ui of \"%V\" taken back",
+                   lctx->attempt, &lctx->username);
+
+    ctx->forget = lctx->release;
+
+    (void) ngx_http_secauth_store_call(ngx_http_secauth_store(r),
+                                       login_release, lctx->release);
+}
+
+
+/*
+ * 401 for a failed verification, held until a dummy verification would
+ * have been done (ASVS 6.3.8: a weak hash answers no faster than an
+ * unknown user): a timer on the write event, as limit_req's delay.
+ */
+
+static ngx_int_t
+ngx_http_secauth_login_failed(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx)
+{
+    ngx_msec_t  pad;
+
+    pad = ngx_http_secauth_password_pad(r, lctx->task);
+
+    if (pad == 0) {
+        return ngx_http_secauth_login_refuse(r, lctx, NGX_HTTP_UNAUTHORIZED,
+                                             0);
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "secauth: failed login held %M ms", pad);
+
+    if (ngx_handle_read_event(r->connection->read, 0) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    lctx->state = NGX_HTTP_SECAUTH_LOGIN_PAD;
+
+    r->read_event_handler = ngx_http_test_reading;
+    r->write_event_handler = ngx_http_secauth_login_padded;
+
+    r->connection->write->delayed = 1;
+    ngx_add_timer(r->connection->write, pad);
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_http_secauth_login_padded(ngx_http_request_t *r)
+{
+    ngx_int_t                      rc;
+    ngx_event_t                   *wev;
+    ngx_http_secauth_ctx_t        *ctx;
+
+    wev = r->connection->write;
+
+    if (wev->delayed) {
+        if (ngx_handle_write_event(wev, 0) != NGX_OK) {
+            ngx_http_secauth_login_finish(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        }
+
+        return;
+    }
+
+    r->read_event_handler = ngx_http_block_reading;
+
+    ctx = ngx_http_secauth_get_ctx(r, 0);
+
+    if (ctx == NULL || ctx->login == NULL) {
+        ngx_http_secauth_login_finish(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    rc = ngx_http_secauth_login_refuse(r, ctx->login, NGX_HTTP_UNAUTHORIZED,
+                                       0);
+    ngx_http_secauth_login_finish(r, rc);
 }
 
 
@@ -1002,7 +1191,8 @@ ngx_http_secauth_login_finish(ngx_http_request_t *r, ngx_int_t rc)
 
 /*
  * NGX_OK, or the status to answer: 400 for missing or invalid fields,
- * 413 for a body that is too large, 415 for another content type.
+ * 413 for a body that is too large, 415 for another content type;
+ * NGX_DECLINED for a user name that is not valid UTF-8 (a failed login).
  */
 
 static ngx_int_t
@@ -1077,11 +1267,32 @@ ngx_http_secauth_login_parse(ngx_http_request_t *r,
 
     ngx_http_secauth_safe_next(r, &lctx->next);
 
-    if (ngx_http_secauth_username(r->pool, &user, &lctx->username)
-        != NGX_OK)
-    {
+    switch (ngx_http_secauth_username(r->pool, &user, &lctx->username)) {
+
+    case NGX_OK:
+        break;
+
+    case NGX_ABORT:
+
+        /*
+         * no account can have this name: the answer of an unknown user,
+         * without the name (its bytes are not text) in the log
+         */
+
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "secauth: login failed: the user name is not valid "
+                      "UTF-8");
+        ngx_explicit_memzero(lctx->password.data, lctx->password.len);
+        return NGX_DECLINED;
+
+    case NGX_ERROR:
+        ngx_explicit_memzero(lctx->password.data, lctx->password.len);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+    default:
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "secauth: login with an invalid user name");
+        ngx_explicit_memzero(lctx->password.data, lctx->password.len);
         return NGX_HTTP_BAD_REQUEST;
     }
 

@@ -310,6 +310,13 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
       offsetof(ngx_http_secauth_loc_conf_t, limit_status),
       NULL },
 
+    { ngx_string("secauth_limit_log_level"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_http_secauth_limit_log_level,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("secauth_zone"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_secauth_zone,
@@ -796,6 +803,7 @@ ngx_http_secauth_create_loc_conf(ngx_conf_t *cf)
     slcf->jwt_refresh_ttl = NGX_CONF_UNSET;
     slcf->limits = NGX_CONF_UNSET_PTR;
     slcf->limit_status = NGX_CONF_UNSET_UINT;
+    slcf->limit_log_level = NGX_CONF_UNSET_UINT;
     slcf->handler = NGX_CONF_UNSET_UINT;
     slcf->users = NGX_CONF_UNSET_PTR;
     slcf->throttle = NGX_CONF_UNSET_PTR;
@@ -948,6 +956,8 @@ ngx_http_secauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 
     ngx_conf_merge_uint_value(conf->limit_status, prev->limit_status,
                               NGX_HTTP_TOO_MANY_REQUESTS);
+    ngx_conf_merge_uint_value(conf->limit_log_level, prev->limit_log_level,
+                              NGX_LOG_ERR);
 
     if (ngx_http_secauth_login_merge(cf, prev, conf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;

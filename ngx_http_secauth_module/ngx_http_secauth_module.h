@@ -75,6 +75,7 @@ typedef struct {
     /* per worker, set up in init_process or on first use */
     ngx_http_secauth_store_t        store;
     time_t                          fail_open_logged;
+    ngx_http_secauth_password_stats_t  password;
     void                           *jwt_cache;
 } ngx_http_secauth_main_conf_t;
 
@@ -110,6 +111,8 @@ typedef struct {
 
     ngx_array_t                *limits;      /* ngx_http_secauth_limit_t */
     ngx_uint_t                  limit_status;
+    ngx_uint_t                  limit_log_level;  /* refusals; delays one
+                                                     level lower */
 
     ngx_uint_t                  handler;      /* login, logout */
     ngx_http_secauth_users_t   *users;

@@ -38,6 +38,9 @@ typedef struct {
 } ngx_http_secauth_thread_ctx_t;
 
 
+static uint64_t ngx_http_secauth_password_now(void);
+static void ngx_http_secauth_password_full(ngx_http_request_t *r,
+    ngx_http_secauth_main_conf_t *smcf);
 static void ngx_http_secauth_password_thread(void *data, ngx_log_t *log);
 static void ngx_http_secauth_password_event(ngx_event_t *ev);
 static ngx_int_t ngx_http_secauth_argon2_params(const u_char *hash,
@@ -167,7 +170,8 @@ ngx_int_t
 ngx_http_secauth_password_dummy(ngx_conf_t *cf,
     ngx_http_secauth_hash_conf_t *hc)
 {
-    u_char  random[32], *buf;
+    u_char    random[32], *buf;
+    uint64_t  start;
 
     if (hc->dummy.len) {
         return NGX_OK;
@@ -177,6 +181,8 @@ ngx_http_secauth_password_dummy(ngx_conf_t *cf,
     if (buf == NULL) {
         return NGX_ERROR;
     }
+
+    start = ngx_http_secauth_password_now();
 
     if (RAND_bytes(random, sizeof(random)) != 1
         || ngx_http_secauth_argon2_encode(buf, NGX_HTTP_SECAUTH_HASH_MAX + 1,
@@ -188,6 +194,9 @@ ngx_http_secauth_password_dummy(ngx_conf_t *cf,
                            "secauth: cannot compute an argon2id hash");
         return NGX_ERROR;
     }
+
+    /* a first estimate of what a failed login costs; workers refine it */
+    hc->dummy_us = ngx_http_secauth_password_now() - start;
 
     hc->dummy.data = buf;
     hc->dummy.len = ngx_strlen(buf);
@@ -227,15 +236,18 @@ ngx_http_secauth_password_length(u_char *p, size_t len)
 
 /*
  * The hash formats a user store may hold (docs/login.md): Argon2id and
- * Argon2i, and for migration bcrypt ($2b$, $2y$, cost >= 10), yescrypt
- * ($y$) and SHA-512 crypt ($6$). Plain text, MD5 ($1$, $apr1$), {SHA},
- * {SSHA} and anything else unsalted or fast are refused.
+ * Argon2i, and for migration bcrypt ($2b$, $2y$), yescrypt ($y$) and
+ * SHA-512 crypt ($6$). Plain text, MD5 ($1$, $apr1$), {SHA}, {SSHA} and
+ * anything else unsalted or fast are refused (NGX_DECLINED). bcrypt below
+ * cost 10 (htpasswd -B makes cost 5) is NGX_AGAIN: accepted for
+ * migration, but worth a warning; every login with it rehashes it.
  */
 
 ngx_int_t
 ngx_http_secauth_hash_acceptable(ngx_str_t *hash, const char **reason)
 {
-    u_char  *h;
+    u_char     *h;
+    ngx_int_t   cost;
 
     h = hash->data;
 
@@ -262,9 +274,16 @@ ngx_http_secauth_hash_acceptable(ngx_str_t *hash, const char **reason)
     if (hash->len == 60
         && (ngx_strncmp(h, "$2b$", 4) == 0 || ngx_strncmp(h, "$2y$", 4) == 0))
     {
-        if (ngx_atoi(h + 4, 2) < 10) {
-            *reason = "is bcrypt with a cost below 10";
+        cost = ngx_atoi(h + 4, 2);
+
+        if (h[6] != '$' || cost < 4 || cost > 31) {
+            *reason = "is bcrypt with an invalid cost";
             return NGX_DECLINED;
+        }
+
+        if (cost < 10) {
+            *reason = "is bcrypt with a cost below 10";
+            return NGX_AGAIN;
         }
 
         return NGX_OK;
@@ -316,6 +335,8 @@ ngx_http_secauth_password_task(ngx_http_request_t *r, ngx_str_t *password,
     t->t = hc->t;
     t->m = hc->m;
     t->p = hc->p;
+    t->conf = hc;
+    t->dummy = (hash->data == hc->dummy.data);
     t->request = r;
 
     return t;
@@ -326,8 +347,23 @@ ngx_int_t
 ngx_http_secauth_password_verify(ngx_http_request_t *r,
     ngx_thread_pool_t *pool, ngx_http_secauth_password_task_t *t)
 {
-    ngx_thread_task_t              *task;
-    ngx_http_secauth_thread_ctx_t  *tc;
+    ngx_thread_task_t                  *task;
+    ngx_http_secauth_main_conf_t       *smcf;
+    ngx_http_secauth_thread_ctx_t      *tc;
+    ngx_http_secauth_password_stats_t  *ps;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_secauth_module);
+    ps = &smcf->password;
+
+    /*
+     * The pool refused a task this second and holds as many of ours as
+     * then: refused without asking it again (nginx logs each overflow).
+     */
+
+    if (ps->full == ngx_time() && ps->busy >= ps->cap) {
+        ngx_http_secauth_password_full(r, smcf);
+        return NGX_DECLINED;
+    }
 
     task = ngx_thread_task_alloc(r->pool,
                                  sizeof(ngx_http_secauth_thread_ctx_t));
@@ -350,9 +386,14 @@ ngx_http_secauth_password_verify(ngx_http_request_t *r,
     task->event.data = t;
 
     if (ngx_thread_task_post(pool, task) != NGX_OK) {
-        /* the queue is full (logged by nginx): no waiting in line */
+        /* the queue is full: no waiting in line */
+        ps->full = ngx_time();
+        ps->cap = ps->busy;
+        ngx_http_secauth_password_full(r, smcf);
         return NGX_DECLINED;
     }
+
+    ps->busy++;
 
     /* the caller has set r->write_event_handler to its next step */
 
@@ -360,6 +401,72 @@ ngx_http_secauth_password_verify(ngx_http_request_t *r,
     r->aio = 1;
 
     return NGX_AGAIN;
+}
+
+
+/* one line a second at most, however many logins the full pool refuses */
+
+static void
+ngx_http_secauth_password_full(ngx_http_request_t *r,
+    ngx_http_secauth_main_conf_t *smcf)
+{
+    ngx_http_secauth_password_stats_t  *ps;
+
+    ps = &smcf->password;
+    ps->refused++;
+
+    if (ps->full_logged == ngx_time()) {
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "secauth: password thread pool \"%V\" queue is full "
+                  "(%ui verifications in it): %ui logins refused with 503 "
+                  "since the last such line", &smcf->thread_pool_name,
+                  ps->busy, ps->refused);
+
+    ps->full_logged = ngx_time();
+    ps->refused = 0;
+}
+
+
+/*
+ * A failed login is answered no sooner than a dummy verification would
+ * have been, counted from when its own verification started: a user with
+ * a weaker (older, faster) hash fails as slowly as an unknown one. The
+ * dummy's time is a moving average of this worker's dummy runs (the
+ * first estimate: nginx -t's), so that it follows the machine's load.
+ */
+
+ngx_msec_t
+ngx_http_secauth_password_pad(ngx_http_request_t *r,
+    ngx_http_secauth_password_task_t *t)
+{
+    uint64_t                            target;
+    ngx_http_secauth_main_conf_t       *smcf;
+    ngx_http_secauth_password_stats_t  *ps;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_secauth_module);
+    ps = &smcf->password;
+
+    target = (ps->dummy_conf == t->conf) ? ps->dummy_us : t->conf->dummy_us;
+
+    if (!t->done || t->elapsed >= target) {
+        return 0;
+    }
+
+    return (ngx_msec_t) ((target - t->elapsed + 500) / 1000);
+}
+
+
+static uint64_t
+ngx_http_secauth_password_now(void)
+{
+    struct timespec  ts;
+
+    (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+
+    return (uint64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 
@@ -373,6 +480,7 @@ ngx_http_secauth_password_thread(void *data, ngx_log_t *log)
     int                                rc;
     char                              *out;
     size_t                             len;
+    uint64_t                           start;
     ngx_uint_t                         t, m, p;
     ngx_http_secauth_password_task_t  *task;
 
@@ -386,6 +494,8 @@ ngx_http_secauth_password_thread(void *data, ngx_log_t *log)
      */
 
     (void) setpriority(PRIO_PROCESS, 0, NGX_HTTP_SECAUTH_HASH_NICE);
+
+    start = ngx_http_secauth_password_now();
 
     if (ngx_strncmp(task->hash, "$argon2id$", 10) == 0) {
         rc = argon2id_verify((char *) task->hash, task->password,
@@ -423,6 +533,9 @@ ngx_http_secauth_password_thread(void *data, ngx_log_t *log)
         ngx_explicit_memzero(tc->crypt, sizeof(struct crypt_data));
     }
 
+    /* the verification only: a rehash is for successes */
+    task->elapsed = ngx_http_secauth_password_now() - start;
+
     /* weaker than configured, or not Argon2id: hash it again, now */
 
     task->weak = task->valid
@@ -448,9 +561,11 @@ ngx_http_secauth_password_thread(void *data, ngx_log_t *log)
 static void
 ngx_http_secauth_password_event(ngx_event_t *ev)
 {
-    ngx_connection_t                  *c;
-    ngx_http_request_t                *r;
-    ngx_http_secauth_password_task_t  *t;
+    ngx_connection_t                   *c;
+    ngx_http_request_t                 *r;
+    ngx_http_secauth_main_conf_t       *smcf;
+    ngx_http_secauth_password_task_t   *t;
+    ngx_http_secauth_password_stats_t  *ps;
 
     t = ev->data;
     r = t->request;
@@ -460,6 +575,27 @@ ngx_http_secauth_password_event(ngx_event_t *ev)
 
     r->main->blocked--;
     r->aio = 0;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_secauth_module);
+    ps = &smcf->password;
+
+    if (ps->busy) {
+        ps->busy--;
+    }
+
+    t->done = 1;
+
+    /* unknown users' runs keep the dummy's time up to date (1/8 each) */
+
+    if (t->dummy && t->error == NULL) {
+        if (ps->dummy_conf != t->conf) {
+            ps->dummy_conf = t->conf;
+            ps->dummy_us = t->elapsed;
+
+        } else {
+            ps->dummy_us = ps->dummy_us - ps->dummy_us / 8 + t->elapsed / 8;
+        }
+    }
 
     /* a request terminated meanwhile has another write handler now */
     r->write_event_handler(r);

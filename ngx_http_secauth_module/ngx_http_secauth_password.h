@@ -23,7 +23,24 @@ typedef struct {
     ngx_uint_t                  m;             /* KiB */
     ngx_uint_t                  p;
     ngx_str_t                   dummy;         /* for unknown users */
+    uint64_t                    dummy_us;      /* its time at nginx -t */
 } ngx_http_secauth_hash_conf_t;
+
+
+/*
+ * Per worker (in the main conf): our tasks in the pool, what the pool
+ * held when it last refused one, and the time a dummy verification takes
+ * here (a moving average), which every failed login is held to.
+ */
+typedef struct {
+    ngx_uint_t                  busy;
+    ngx_uint_t                  cap;
+    time_t                      full;          /* when last refused */
+    time_t                      full_logged;
+    ngx_uint_t                  refused;       /* since the last line */
+    ngx_http_secauth_hash_conf_t  *dummy_conf;
+    uint64_t                    dummy_us;
+} ngx_http_secauth_password_stats_t;
 
 
 /* the thread's view: copies only, never the request */
@@ -35,6 +52,8 @@ typedef struct {
     u_char               hash[NGX_HTTP_SECAUTH_HASH_MAX + 1];
     ngx_uint_t           t, m, p;
     ngx_flag_t           rehash;    /* compute a new hash if weaker */
+    ngx_flag_t           dummy;     /* an unknown user's: timed */
+    ngx_http_secauth_hash_conf_t  *conf;
 
     /* results */
     ngx_flag_t           valid;
@@ -42,6 +61,8 @@ typedef struct {
     ngx_flag_t           rehashed;
     u_char               new_hash[NGX_HTTP_SECAUTH_HASH_MAX + 1];
     const char          *error;     /* for the log */
+    uint64_t             elapsed;   /* us, of the verification */
+    ngx_flag_t           done;      /* the result is in */
 
     ngx_http_request_t  *request;
 } ngx_http_secauth_password_task_t;
@@ -55,6 +76,7 @@ char *ngx_http_secauth_password_hash_merge(ngx_conf_t *cf,
 ngx_int_t ngx_http_secauth_password_dummy(ngx_conf_t *cf,
     ngx_http_secauth_hash_conf_t *hc);
 ngx_int_t ngx_http_secauth_password_length(u_char *p, size_t len);
+/* NGX_OK; NGX_AGAIN: accepted, but weak (reason says why); NGX_DECLINED */
 ngx_int_t ngx_http_secauth_hash_acceptable(ngx_str_t *hash,
     const char **reason);
 
@@ -65,6 +87,9 @@ ngx_int_t ngx_http_secauth_hash_acceptable(ngx_str_t *hash,
  */
 ngx_int_t ngx_http_secauth_password_verify(ngx_http_request_t *r,
     ngx_thread_pool_t *pool, ngx_http_secauth_password_task_t *t);
+/* how much longer a failed login is held: to the dummy's time, in ms */
+ngx_msec_t ngx_http_secauth_password_pad(ngx_http_request_t *r,
+    ngx_http_secauth_password_task_t *t);
 ngx_http_secauth_password_task_t *ngx_http_secauth_password_task(
     ngx_http_request_t *r, ngx_str_t *password, ngx_str_t *hash,
     ngx_http_secauth_hash_conf_t *hc);

@@ -103,7 +103,7 @@ ngx_http_secauth_refresh_body(ngx_http_request_t *r)
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "secauth: refresh token refused: %s", error);
 
-        rc = ngx_http_secauth_refresh_error(r, NGX_HTTP_UNAUTHORIZED,
+        rc = ngx_http_secauth_refresh_error(r, NGX_HTTP_BAD_REQUEST,
                                             "invalid_grant");
         ngx_http_secauth_refresh_finish(r, rc);
         return;
@@ -380,7 +380,7 @@ ngx_http_secauth_refresh_step(ngx_http_request_t *r)
                           "revoked or expired", &rctx->user);
         }
 
-        rc = ngx_http_secauth_refresh_error(r, NGX_HTTP_UNAUTHORIZED,
+        rc = ngx_http_secauth_refresh_error(r, NGX_HTTP_BAD_REQUEST,
                                             "invalid_grant");
         ngx_http_secauth_refresh_finish(r, rc);
         return;

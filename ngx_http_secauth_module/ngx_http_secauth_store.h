@@ -227,12 +227,18 @@ typedef struct {
      * (op->locked: for how long still; not counted); NGX_OK when the
      * attempt may go on (op->count: attempts so far; op->locked: how long
      * this one locks the account for the next ones, 0: not at all).
-     * reset forgets them all (a successful login).
+     * reset forgets them all (a successful login). release takes back
+     * one attempt whose password was never found wrong (the thread pool
+     * was full, the store failed, the client left): op->count is what
+     * that attempt's login_attempt answered; when no attempt came since,
+     * the lock it set goes too.
      */
     ngx_int_t  (*login_attempt)(ngx_http_secauth_store_t *st,
                                 ngx_http_secauth_store_op_t *op);
     ngx_int_t  (*login_reset)(ngx_http_secauth_store_t *st,
                               ngx_http_secauth_store_op_t *op);
+    ngx_int_t  (*login_release)(ngx_http_secauth_store_t *st,
+                                ngx_http_secauth_store_op_t *op);
     /*
      * refresh-token families of user op->session.user, op->family:
      * create stores a new one until family->exp, in its user's index;

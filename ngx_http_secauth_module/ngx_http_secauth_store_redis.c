@@ -46,6 +46,7 @@
 #define NGX_HTTP_SECAUTH_SCRIPT_REVOKED         8
 #define NGX_HTTP_SECAUTH_SCRIPT_SESSION_GET     9
 #define NGX_HTTP_SECAUTH_SCRIPT_USER_LIST       10
+#define NGX_HTTP_SECAUTH_SCRIPT_RELEASE         11
 
 /* EVALSHA's numkeys, then a key, an interval and a tau per bucket */
 #define NGX_HTTP_SECAUTH_LIMIT_ARGS  (1 + 3 * NGX_HTTP_SECAUTH_LIMITS_MAX)
@@ -93,6 +94,8 @@ static ngx_int_t ngx_http_secauth_store_redis_limit_take(
 static void ngx_http_secauth_store_redis_limit_done(void *data,
     redisReply *reply);
 static ngx_int_t ngx_http_secauth_store_redis_login_attempt(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_store_redis_login_release(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_store_redis_login_reset(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
@@ -156,6 +159,7 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_redis_ops = {
     ngx_http_secauth_store_redis_limit_take,
     ngx_http_secauth_store_redis_login_attempt,
     ngx_http_secauth_store_redis_login_reset,
+    ngx_http_secauth_store_redis_login_release,
     ngx_http_secauth_store_redis_family_create,
     ngx_http_secauth_store_redis_family_rotate,
     ngx_http_secauth_store_redis_family_revoke,
@@ -391,6 +395,20 @@ static char  ngx_http_secauth_lua_user_list[] =
     "return out\n";
 
 
+/*
+ * An attempt taken back (its password was never checked). KEYS: the
+ * count, the lock; ARGV: the count that attempt made. The lock goes only
+ * when no attempt came since: a later one's lock is that one's.
+ */
+
+static char  ngx_http_secauth_lua_release[] =
+    "local n = tonumber(redis.call('GET', KEYS[1]) or '0')\n"
+    "if n <= 0 then return 0 end\n"
+    "if n == tonumber(ARGV[1]) then redis.call('DEL', KEYS[2]) end\n"
+    "if n == 1 then redis.call('DEL', KEYS[1]) return 0 end\n"
+    "return redis.call('DECR', KEYS[1])\n";
+
+
 ngx_http_secauth_redis_script_t  ngx_http_secauth_redis_scripts[] = {
     { "session_put", ngx_string(ngx_http_secauth_lua_session_put), "" },
     { "session_del", ngx_string(ngx_http_secauth_lua_session_del), "" },
@@ -403,7 +421,8 @@ ngx_http_secauth_redis_script_t  ngx_http_secauth_redis_scripts[] = {
     { "family_rotate", ngx_string(ngx_http_secauth_lua_family_rotate), "" },
     { "revoked", ngx_string(ngx_http_secauth_lua_revoked), "" },
     { "session_get", ngx_string(ngx_http_secauth_lua_session_get), "" },
-    { "user_list", ngx_string(ngx_http_secauth_lua_user_list), "" }
+    { "user_list", ngx_string(ngx_http_secauth_lua_user_list), "" },
+    { "release", ngx_string(ngx_http_secauth_lua_release), "" }
 };
 
 ngx_uint_t  ngx_http_secauth_redis_nscripts =
@@ -1062,6 +1081,42 @@ ngx_http_secauth_store_redis_login_reset(ngx_http_secauth_store_t *st,
     return ngx_http_secauth_store_redis_start(st, op, -1,
                                       ngx_http_secauth_store_redis_count_done,
                                       3, argv, argvlen);
+}
+
+
+static ngx_int_t
+ngx_http_secauth_store_redis_login_release(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    u_char                           n[NGX_INT_T_LEN];
+    size_t                           argvlen[4];
+    const char                      *argv[4];
+    ngx_http_secauth_store_redis_t  *sr = st->data;
+
+    argv[0] = "2";
+    argvlen[0] = 1;
+    argv[1] = (const char *) ngx_http_secauth_name_key(op->pool,
+                                                       &sr->conf->prefix,
+                                                       "login_attempts:",
+                                                       &op->session.user,
+                                                       &argvlen[1]);
+    argv[2] = (const char *) ngx_http_secauth_name_key(op->pool,
+                                                       &sr->conf->prefix,
+                                                       "login_lock:",
+                                                       &op->session.user,
+                                                       &argvlen[2]);
+    if (argv[1] == NULL || argv[2] == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    argv[3] = (const char *) n;
+    argvlen[3] = ngx_sprintf(n, "%ui", op->count) - n;
+
+    return ngx_http_secauth_store_redis_start(st, op,
+                                      NGX_HTTP_SECAUTH_SCRIPT_RELEASE,
+                                      ngx_http_secauth_store_redis_count_done,
+                                      4, argv, argvlen);
 }
 
 

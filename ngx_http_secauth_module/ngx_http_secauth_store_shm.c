@@ -150,6 +150,7 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_shm_ops = {
     ngx_http_secauth_limit_take_shm,        /* each limit zone's own */
     ngx_http_secauth_login_attempt_shm,     /* the throttle's own zone */
     ngx_http_secauth_login_reset_shm,
+    ngx_http_secauth_login_release_shm,
     ngx_http_secauth_family_create_shm,
     ngx_http_secauth_family_rotate_shm,
     ngx_http_secauth_family_revoke_shm,

@@ -356,3 +356,56 @@ ngx_http_secauth_login_reset_shm(ngx_http_secauth_store_t *st,
 
     return NGX_OK;
 }
+
+
+/*
+ * An attempt that never checked a password is taken back: the count goes
+ * down by one and, when it is still the count that attempt made (no
+ * attempt since), so does the lock that attempt set.
+ */
+
+ngx_int_t
+ngx_http_secauth_login_release_shm(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    ngx_http_secauth_shm_t       *shm;
+    ngx_http_secauth_shm_node_t  *node;
+    ngx_http_secauth_attempts_t   a;
+
+    shm = op->throttle->zone->data;
+
+    ngx_http_secauth_shm_lock(shm);
+
+    node = ngx_http_secauth_shm_lookup(shm, NGX_HTTP_SECAUTH_SHM_ATTEMPTS,
+                                       op->session.user.data,
+                                       op->session.user.len);
+
+    if (node == NULL || node->value_len != sizeof(a)) {
+        ngx_http_secauth_shm_unlock(shm);
+        op->rc = NGX_DECLINED;
+        return NGX_OK;
+    }
+
+    ngx_memcpy(&a, ngx_http_secauth_shm_value(node), sizeof(a));
+
+    if (a.attempts == op->count) {
+        a.until = 0;
+    }
+
+    if (a.attempts) {
+        a.attempts--;
+    }
+
+    if (a.attempts == 0 && a.until == 0) {
+        (void) ngx_http_secauth_shm_delete(shm, node);
+
+    } else {
+        ngx_memcpy(ngx_http_secauth_shm_value(node), &a, sizeof(a));
+    }
+
+    ngx_http_secauth_shm_unlock(shm);
+
+    op->rc = NGX_OK;
+
+    return NGX_OK;
+}

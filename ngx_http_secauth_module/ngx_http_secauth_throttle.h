@@ -31,6 +31,8 @@ ngx_int_t ngx_http_secauth_login_attempt_shm(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op);
 ngx_int_t ngx_http_secauth_login_reset_shm(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op);
+ngx_int_t ngx_http_secauth_login_release_shm(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op);
 
 
 #endif /* _NGX_HTTP_SECAUTH_THROTTLE_H_INCLUDED_ */

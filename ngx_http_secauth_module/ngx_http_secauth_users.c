@@ -24,6 +24,8 @@
 
 static ngx_int_t ngx_http_secauth_users_load(ngx_conf_t *cf,
     ngx_http_secauth_users_t *users);
+static ngx_int_t ngx_http_secauth_users_warn_weak(ngx_conf_t *cf,
+    ngx_http_secauth_users_t *users, ngx_array_t *weak);
 static int ngx_libc_cdecl ngx_http_secauth_users_cmp(const void *a,
     const void *b);
 
@@ -93,11 +95,13 @@ ngx_http_secauth_users_load(ngx_conf_t *cf, ngx_http_secauth_users_t *users)
     u_char                   *buf, *p, *last, *eol, *colon;
     ssize_t                   n;
     ngx_fd_t                  fd;
+    ngx_int_t                 rc;
     ngx_str_t                 name, hash, line;
     ngx_uint_t                lineno;
     const char               *reason;
+    ngx_array_t               weak;
     ngx_file_info_t           fi;
-    ngx_http_secauth_user_t  *u;
+    ngx_http_secauth_user_t  *u, *w;
 
     fd = ngx_open_file(users->path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
 
@@ -134,7 +138,11 @@ ngx_http_secauth_users_load(ngx_conf_t *cf, ngx_http_secauth_users_t *users)
 
     users->users = ngx_array_create(cf->pool, 16,
                                     sizeof(ngx_http_secauth_user_t));
-    if (users->users == NULL) {
+    if (users->users == NULL
+        || ngx_array_init(&weak, cf->temp_pool, 4,
+                          sizeof(ngx_http_secauth_user_t))
+           != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -178,12 +186,28 @@ ngx_http_secauth_users_load(ngx_conf_t *cf, ngx_http_secauth_users_t *users)
         hash.data = colon + 1;
         hash.len = line.data + line.len - hash.data;
 
-        if (ngx_http_secauth_username(cf->pool, &name, &name) != NGX_OK) {
+        switch (ngx_http_secauth_username(cf->pool, &name, &name)) {
+
+        case NGX_OK:
+            break;
+
+        case NGX_ABORT:
+            reason = "has a user name that is not valid UTF-8 "
+                     "(docs/login.md)";
+            goto invalid;
+
+        case NGX_ERROR:
+            ngx_explicit_memzero(buf, n);
+            return NGX_ERROR;
+
+        default:
             reason = "has an invalid user name (docs/login.md)";
             goto invalid;
         }
 
-        if (ngx_http_secauth_hash_acceptable(&hash, &reason) != NGX_OK) {
+        rc = ngx_http_secauth_hash_acceptable(&hash, &reason);
+
+        if (rc == NGX_DECLINED) {
             goto invalid_hash;
         }
 
@@ -200,9 +224,25 @@ ngx_http_secauth_users_load(ngx_conf_t *cf, ngx_http_secauth_users_t *users)
         }
 
         u->hash.len = hash.len;
+
+        if (rc == NGX_AGAIN) {
+            w = ngx_array_push(&weak);
+            if (w == NULL) {
+                ngx_explicit_memzero(buf, n);
+                return NGX_ERROR;
+            }
+
+            *w = *u;
+        }
     }
 
     ngx_explicit_memzero(buf, n);
+
+    if (weak.nelts
+        && ngx_http_secauth_users_warn_weak(cf, users, &weak) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     ngx_qsort(users->users->elts, users->users->nelts,
               sizeof(ngx_http_secauth_user_t), ngx_http_secauth_users_cmp);
@@ -242,6 +282,63 @@ invalid:
                        &users->path, lineno, reason);
     ngx_explicit_memzero(buf, n);
     return NGX_ERROR;
+}
+
+
+/*
+ * Legacy hashes that load but are weak (bcrypt below cost 10, as
+ * htpasswd -B makes them): one warning for the whole file, naming the
+ * users (the first few) and their lines. Each of them is told again at
+ * its next login that its hash should be set again.
+ */
+
+#define NGX_HTTP_SECAUTH_USERS_WARN_MAX  10
+
+static ngx_int_t
+ngx_http_secauth_users_warn_weak(ngx_conf_t *cf,
+    ngx_http_secauth_users_t *users, ngx_array_t *weak)
+{
+    u_char                   *buf, *p;
+    size_t                    len;
+    ngx_str_t                 list;
+    ngx_uint_t                i, n;
+    ngx_http_secauth_user_t  *w;
+
+    w = weak->elts;
+    n = ngx_min(weak->nelts, NGX_HTTP_SECAUTH_USERS_WARN_MAX);
+
+    len = sizeof(" and more") - 1;
+
+    for (i = 0; i < n; i++) {
+        len += sizeof("\"\" (line ), ") - 1 + w[i].name.len + NGX_INT_T_LEN;
+    }
+
+    buf = ngx_pnalloc(cf->temp_pool, len);
+    if (buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = buf;
+
+    for (i = 0; i < n; i++) {
+        p = ngx_sprintf(p, "%s\"%V\" (line %ui)", i ? ", " : "",
+                        &w[i].name, w[i].line);
+    }
+
+    if (weak->nelts > n) {
+        p = ngx_cpymem(p, " and more", sizeof(" and more") - 1);
+    }
+
+    list.data = buf;
+    list.len = p - buf;
+
+    ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                       "secauth_users: \"%V\": bcrypt of a cost below 10 "
+                       "(accepted for migration only) for %ui user(s): %V; "
+                       "set these passwords again (scripts/secauth-user)",
+                       &users->path, weak->nelts, &list);
+
+    return NGX_OK;
 }
 
 
@@ -291,7 +388,9 @@ ngx_http_secauth_users_find(ngx_http_secauth_users_t *users, ngx_str_t *name)
  * User names (docs/login.md): 1 to 64 bytes of ASCII letters, digits,
  * ".", "_", "-", "@", "+" and UTF-8 beyond ASCII; ASCII letters are
  * folded to lower case, nothing else is changed. NUL, CR, LF, spaces,
- * ":" and other punctuation are refused.
+ * ":" and other punctuation are refused (NGX_DECLINED), and so is what
+ * is not valid UTF-8 (NGX_ABORT): a name must always be encodable in a
+ * session record or a token.
  */
 
 ngx_int_t
@@ -302,6 +401,10 @@ ngx_http_secauth_username(ngx_pool_t *pool, ngx_str_t *in, ngx_str_t *out)
 
     if (in->len == 0 || in->len > NGX_HTTP_SECAUTH_USERNAME_MAX) {
         return NGX_DECLINED;
+    }
+
+    if (!ngx_http_secauth_utf8_valid(in->data, in->len)) {
+        return NGX_ABORT;
     }
 
     p = in->data;
@@ -331,4 +434,69 @@ ngx_http_secauth_username(ngx_pool_t *pool, ngx_str_t *in, ngx_str_t *out)
     out->len = in->len;
 
     return NGX_OK;
+}
+
+
+/*
+ * Strict UTF-8 (RFC 3629, as jansson checks it): no overlong forms, no
+ * surrogates, nothing above U+10FFFF, no truncated sequence.
+ */
+
+ngx_flag_t
+ngx_http_secauth_utf8_valid(u_char *p, size_t len)
+{
+    u_char  *last, c, lo, hi;
+    size_t   n;
+
+    last = p + len;
+
+    while (p < last) {
+        c = *p++;
+
+        if (c < 0x80) {
+            continue;
+        }
+
+        lo = 0x80;
+        hi = 0xbf;
+
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 1;
+
+        } else if (c >= 0xe0 && c <= 0xef) {
+            n = 2;
+
+            if (c == 0xe0) {
+                lo = 0xa0;
+
+            } else if (c == 0xed) {
+                hi = 0x9f;
+            }
+
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            n = 3;
+
+            if (c == 0xf0) {
+                lo = 0x90;
+
+            } else if (c == 0xf4) {
+                hi = 0x8f;
+            }
+
+        } else {
+            return 0;
+        }
+
+        if ((size_t) (last - p) < n || *p < lo || *p > hi) {
+            return 0;
+        }
+
+        for (p++, n--; n; p++, n--) {
+            if ((*p & 0xc0) != 0x80) {
+                return 0;
+            }
+        }
+    }
+
+    return 1;
 }

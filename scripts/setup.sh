@@ -31,6 +31,7 @@ if [ "$what" = all ]; then
         libhttp-cookies-perl libjson-pp-perl libio-socket-ip-perl
         libcrypt-jwt-perl libcrypt-argon2-perl openssl
         curl procps whois
+        apache2-utils      # htpasswd -B: legacy bcrypt files (t/login/legacy.t)
         iproute2 bc
         # bench and lint
         wrk

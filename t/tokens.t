@@ -124,7 +124,7 @@ Content-Type: application/json
 
 
 
-=== TEST 4: refresh: tokens that are not usable refresh tokens of ours
+=== TEST 4: refresh: unusable refresh tokens are 400 invalid_grant (RFC 6749 5.2), no Bearer challenge
 --- config
     secauth_jwt_key HS256 $TEST_NGINX_JWT_DIR/hs256b;
     location = /refresh { secauth_refresh; }
@@ -136,9 +136,9 @@ Content-Type: application/json
 --- more_headers eval
 [(main::form()) x 10]
 --- error_code eval
-[(401) x 10]
+[(400) x 10]
 --- response_headers eval
-[("Cache-Control: no-store\nContent-Type: application/json") x 10]
+[("Cache-Control: no-store\nContent-Type: application/json\n!WWW-Authenticate") x 10]
 --- response_body eval
 [("{\"error\":\"invalid_grant\"}\n") x 10]
 
@@ -151,7 +151,10 @@ Content-Type: application/json
 "POST /refresh\nrefresh_token=$main::ACCESS"
 --- more_headers eval
 main::form()
---- error_code: 401
+--- error_code: 400
+--- response_headers
+!WWW-Authenticate
+Content-Type: application/json
 --- error_log
 refresh token refused: wrong_token_type
 
@@ -164,7 +167,10 @@ refresh token refused: wrong_token_type
 "POST /refresh\nrefresh_token=$main::EXPIRED"
 --- more_headers eval
 main::form()
---- error_code: 401
+--- error_code: 400
+--- response_headers
+!WWW-Authenticate
+Content-Type: application/json
 --- error_log
 refresh token refused: expired
 
@@ -177,7 +183,10 @@ refresh token refused: expired
 "POST /refresh\nrefresh_token=$main::OTHER_ISS"
 --- more_headers eval
 main::form()
---- error_code: 401
+--- error_code: 400
+--- response_headers
+!WWW-Authenticate
+Content-Type: application/json
 --- error_log
 refresh token refused: bad_issuer
 
@@ -191,7 +200,10 @@ refresh token refused: bad_issuer
 "POST /refresh\nrefresh_token=$main::OTHER_KEY"
 --- more_headers eval
 main::form()
---- error_code: 401
+--- error_code: 400
+--- response_headers
+!WWW-Authenticate
+Content-Type: application/json
 --- error_log
 refresh token refused: bad_signature
 
@@ -204,7 +216,10 @@ refresh token refused: bad_signature
 "POST /refresh\nrefresh_token=$main::TAMPERED"
 --- more_headers eval
 main::form()
---- error_code: 401
+--- error_code: 400
+--- response_headers
+!WWW-Authenticate
+Content-Type: application/json
 --- error_log
 refresh token refused: bad_signature
 --- no_error_log
@@ -219,7 +234,10 @@ refresh token refused: bad_signature
 "POST /refresh\nrefresh_token=$main::NO_FAM"
 --- more_headers eval
 main::form()
---- error_code: 401
+--- error_code: 400
+--- response_headers
+!WWW-Authenticate
+Content-Type: application/json
 --- error_log
 refresh token refused: bad_claims
 
@@ -232,7 +250,7 @@ refresh token refused: bad_claims
 "POST /refresh\nrefresh_token=$main::REFRESH"
 --- more_headers eval
 main::form()
---- error_code: 401
+--- error_code: 400
 --- response_body
 {"error":"invalid_grant"}
 --- error_log
@@ -426,7 +444,7 @@ JwtTest::redis('EXPIRE', "${main::PREFIX}family:$main::FAM", 600);
 --- more_headers eval
 [(main::form()) x 2]
 --- error_code eval
-[200, 401]
+[200, 400]
 --- response_body_like eval
 [qr/^\{"access_token":"[\w.-]+","token_type":"Bearer","expires_in":\d+,/,
  qr/^\{"error":"invalid_grant"\}$/]

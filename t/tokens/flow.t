@@ -227,13 +227,13 @@ for my $store ('shm', 'redis') {
 
     my $mark = $n->log_mark;
     ($s, my $err) = refresh($n, $rt);
-    is("$s $err->{error}", '401 invalid_grant',
+    is("$s $err->{error}", '400 invalid_grant',
        "$t the spent refresh token is refused");
     like($n->error_log_since($mark),
          qr/\[warn\].*a spent refresh token of "alice" was presented again/,
          "$t as reuse, with a warning");
     ($s, $err) = refresh($n, $rt2);
-    is("$s $err->{error}", '401 invalid_grant',
+    is("$s $err->{error}", '400 invalid_grant',
        "$t and the family is revoked: the newest refresh token too");
     api_is($n, $at2, '401  revoked',
            "$t and the newest access token, at once");
@@ -250,7 +250,7 @@ for my $store ('shm', 'redis') {
     api_is($n, $next->{access_token}, '401  revoked',
            "$t and the family's access token is refused");
     ($s) = refresh($n, $next->{refresh_token});
-    is($s, 401, "$t so is its refresh token");
+    is($s, 400, "$t so is its refresh token");
 
     ($s, $h, $b) = $n->post('/token/revoke',
         'application/x-www-form-urlencoded',
@@ -261,7 +261,7 @@ for my $store ('shm', 'redis') {
     $n->post('/token/revoke', 'application/json',
              $JSON->encode({ token => $pair->{access_token} }));
     ($s) = refresh($n, $pair->{refresh_token});
-    is($s, 401, "$t revoking an access token revokes its family");
+    is($s, 400, "$t revoking an access token revokes its family");
 
     # logout by token
     (undef, $pair) = login($n);
@@ -271,7 +271,7 @@ for my $store ('shm', 'redis') {
     api_is($n, $pair->{access_token}, '401  revoked',
            "$t the access token is refused after logout");
     ($s) = refresh($n, $pair->{refresh_token});
-    is($s, 401, "$t and its refresh token");
+    is($s, 400, "$t and its refresh token");
 
     # an expired access token logs nobody out
     {
@@ -302,7 +302,7 @@ for my $store ('shm', 'redis') {
         Authorization => "Bearer $other->{access_token}"));
     is($s, 204, "$t with a live family's token: 204");
     my ($s2) = refresh($n, $other->{refresh_token});
-    is($s2, 401, "$t and that ends them");
+    is($s2, 400, "$t and that ends them");
 
     # logout everywhere with a browser session ends the tokens as well
     (undef, $pair) = login($n);
@@ -317,7 +317,7 @@ for my $store ('shm', 'redis') {
     api_is($n, $pair->{access_token}, '401  revoked',
            "$t ends the API client's access token");
     ($s) = refresh($n, $pair->{refresh_token});
-    is($s, 401, "$t and its refresh token");
+    is($s, 400, "$t and its refresh token");
 
     if ($store eq 'redis') {
         (undef, $pair) = login($n);
@@ -383,7 +383,7 @@ for my $store ('shm', 'redis') {
         } 1 .. $parallel;
         my @answers = map { [ $n->collect($_) ] } @reqs;
         my @won = grep { $_->[0] == 200 } @answers;
-        my @lost = grep { $_->[0] == 401 } @answers;
+        my @lost = grep { $_->[0] == 400 } @answers;
         $seen{scalar @won}++;
         $bad++ unless @won == 1 && @lost == $parallel - 1;
 
@@ -391,7 +391,7 @@ for my $store ('shm', 'redis') {
         if (@won) {
             my $next = $JSON->decode($won[0][2]);
             my ($s) = refresh($n, $next->{refresh_token});
-            $bad++ unless $s == 401;
+            $bad++ unless $s == 400;
         }
     }
 
@@ -414,9 +414,9 @@ for my $store ('shm', 'redis') {
     my ($s, $next) = refresh($na, $pair->{refresh_token});
     is($s, 200, 'two nodes: refreshed on A');
     ($s) = refresh($nb, $pair->{refresh_token});
-    is($s, 401, 'two nodes: the spent token presented to B is refused');
+    is($s, 400, 'two nodes: the spent token presented to B is refused');
     ($s) = refresh($na, $next->{refresh_token});
-    is($s, 401, 'two nodes: and the newest refresh token stops on A');
+    is($s, 400, 'two nodes: and the newest refresh token stops on A');
     api_is($na, $next->{access_token}, '401  revoked',
            'two nodes: the newest access token is refused on A');
     api_is($nb, $next->{access_token}, '401  revoked',
@@ -434,7 +434,7 @@ for my $store ('shm', 'redis') {
     sleep 2.2;
     my $mark = $n->log_mark;
     my ($s) = refresh($n, $pair->{refresh_token});
-    is($s, 401, 'an expired refresh token is refused');
+    is($s, 400, 'an expired refresh token is refused');
     like($n->error_log_since($mark), qr/refresh token refused: expired/,
          'as expired');
 }
@@ -468,7 +468,7 @@ for my $store ('shm', 'redis') {
     ($s, $h) = $n->get('/page/p.txt', Cookie => "sid=$sid");
     is("$s $h->{'x-error'}", '401 stale_session', 'pwv: so is the session');
     ($s) = refresh($n, $pair->{refresh_token});
-    is($s, 401, 'pwv: and the refresh token');
+    is($s, 400, 'pwv: and the refresh token');
 
     $res = $ua->request(POST('http://127.0.0.1:' . $n->port . '/rlogin',
         'Content-Type' => 'application/json',
@@ -498,7 +498,7 @@ for my $store ('shm', 'redis') {
     is("$s $h->{'x-error'}", '401 stale_session',
        'pwv: and the session');
     ($s) = refresh($n, $pair->{refresh_token});
-    is($s, 401, 'pwv: and the refresh token');
+    is($s, 400, 'pwv: and the refresh token');
 }
 
 done_testing();
