@@ -1,5 +1,5 @@
 # nginx -t refuses login configurations that are unsafe or incomplete,
-# with an [emerg] that names the file and the line (SECURITY.md
+# with an [emerg] that names the file and the line (docs/security.md
 # "Passwords"; docs/login.md): weak or unknown hash kinds in the users
 # file, duplicate users, a missing file, secauth_login without users,
 # users in Redis without secauth_redis, bad secauth_password_hash

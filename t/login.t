@@ -1,4 +1,4 @@
-# secauth_login and secauth_logout (SECURITY.md "Passwords", "Sessions",
+# secauth_login and secauth_logout (docs/security.md "Passwords", "Sessions",
 # "Web"): the form, redirects, enumeration, input limits, login CSRF,
 # cookie attributes, hash kinds and their upgrade, the Redis user store,
 # session fixation, logout, and what the error log must never hold.

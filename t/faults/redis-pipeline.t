@@ -1,4 +1,4 @@
-# Fault tests for the Redis reply stream (ARCHITECTURE.md "Redis client"):
+# Fault tests for the Redis reply stream (docs/directives.md, secauth_redis):
 # replies that no command asked for, alone, in a pipeline and in the
 # connection handshake, against a scripted fake (t/lib/FakeRedis).
 #

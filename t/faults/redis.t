@@ -1,4 +1,4 @@
-# Fault tests for the Redis client (ARCHITECTURE.md "Redis client"):
+# Fault tests for the Redis client (docs/directives.md, secauth_redis):
 # Redis absent at start, killed, paused, protected by a password, or
 # answering garbage. Each case runs a private nginx (t/lib/NginxInstance)
 # against its own redis-server (started here on a free port, without

@@ -190,7 +190,7 @@ sub redis_session {
     $redis->('EXPIRE', "${PREFIX}user_sessions:$user", 600);
 }
 
-# --- open redirects (SECURITY.md "Web", ASVS 3.7.2) ---
+# --- open redirects (docs/security.md "Web", ASVS 3.7.2) ---
 
 # next values (as the server must see them after form decoding) that must
 # all fall back to "/"
