@@ -1251,6 +1251,9 @@ ngx_http_secauth_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    /* a refused file frees the slot before the key's init has cleared it */
+    ngx_memzero(key, sizeof(ngx_http_secauth_jws_key_t));
+
     pkey = NULL;
 
     if (ngx_http_secauth_jws_is_hmac(alg)) {
