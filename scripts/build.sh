@@ -89,15 +89,25 @@ if [ "$mode" = asan ]; then
     # CFLAGS). No _FORTIFY_SOURCE: it hides accesses from ASan.
     # NGX_DEBUG_PALLOC makes every pool allocation a malloc of its own, so
     # that ASan sees overflows and use after free inside pools too.
-    # t/asan/ubsan-log.c sends UBSan's reports where UBSAN_OPTIONS'
-    # log_path says (gcc's libubsan writes them to stderr otherwise).
+    # Linked in too, the sanitizers' helpers of t/asan/*.c (test tooling,
+    # never in the normal build): UBSan's reports where UBSAN_OPTIONS'
+    # log_path says, modules kept mapped so that leak stacks name them.
     san="-fsanitize=address,undefined -fno-omit-frame-pointer"
     cc_opt="$san -g -O1 -DNGX_DEBUG_PALLOC=1 -fPIC -Wall -Wextra -Werror"
-    ubsan_log=$out/asan/ubsan-log.o
-    # shellcheck disable=SC2086
-    ${CC:-cc} $cc_opt -c "$repo/t/asan/ubsan-log.c" -o "$ubsan_log.tmp"
-    mv -f "$ubsan_log.tmp" "$ubsan_log"
-    ld_opt="$san $ubsan_log -Wl,-z,relro -Wl,-z,now -fPIC"
+    helpers=
+    for c in "$repo"/t/asan/*.c; do
+        o=$out/asan/$(basename "$c" .c).o
+        # shellcheck disable=SC2086
+        ${CC:-cc} $cc_opt -c "$c" -o "$o.tmp"
+        mv -f "$o.tmp" "$o"
+        helpers="$helpers $o"
+    done
+    # libcrypt in the binary itself: ASan intercepts crypt_r and looks up
+    # the real one once, at startup; found only in a library loaded by
+    # then, not in the module's, so that the module's crypt_r (and, since
+    # configure finds crypt() in libasan, nginx's own) would call NULL
+    ld_opt="$san$helpers -Wl,--push-state,--no-as-needed -lcrypt"
+    ld_opt="$ld_opt -Wl,--pop-state -Wl,-z,relro -Wl,-z,now -fPIC"
 fi
 
 flags=()
@@ -135,7 +145,7 @@ if [ ! -f "$tree/auto/configure" ] && [ ! -f "$tree/configure" ]; then
 fi
 
 stamp=$( (printf '%s\n' "${flags[@]}" "$cc_opt" "$ld_opt"; cat "$repo/config"
-          [ "$mode" != asan ] || cat "$repo/t/asan/ubsan-log.c") \
+          [ "$mode" != asan ] || cat "$repo"/t/asan/*.c) \
          | sha256sum | cut -d' ' -f1)
 
 cd "$tree"
