@@ -113,9 +113,39 @@ else
     prove -r t || status=$?
 fi
 
+# true when a report holds nothing but the pool that nginx's main()
+# creates for its init cycle and does not free when it returns: a
+# refused configuration (the suites' must_die blocks), nginx -t. LSan
+# cannot say "called from main" (a suppression of ngx_create_pool would
+# hide every leaked pool, with its contents), so such reports are set
+# aside here, by their exact stack.
+init_pool_only() {
+    perl -0ne '
+        $n = () = /ERROR: /g;
+        $l = () = /leak of/g;
+        exit !($n == 1 && $l == 1 && /ERROR: LeakSanitizer/
+               && /leak\ of\ \d+\ byte\(s\)\ in\ 1\ object\(s\)\ allocated\ from:\n
+                   \s+\#0\ \S+\ in\ __interceptor_posix_memalign\ .*\n
+                   \s+\#1\ \S+\ in\ ngx_memalign\ src\/os\/unix\/ngx_alloc\.c:\d+\n
+                   \s+\#2\ \S+\ in\ ngx_create_pool\ src\/core\/ngx_palloc\.c:\d+\n
+                   \s+\#3\ \S+\ in\ main\ src\/core\/nginx\.c:\d+\n
+                   (?:\s+\#\d+\ \S+\ in\ (?:__libc_start|_start).*\n)*\n/x)
+    ' "$1"
+}
+
 if [ -n "$asan" ]; then
     shopt -s nullglob
-    found=("$reports"/report.*)
+    found=()
+    set_aside=0
+    for f in "$reports"/report.*; do
+        if init_pool_only "$f"; then
+            set_aside=$((set_aside + 1))
+        else
+            found+=("$f")
+        fi
+    done
+    [ "$set_aside" -eq 0 ] || echo "test: $set_aside report(s) of nginx's" \
+        "init cycle pool only (a refused configuration), not findings"
     if [ ${#found[@]} -gt 0 ]; then
         for f in "${found[@]}"; do
             echo "=== $f"
