@@ -48,8 +48,8 @@ export TEST_NGINX_LOAD_MODULES=$module
 # is the sanitized one. Reports go to files, one per process, in a
 # directory emptied now and inspected at the end: a worker's or an
 # nginx -t's stderr is not where a test would see them. Leaks are checked
-# at every process's exit. Suites read SECAUTH_ASAN=1 to relax what only
-# timing makes fail (docs/testing.md).
+# at every process's exit. SECAUTH_ASAN=1 is there for a suite to relax
+# what only ASan's slowness would fail (none needs it yet: docs/testing.md).
 if [ -n "$asan" ]; then
     export TEST_NGINX_BINARY=$asan_nginx
     reports=$(dirname "$asan_nginx")/reports
