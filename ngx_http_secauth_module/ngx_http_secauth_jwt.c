@@ -114,6 +114,7 @@ static void ngx_http_secauth_jwt_cache_put(
     ngx_http_secauth_jws_key_t *key, ngx_log_t *log);
 static void ngx_http_secauth_jwt_cache_remove(
     ngx_http_secauth_jwt_cache_t *cache, ngx_http_secauth_jwt_cached_t *e);
+static void ngx_http_secauth_jwt_cache_cleanup(void *data);
 static void ngx_http_secauth_jwt_key_cleanup(void *data);
 
 
@@ -985,6 +986,7 @@ ngx_http_secauth_claim_variable(ngx_http_request_t *r,
 static ngx_http_secauth_jwt_cache_t *
 ngx_http_secauth_jwt_cache(ngx_http_request_t *r)
 {
+    ngx_pool_cleanup_t            *cln;
     ngx_http_secauth_jwt_cache_t  *cache;
     ngx_http_secauth_main_conf_t  *smcf;
 
@@ -999,9 +1001,19 @@ ngx_http_secauth_jwt_cache(ngx_http_request_t *r)
         return NULL;
     }
 
+    /* the entries are on the heap: freed with the cycle's pool at exit */
+
+    cln = ngx_pool_cleanup_add(ngx_cycle->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
     ngx_rbtree_init(&cache->tree, &cache->sentinel,
                     ngx_rbtree_insert_value);
     ngx_queue_init(&cache->lru);
+
+    cln->handler = ngx_http_secauth_jwt_cache_cleanup;
+    cln->data = cache;
 
     smcf->jwt_cache = cache;
 
@@ -1145,6 +1157,22 @@ ngx_http_secauth_jwt_cache_remove(ngx_http_secauth_jwt_cache_t *cache,
 }
 
 
+static void
+ngx_http_secauth_jwt_cache_cleanup(void *data)
+{
+    ngx_http_secauth_jwt_cache_t *cache = data;
+
+    ngx_queue_t                    *q;
+    ngx_http_secauth_jwt_cached_t  *e;
+
+    while (!ngx_queue_empty(&cache->lru)) {
+        q = ngx_queue_head(&cache->lru);
+        e = ngx_queue_data(q, ngx_http_secauth_jwt_cached_t, lru);
+        ngx_http_secauth_jwt_cache_remove(cache, e);
+    }
+}
+
+
 /*
  * secauth_jwt_key ALG PATH [kid=ID];
  * secauth_jwt_signing_key ALG PATH [kid=ID];
@@ -1250,6 +1278,9 @@ ngx_http_secauth_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     if (key == NULL) {
         return NGX_CONF_ERROR;
     }
+
+    /* a refused file frees the slot before the key's init has cleared it */
+    ngx_memzero(key, sizeof(ngx_http_secauth_jws_key_t));
 
     pkey = NULL;
 

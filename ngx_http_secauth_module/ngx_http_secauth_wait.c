@@ -97,9 +97,11 @@ ngx_http_secauth_resume(ngx_event_t *ev)
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, c->log, 0,
                    "secauth: resume \"%V\"", &r->uri);
 
-    r->write_event_handler(r);
-
-    /* the others that wait for the same answer */
+    /*
+     * The others that wait for the same answer are posted first: running
+     * the parked request may finalize the main one and free its pool,
+     * which holds ctx and the waiters; posted requests die with it.
+     */
 
     if (ctx->waiters && ctx->waiters->nelts) {
         n = ctx->waiters->nelts;
@@ -113,6 +115,8 @@ ngx_http_secauth_resume(ngx_event_t *ev)
             }
         }
     }
+
+    r->write_event_handler(r);
 
     ngx_http_run_posted_requests(c);
 }

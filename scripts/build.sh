@@ -9,9 +9,17 @@
 #   scripts/build.sh --static DIR    nginx from DIR with the module built
 #                                    in (--add-module), to prove the static
 #                                    build; prints the binary's path
+#   scripts/build.sh --asan          AddressSanitizer + UBSan: nginx from
+#                                    Debian's full nginx source (the
+#                                    orig tarball of the installed
+#                                    version, via apt-get source) and the
+#                                    module, both with the same sanitizer
+#                                    flags; prints the binary's path, then
+#                                    the module's (scripts/test.sh --asan)
 #
 # The result is written to build/ngx_http_secauth_module.so (or
-# $SECAUTH_BUILD/...), the path every other script uses. Rebuilds are
+# $SECAUTH_BUILD/...), the path every other script uses; --asan writes
+# build/asan/nginx and build/asan/ngx_http_secauth_module.so. Rebuilds are
 # incremental: ./configure runs again only when `config` or the flags change.
 set -euo pipefail
 
@@ -24,9 +32,51 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --nginx-src) mode=dynamic-custom; src=$2; shift 2 ;;
         --static) mode=static; src=$2; shift 2 ;;
-        *) echo "usage: $0 [--nginx-src DIR | --static DIR]" >&2; exit 2 ;;
+        --asan) mode=asan; shift ;;
+        *) echo "usage: $0 [--nginx-src DIR | --static DIR | --asan]" >&2
+           exit 2 ;;
     esac
 done
+
+# --asan: Debian's nginx source, never patched and never kept in the
+# repository: apt-get source (deb-src entries from scripts/setup.sh asan)
+# into a cache under build/, the upstream tarball unpacked as the tree.
+# Debian's patches are not applied: the suites need none of them, and the
+# binary only has to run the suites, not replace the packaged one.
+if [ "$mode" = asan ]; then
+    "$repo/scripts/setup.sh" asan >&2
+
+    version=$(dpkg-query -W -f='${Version}' nginx-dev)
+    upstream=${version#*:}
+    upstream=${upstream%-*}
+    cache=$out/debian-src
+    tarball=$cache/nginx_$upstream.orig.tar.gz
+    mkdir -p "$cache"
+
+    # the installed version first; any Debian revision of the same
+    # upstream version has the same orig tarball (a mirror may lack the
+    # newest .dsc). apt checks every file against the signed index.
+    if [ ! -f "$tarball" ]; then
+        for v in "$version" $(apt-cache showsrc nginx \
+                | sed -n "s/^Version: \($upstream-.*\)/\1/p"); do
+            (cd "$cache" && apt-get source --download-only -qq "nginx=$v") \
+                >&2 2>"$cache/apt-get.log" && [ -f "$tarball" ] && break
+            rm -f "$tarball"
+        done
+        [ -f "$tarball" ] || {
+            cat "$cache/apt-get.log" >&2
+            echo "build: apt-get source nginx=$version failed" >&2
+            exit 1
+        }
+    fi
+
+    src=$out/asan/nginx-$upstream
+    if [ ! -f "$src/auto/configure" ] && [ ! -f "$src/configure" ]; then
+        rm -rf "$src"
+        mkdir -p "$out/asan"
+        tar -xzf "$tarball" -C "$out/asan"
+    fi
+fi
 
 [ -d "$src/auto" ] || { echo "build: no nginx source tree at $src" >&2; exit 1; }
 
@@ -34,11 +84,45 @@ cc_opt="-g -O2 -fstack-protector-strong -Wformat -Werror=format-security"
 cc_opt="$cc_opt -fPIC -D_FORTIFY_SOURCE=2 -Wall -Wextra -Werror"
 ld_opt="-Wl,-z,relro -Wl,-z,now -fPIC"
 
+if [ "$mode" = asan ]; then
+    # nginx and the module alike (--add-dynamic-module takes the same
+    # CFLAGS). No _FORTIFY_SOURCE: it hides accesses from ASan.
+    # NGX_DEBUG_PALLOC makes every pool allocation a malloc of its own, so
+    # that ASan sees overflows and use after free inside pools too.
+    # Linked in too, the sanitizers' helpers of t/asan/*.c (test tooling,
+    # never in the normal build): UBSan's reports where UBSAN_OPTIONS'
+    # log_path says, modules kept mapped so that leak stacks name them.
+    san="-fsanitize=address,undefined -fno-omit-frame-pointer"
+    cc_opt="$san -g -O1 -DNGX_DEBUG_PALLOC=1 -fPIC -Wall -Wextra -Werror"
+    helpers=
+    for c in "$repo"/t/asan/*.c; do
+        o=$out/asan/$(basename "$c" .c).o
+        # shellcheck disable=SC2086
+        ${CC:-cc} $cc_opt -c "$c" -o "$o.tmp"
+        mv -f "$o.tmp" "$o"
+        helpers="$helpers $o"
+    done
+    # libcrypt in the binary itself: ASan intercepts crypt_r and looks up
+    # the real one once, at startup; found only in a library loaded by
+    # then, not in the module's, so that the module's crypt_r (and, since
+    # configure finds crypt() in libasan, nginx's own) would call NULL
+    ld_opt="$san$helpers -Wl,--push-state,--no-as-needed -lcrypt"
+    ld_opt="$ld_opt -Wl,--pop-state -Wl,-z,relro -Wl,-z,now -fPIC"
+fi
+
 flags=()
 case "$mode" in
     dynamic)
         # shellcheck disable=SC1091
         . "$src/conf_flags"
+        flags=("${NGX_CONF_FLAGS[@]}" "--add-dynamic-module=$repo")
+        ;;
+    asan)
+        # Debian's own flags (nginx-dev), so that the binary has the
+        # installed nginx's modules and paths; every one of them builds
+        # here with libpcre2-dev and zlib1g-dev
+        # shellcheck disable=SC1091
+        . /usr/share/nginx/src/conf_flags
         flags=("${NGX_CONF_FLAGS[@]}" "--add-dynamic-module=$repo")
         ;;
     dynamic-custom)
@@ -52,6 +136,7 @@ esac
 name=$(basename "$(cd "$src" && pwd)")
 [ "$mode" = dynamic ] && name=debian
 tree="$out/nginx-$mode-$name"
+[ "$mode" = asan ] && tree=$src
 mkdir -p "$out"
 
 if [ ! -f "$tree/auto/configure" ] && [ ! -f "$tree/configure" ]; then
@@ -59,7 +144,8 @@ if [ ! -f "$tree/auto/configure" ] && [ ! -f "$tree/configure" ]; then
     cp -a "$src" "$tree"
 fi
 
-stamp=$( (printf '%s\n' "${flags[@]}" "$cc_opt" "$ld_opt"; cat "$repo/config") \
+stamp=$( (printf '%s\n' "${flags[@]}" "$cc_opt" "$ld_opt"; cat "$repo/config"
+          [ "$mode" != asan ] || cat "$repo"/t/asan/*.c) \
          | sha256sum | cut -d' ' -f1)
 
 cd "$tree"
@@ -78,6 +164,13 @@ jobs=$(nproc 2>/dev/null || echo 2)
 if [ "$mode" = static ]; then
     make -j"$jobs" -f objs/Makefile >/dev/null
     echo "$tree/objs/nginx"
+elif [ "$mode" = asan ]; then
+    make -j"$jobs" -f objs/Makefile >/dev/null
+    for f in nginx ngx_http_secauth_module.so; do
+        cp "objs/$f" "$out/asan/$f.tmp"
+        mv -f "$out/asan/$f.tmp" "$out/asan/$f"
+        echo "$out/asan/$f"
+    done
 else
     make -j"$jobs" -f objs/Makefile modules >/dev/null
     target="$out/ngx_http_secauth_module.so"

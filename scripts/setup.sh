@@ -7,14 +7,25 @@
 #   scripts/setup.sh demo    only what scripts/demo.sh needs: build the
 #                            module and run nginx, Redis and the demo
 #                            backend (no test tools, no browser)
+#   scripts/setup.sh asan    what scripts/build.sh --asan needs besides the
+#                            build: the libraries of a full nginx build,
+#                            the sanitizer runtimes, and Debian's source
+#                            packages for `apt-get source nginx` (a deb-src
+#                            twin of debian.sources, see below)
 set -euo pipefail
 
 what=${1:-all}
 
 case "$what" in
-    all|demo) ;;
-    *) echo "usage: $0 [demo]" >&2; exit 2 ;;
+    all|demo|asan) ;;
+    *) echo "usage: $0 [demo | asan]" >&2; exit 2 ;;
 esac
+
+if [ "$(id -u)" -ne 0 ]; then
+    sudo=sudo
+else
+    sudo=
+fi
 
 packages=(
     # build
@@ -38,6 +49,16 @@ if [ "$what" = all ]; then
     )
 fi
 
+if [ "$what" = asan ]; then
+    packages+=(
+        # nginx itself from source (pcre for rewrite and --with-pcre-jit,
+        # zlib for gzip), apt-get source's tools, gcc 12's ASan and UBSan
+        # runtimes (gcc-12 pulls them in; named so that a missing one is
+        # installed rather than failing at link time)
+        libpcre2-dev zlib1g-dev dpkg-dev libasan8 libubsan1
+    )
+fi
+
 missing=()
 for p in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null \
@@ -47,12 +68,6 @@ for p in "${packages[@]}"; do
 done
 
 if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" -ne 0 ]; then
-        sudo=sudo
-    else
-        sudo=
-    fi
-
     echo "setup: installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     $sudo apt-get update -qq
@@ -64,6 +79,64 @@ if [ ${#missing[@]} -gt 0 ]; then
     if command -v systemctl >/dev/null 2>&1; then
         $sudo systemctl disable --now nginx redis-server >/dev/null 2>&1 \
             || true
+    fi
+fi
+
+# Debian's source packages, for scripts/build.sh --asan: the deb-src twin
+# of every enabled `Types: deb` stanza of debian.sources (same URIs,
+# Suites, Components, Signed-By), in a file of its own. Written and
+# followed by apt-get update only when it changes or when apt has no
+# source index for nginx yet; a stanza that already lists deb-src gets
+# no twin (apt would warn about a duplicate).
+if [ "$what" = asan ]; then
+    sources=/etc/apt/sources.list.d/debian.sources
+    twin=/etc/apt/sources.list.d/secauth-deb-src.sources
+    [ -f "$sources" ] || { echo "setup: no $sources" >&2; exit 1; }
+
+    want=$(perl -e '
+        local $/ = "";                          # one stanza per record
+        my @out;
+        while (my $st = <STDIN>) {
+            $st =~ s/^#.*\n//mg;                # comments
+            my %f;
+            my $name;
+            for my $line (split /\n/, $st) {
+                if ($line =~ /^([\w-]+):\s*(.*)$/) {
+                    $name = lc $1;
+                    $f{$name} = $2;
+                } elsif ($line =~ /^\s/ && defined $name) {
+                    $f{$name} .= "\n$line";      # continuation (a key)
+                }
+            }
+            my @types = split " ", $f{types} // "";
+            next unless grep { $_ eq "deb" } @types;
+            next if grep { $_ eq "deb-src" } @types;
+            next if lc($f{enabled} // "yes") eq "no";
+            my $s = "Types: deb-src\n";
+            for (qw(URIs Suites Components Signed-By)) {
+                $s .= "$_: $f{lc $_}\n" if defined $f{lc $_};
+            }
+            push @out, $s;
+        }
+        print "# Written by scripts/setup.sh asan (ngx_http_secauth_module):\n"
+            . "# the deb-src twin of debian.sources, for apt-get source.\n\n"
+            . join "\n", @out if @out;
+    ' < "$sources")
+
+    changed=
+    if [ -z "$want" ]; then
+        [ ! -f "$twin" ] || { $sudo rm -f "$twin"; changed=1; }
+    elif [ "$(cat "$twin" 2>/dev/null)" != "$want" ]; then
+        echo "setup: writing $twin"
+        printf '%s\n' "$want" | $sudo tee "$twin.tmp" >/dev/null
+        $sudo mv -f "$twin.tmp" "$twin"
+        changed=1
+    fi
+
+    if [ -n "$changed" ] \
+            || [ -z "$(apt-cache showsrc nginx 2>/dev/null)" ]; then
+        echo "setup: apt-get update (source indexes)"
+        $sudo apt-get update -qq
     fi
 fi
 
