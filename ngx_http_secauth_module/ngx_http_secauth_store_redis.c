@@ -99,6 +99,9 @@ static ngx_int_t ngx_http_secauth_store_redis_login_release(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_store_redis_login_reset(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_store_redis_throttle_keys(
+    ngx_http_secauth_store_redis_t *sr, ngx_http_secauth_store_op_t *op,
+    const char **argv, size_t *argvlen);
 static void ngx_http_secauth_store_redis_attempt_done(void *data,
     redisReply *reply);
 static ngx_int_t ngx_http_secauth_store_redis_family_create(
@@ -1005,17 +1008,9 @@ ngx_http_secauth_store_redis_login_attempt(ngx_http_secauth_store_t *st,
 
     argv[0] = "2";
     argvlen[0] = 1;
-    argv[1] = (const char *) ngx_http_secauth_name_key(op->pool,
-                                                       &sr->conf->prefix,
-                                                       "login_attempts:",
-                                                       &op->session.user,
-                                                       &argvlen[1]);
-    argv[2] = (const char *) ngx_http_secauth_name_key(op->pool,
-                                                       &sr->conf->prefix,
-                                                       "login_lock:",
-                                                       &op->session.user,
-                                                       &argvlen[2]);
-    if (argv[1] == NULL || argv[2] == NULL) {
+    if (ngx_http_secauth_store_redis_throttle_keys(sr, op, argv, argvlen)
+        != NGX_OK)
+    {
         op->rc = NGX_ERROR;
         return NGX_OK;
     }
@@ -1053,16 +1048,12 @@ ngx_http_secauth_store_redis_login_attempt(ngx_http_secauth_store_t *st,
 }
 
 
-static ngx_int_t
-ngx_http_secauth_store_redis_login_reset(ngx_http_secauth_store_t *st,
-    ngx_http_secauth_store_op_t *op)
-{
-    size_t                           argvlen[3];
-    const char                      *argv[3];
-    ngx_http_secauth_store_redis_t  *sr = st->data;
+/* argv[1], argv[2]: the account's attempt count and lock */
 
-    argv[0] = "DEL";
-    argvlen[0] = 3;
+static ngx_int_t
+ngx_http_secauth_store_redis_throttle_keys(ngx_http_secauth_store_redis_t *sr,
+    ngx_http_secauth_store_op_t *op, const char **argv, size_t *argvlen)
+{
     argv[1] = (const char *) ngx_http_secauth_name_key(op->pool,
                                                        &sr->conf->prefix,
                                                        "login_attempts:",
@@ -1073,7 +1064,24 @@ ngx_http_secauth_store_redis_login_reset(ngx_http_secauth_store_t *st,
                                                        "login_lock:",
                                                        &op->session.user,
                                                        &argvlen[2]);
-    if (argv[1] == NULL || argv[2] == NULL) {
+
+    return (argv[1] && argv[2]) ? NGX_OK : NGX_ERROR;
+}
+
+
+static ngx_int_t
+ngx_http_secauth_store_redis_login_reset(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    size_t                           argvlen[3];
+    const char                      *argv[3];
+    ngx_http_secauth_store_redis_t  *sr = st->data;
+
+    argv[0] = "DEL";
+    argvlen[0] = 3;
+    if (ngx_http_secauth_store_redis_throttle_keys(sr, op, argv, argvlen)
+        != NGX_OK)
+    {
         op->rc = NGX_ERROR;
         return NGX_OK;
     }
@@ -1095,17 +1103,9 @@ ngx_http_secauth_store_redis_login_release(ngx_http_secauth_store_t *st,
 
     argv[0] = "2";
     argvlen[0] = 1;
-    argv[1] = (const char *) ngx_http_secauth_name_key(op->pool,
-                                                       &sr->conf->prefix,
-                                                       "login_attempts:",
-                                                       &op->session.user,
-                                                       &argvlen[1]);
-    argv[2] = (const char *) ngx_http_secauth_name_key(op->pool,
-                                                       &sr->conf->prefix,
-                                                       "login_lock:",
-                                                       &op->session.user,
-                                                       &argvlen[2]);
-    if (argv[1] == NULL || argv[2] == NULL) {
+    if (ngx_http_secauth_store_redis_throttle_keys(sr, op, argv, argvlen)
+        != NGX_OK)
+    {
         op->rc = NGX_ERROR;
         return NGX_OK;
     }
