@@ -607,7 +607,7 @@ ngx_http_secauth_login_counted(ngx_http_request_t *r,
 
     /* allocated now: nothing is allocated while the pool goes */
 
-    lctx->release = ngx_pcalloc(r->pool, sizeof(ngx_http_secauth_store_op_t));
+    lctx->release = ngx_http_secauth_new_op(r, NULL);
     if (lctx->release == NULL) {
         return NGX_ERROR;
     }
@@ -617,8 +617,6 @@ ngx_http_secauth_login_counted(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    lctx->release->pool = r->pool;
-    lctx->release->log = r->connection->log;
     lctx->release->session.user = lctx->username;
     lctx->release->throttle = slcf->throttle;
     lctx->release->count = attempt;
@@ -635,9 +633,10 @@ ngx_http_secauth_login_counted(ngx_http_request_t *r,
 
 
 /*
- * A pool cleanup added after the context's: it runs first, and the op
- * goes into a slot of the context, whose cleanup then detaches it if
- * Redis has not answered yet (the command itself still runs).
+ * A pool cleanup added after the context's: it runs first, and the op is
+ * in the context's list (ngx_http_secauth_new_op), whose cleanup then
+ * detaches it if Redis has not answered yet (the command itself still
+ * runs): its reply must not be written into the freed pool.
  */
 
 static void
@@ -645,25 +644,17 @@ ngx_http_secauth_login_release(void *data)
 {
     ngx_http_secauth_login_ctx_t *lctx = data;
 
-    ngx_http_request_t      *r;
-    ngx_http_secauth_ctx_t  *ctx;
+    ngx_http_request_t  *r;
 
     if (!lctx->counted || lctx->settled) {
         return;
     }
 
     r = lctx->request;
-    ctx = ngx_http_secauth_get_ctx(r, 0);
-
-    if (ctx == NULL) {
-        return;
-    }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "secauth: login attempt %ui of \"%V\" taken back",
                    lctx->attempt, &lctx->username);
-
-    ctx->forget = lctx->release;
 
     (void) ngx_http_secauth_store_call(ngx_http_secauth_store(r),
                                        login_release, lctx->release);
