@@ -10,7 +10,7 @@
 #include "ngx_http_secauth_module.h"
 #include "ngx_http_secauth_store.h"
 #include "ngx_http_secauth_redis.h"
-#include "ngx_http_secauth_session.h"
+#include "ngx_http_secauth_store_record.h"
 #include "ngx_http_secauth_password.h"
 #include "ngx_http_secauth_limit.h"
 
@@ -518,7 +518,7 @@ ngx_http_secauth_store_redis_put(ngx_http_secauth_store_t *st,
     const char                      *argv[7];
     ngx_http_secauth_store_redis_t  *sr = st->data;
 
-    if (ngx_http_secauth_session_encode(op->pool, &op->session, &record)
+    if (ngx_http_secauth_store_record_encode(op->pool, &op->session, &record)
         != NGX_OK)
     {
         op->rc = NGX_ERROR;
@@ -569,7 +569,7 @@ ngx_http_secauth_store_redis_touch(ngx_http_secauth_store_t *st,
     const char                      *argv[6];
     ngx_http_secauth_store_redis_t  *sr = st->data;
 
-    if (ngx_http_secauth_session_encode(op->pool, &op->session, &record)
+    if (ngx_http_secauth_store_record_encode(op->pool, &op->session, &record)
         != NGX_OK)
     {
         op->rc = NGX_ERROR;
@@ -1408,8 +1408,8 @@ ngx_http_secauth_store_redis_get_done(void *data, redisReply *reply)
 
         /* a record we cannot read admits nobody, and is not an outage */
 
-        rc = ngx_http_secauth_session_decode(op->pool, op->log, &record,
-                                             &op->session);
+        rc = ngx_http_secauth_store_record_decode(op->pool, op->log,
+                                                  &record, &op->session);
 
         if (rc == NGX_OK && stale) {
             op->count = 1;
@@ -1523,7 +1523,7 @@ ngx_http_secauth_store_redis_list_done(void *data, redisReply *reply)
         record.data = (u_char *) e->str;
         record.len = e->len;
 
-        if (ngx_http_secauth_session_decode(op->pool, op->log, &record, s)
+        if (ngx_http_secauth_store_record_decode(op->pool, op->log, &record, s)
             != NGX_OK)
         {
             op->sessions->nelts--;
