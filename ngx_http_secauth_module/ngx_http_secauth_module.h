@@ -13,7 +13,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_secauth_store.h"
-#include "ngx_http_secauth_redis.h"
+#include "ngx_http_secauth_redis_conf.h"
 #include "ngx_http_secauth_jws.h"
 #include "ngx_http_secauth_password.h"
 #include "ngx_http_secauth_users.h"

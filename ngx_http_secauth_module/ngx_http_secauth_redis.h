@@ -14,23 +14,11 @@
 #include <hiredis/hiredis.h>
 #include <hiredis/async.h>
 
+#include "ngx_http_secauth_redis_conf.h"
+
 
 /* EVALSHA, its sha, then a script's own: 3 + 3 x 16 for limit_take */
 #define NGX_HTTP_SECAUTH_REDIS_MAX_ARGS  64
-
-
-/* what "secauth_redis" says; read-only after configuration */
-typedef struct {
-    ngx_str_t                   url;          /* for log messages */
-    ngx_str_t                   host;         /* IP literal, or unix path */
-    ngx_int_t                   port;         /* 0: unix socket */
-    ngx_int_t                   db;
-    ngx_str_t                   user;
-    ngx_str_t                   password;
-    ngx_str_t                   prefix;
-    ngx_msec_t                  timeout;
-    ngx_msec_t                  connect_timeout;
-} ngx_http_secauth_redis_conf_t;
 
 
 typedef struct ngx_http_secauth_redis_s      ngx_http_secauth_redis_t;

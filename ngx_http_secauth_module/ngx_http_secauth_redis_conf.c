@@ -8,7 +8,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include "ngx_http_secauth_module.h"
+#include "ngx_http_secauth_redis_conf.h"
 
 
 /*

@@ -25,10 +25,6 @@ ngx_int_t ngx_http_secauth_session_check(ngx_http_request_t *r,
 
 ngx_int_t ngx_http_secauth_session_find(ngx_http_request_t *r,
     ngx_str_t *name, ngx_str_t *value);
-ngx_int_t ngx_http_secauth_session_encode(ngx_pool_t *pool,
-    ngx_http_secauth_session_t *s, ngx_str_t *record);
-ngx_int_t ngx_http_secauth_session_decode(ngx_pool_t *pool, ngx_log_t *log,
-    ngx_str_t *record, ngx_http_secauth_session_t *s);
 
 
 #endif /* _NGX_HTTP_SECAUTH_SESSION_H_INCLUDED_ */
