@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "ngx_http_secauth_module.h"
+#include "ngx_http_secauth_base64url.h"
 #include "ngx_http_secauth_jws.h"
 #include "ngx_http_secauth_jwt.h"
 #include "ngx_http_secauth_jwt_private.h"
