@@ -12,6 +12,7 @@
 
 #include "ngx_http_secauth_module.h"
 #include "ngx_http_secauth_body.h"
+#include "ngx_http_secauth_form.h"
 
 
 /*
@@ -205,61 +206,34 @@ ngx_int_t
 ngx_http_secauth_form_field(ngx_http_request_t *r, ngx_str_t *body,
     const char *name, ngx_str_t *value)
 {
-    size_t     n;
-    u_char    *p, *last, *end, *src, *dst;
-    ngx_int_t  found;
+    int             rc;
+    long            n;
+    size_t          len;
+    const u_char   *raw;
 
-    n = ngx_strlen(name);
-    p = body->data;
-    last = p + body->len;
-    found = 0;
-
-    while (p < last) {
-        end = ngx_strlchr(p, last, '&');
-        if (end == NULL) {
-            end = last;
-        }
-
-        if ((size_t) (end - p) > n && p[n] == '='
-            && ngx_strncmp(p, name, n) == 0)
-        {
-            if (found) {
-                return NGX_ERROR;
-            }
-
-            found = 1;
-
-            value->data = ngx_pnalloc(r->pool, end - p - n);
-            if (value->data == NULL) {
-                return NGX_ERROR;
-            }
-
-            for (src = p + n + 1, dst = value->data; src < end; src++) {
-                if (*src == '+') {
-                    *dst++ = ' ';
-
-                } else if (*src == '%') {
-                    if (end - src < 3
-                        || ngx_hextoi(src + 1, 2) == NGX_ERROR)
-                    {
-                        return NGX_ERROR;
-                    }
-
-                    *dst++ = (u_char) ngx_hextoi(src + 1, 2);
-                    src += 2;
-
-                } else {
-                    *dst++ = *src;
-                }
-            }
-
-            value->len = dst - value->data;
-        }
-
-        p = end + 1;
+    rc = ngx_http_secauth_form_find(body->data, body->len, (u_char *) name,
+                                    ngx_strlen(name), &raw, &len);
+    if (rc == 0) {
+        return NGX_DECLINED;
     }
 
-    return found ? NGX_OK : NGX_DECLINED;
+    if (rc < 0) {
+        return NGX_ERROR;
+    }
+
+    value->data = ngx_pnalloc(r->pool, len + 1);
+    if (value->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    n = ngx_http_secauth_form_decode(value->data, raw, len);
+    if (n < 0) {
+        return NGX_ERROR;
+    }
+
+    value->len = n;
+
+    return NGX_OK;
 }
 
 
@@ -292,26 +266,14 @@ ngx_http_secauth_json_field(ngx_http_request_t *r, json_t *obj,
 ngx_int_t
 ngx_http_secauth_media_type(ngx_table_elt_t *ct, const char *type)
 {
-    size_t   n;
-    u_char  *p;
-
-    n = ngx_strlen(type);
-
-    if (ct == NULL || ct->value.len < n
-        || ngx_strncasecmp(ct->value.data, (u_char *) type, n) != 0)
+    if (ct == NULL
+        || !ngx_http_secauth_form_media_type(ct->value.data, ct->value.len,
+                                             type))
     {
         return NGX_DECLINED;
     }
 
-    p = ct->value.data + n;
-
-    if (p == ct->value.data + ct->value.len || *p == ';' || *p == ' '
-        || *p == '\t')
-    {
-        return NGX_OK;
-    }
-
-    return NGX_DECLINED;
+    return NGX_OK;
 }
 
 

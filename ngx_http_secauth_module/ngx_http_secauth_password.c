@@ -12,11 +12,11 @@
 
 #include <argon2.h>
 #include <crypt.h>
-#include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include "ngx_http_secauth_module.h"
 #include "ngx_http_secauth_password.h"
+#include "ngx_http_secauth_ct.h"
 
 
 /*
@@ -527,7 +527,8 @@ ngx_http_secauth_password_thread(void *data, ngx_log_t *log)
 
         } else {
             task->valid = (ngx_strlen(out) == len
-                           && CRYPTO_memcmp(out, task->hash, len) == 0);
+                           && ngx_http_secauth_ct_equal(out, task->hash,
+                                                        len));
         }
 
         ngx_explicit_memzero(tc->crypt, sizeof(struct crypt_data));

@@ -12,6 +12,7 @@
 
 #include "ngx_http_secauth_module.h"
 #include "ngx_http_secauth_session.h"
+#include "ngx_http_secauth_cookie.h"
 
 
 /*
@@ -264,66 +265,23 @@ static ngx_int_t
 ngx_http_secauth_session_scan(ngx_str_t *header, ngx_str_t *name,
     ngx_str_t *value, ngx_uint_t *found)
 {
-    u_char  *p, *last, *start, *end, *eq, *name_end;
+    size_t         len;
+    unsigned int   n;
+    const u_char  *data;
 
-    p = header->data;
-    last = p + header->len;
+    n = *found ? 1 : 0;
 
-    while (p < last) {
+    if (ngx_http_secauth_cookie_scan(header->data, header->len, name->data,
+                                     name->len, &data, &len, &n)
+        != 0)
+    {
+        return NGX_BUSY;
+    }
 
-        /* memchr(): the C library's, a word or more at a time */
-
-        start = p;
-        end = memchr(p, ';', last - p);
-
-        if (end == NULL) {
-            end = last;
-        }
-
-        p = end + 1;
-
-        eq = memchr(start, '=', end - start);
-
-        if (eq == NULL) {
-            continue;
-        }
-
-        name_end = eq;
-
-        while (start < name_end && (*start == ' ' || *start == '\t')) {
-            start++;
-        }
-
-        while (name_end > start
-               && (name_end[-1] == ' ' || name_end[-1] == '\t'))
-        {
-            name_end--;
-        }
-
-        if ((size_t) (name_end - start) != name->len
-            || ngx_strncmp(start, name->data, name->len) != 0)
-        {
-            continue;
-        }
-
-        if (*found) {
-            return NGX_BUSY;
-        }
-
+    if (n && !*found) {
+        value->data = (u_char *) data;
+        value->len = len;
         *found = 1;
-
-        start = eq + 1;
-
-        while (start < end && (*start == ' ' || *start == '\t')) {
-            start++;
-        }
-
-        while (end > start && (end[-1] == ' ' || end[-1] == '\t')) {
-            end--;
-        }
-
-        value->data = start;
-        value->len = end - start;
     }
 
     return NGX_OK;
@@ -348,14 +306,13 @@ ngx_http_secauth_session_find(ngx_http_request_t *r, ngx_str_t *name,
 
 /* exactly 43 base64url characters; anything else costs no lookup */
 
+#if (NGX_HTTP_SECAUTH_SESSION_ID_LEN != NGX_HTTP_SECAUTH_COOKIE_ID_LEN)
+#error "the session id the cookie check expects is not the one login makes"
+#endif
+
 static ngx_int_t
 ngx_http_secauth_session_shape(ngx_str_t *value)
 {
-    if (value->len != NGX_HTTP_SECAUTH_SESSION_ID_LEN
-        || !ngx_http_secauth_b64url_valid(value->data, value->len))
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
+    return ngx_http_secauth_cookie_id_valid(value->data, value->len)
+           ? NGX_OK : NGX_ERROR;
 }

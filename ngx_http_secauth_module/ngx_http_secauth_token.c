@@ -12,6 +12,7 @@
 #include <openssl/rand.h>
 
 #include "ngx_http_secauth_module.h"
+#include "ngx_http_secauth_base64url.h"
 #include "ngx_http_secauth_jws.h"
 #include "ngx_http_secauth_jwt.h"
 #include "ngx_http_secauth_token.h"

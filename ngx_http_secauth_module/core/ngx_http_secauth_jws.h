@@ -9,14 +9,17 @@
 
 
 /*
- * JWS compact serialization: splitting, base64url and signature checks.
- * Plain C on OpenSSL 3, without nginx, so that unit tests and fuzz targets
- * link it alone (t/unit/).
+ * JWS compact serialization: splitting and signature checks, on keys
+ * prepared once. Plain C on OpenSSL 3, without nginx, so that unit tests
+ * and fuzz targets link it alone (t/unit/jws_test.c), with
+ * ngx_http_secauth_base64url.c and ngx_http_secauth_ct.c.
  */
 
 
 #include <stddef.h>
 #include <openssl/evp.h>
+
+#include "ngx_http_secauth_base64url.h"
 
 
 #define NGX_HTTP_SECAUTH_JWS_NONE    0
@@ -57,42 +60,60 @@ typedef struct {
 } ngx_http_secauth_jws_parts_t;
 
 
+/*
+ * The algorithm of the len bytes at name (a header's "alg", a directive's
+ * argument), compared exactly and case-sensitively (RFC 8725 3.1):
+ * NGX_HTTP_SECAUTH_JWS_HS256 ... _ES512, or _NONE for anything else
+ * ("none", "hs256", "HS256 ", a prefix, NUL bytes, len 0).
+ */
 int ngx_http_secauth_jws_alg(const unsigned char *name, size_t len);
+/* the name of an algorithm ("HS256" ...), "none" for any other int */
 const char *ngx_http_secauth_jws_alg_name(int alg);
 
-/* 0: exactly three non-empty segments of [A-Za-z0-9_-]; -1 otherwise */
+/*
+ * Splits the len bytes at token (no NUL needed) as a compact JWS:
+ * 0 when they are exactly three non-empty segments of [A-Za-z0-9_-]
+ * separated by "." (parts then point into token; nothing is decoded);
+ * -1 otherwise (parts untouched): two or four segments, an empty one,
+ * padding, whitespace, any other byte.
+ */
 int ngx_http_secauth_jws_split(const unsigned char *token, size_t len,
     ngx_http_secauth_jws_parts_t *parts);
 
-/* decoded length, or -1: bad character, padding, impossible length */
-long ngx_http_secauth_b64url_decode(unsigned char *dst,
-    const unsigned char *src, size_t len);
-size_t ngx_http_secauth_b64url_encode(unsigned char *dst,
-    const unsigned char *src, size_t len);
-/* 1 when every byte is in the base64url alphabet (no padding), else 0 */
-int ngx_http_secauth_b64url_valid(const unsigned char *p, size_t len);
-#define ngx_http_secauth_b64url_decoded_len(n)  ((n) / 4 * 3 + 2)
-#define ngx_http_secauth_b64url_encoded_len(n)  (((n) + 2) / 3 * 4)
-
 /*
- * Prepares a key. HS*: secret bytes (at least the hash size: 32, 48, 64
- * bytes, RFC 7518 3.2); RS*, ES*: pkey (reference
- * taken), checked against the algorithm (type, curve, RSA >= 2048 bits).
- * Returns NULL on success, else a message for the operator.
+ * Prepares a key for alg. HS*: secret_len bytes at secret (at least the
+ * hash size: 32, 48, 64 bytes, RFC 7518 3.2; copied into the keyed
+ * context, pkey ignored); RS*, ES*: pkey (a reference is taken; secret
+ * ignored), checked against the algorithm (type, curve, RSA >= 2048
+ * bits). kid is left NULL for the caller to set.
+ * Returns NULL on success, else a message for the operator; either way
+ * the key is released with ngx_http_secauth_jws_key_free().
  */
 const char *ngx_http_secauth_jws_key_init(ngx_http_secauth_jws_key_t *key,
     int alg, const unsigned char *secret, size_t secret_len, EVP_PKEY *pkey);
+/* frees what the key holds (not kid); safe to call twice */
 void ngx_http_secauth_jws_key_free(ngx_http_secauth_jws_key_t *key);
 
 /* room for any signature: RSA up to 8192 bits */
 #define NGX_HTTP_SECAUTH_JWS_SIG_MAX  1024
 
-/* 0: sig holds the signature over "header.payload"; -1: error */
+/*
+ * Signs the input_len bytes at input ("header.payload") with a prepared
+ * key into sig, which has room for NGX_HTTP_SECAUTH_JWS_SIG_MAX bytes;
+ * ES signatures come out as r || s (RFC 7518 3.4). 0 and *sig_len, or -1.
+ */
 int ngx_http_secauth_jws_sign(const ngx_http_secauth_jws_key_t *key,
     const unsigned char *input, size_t input_len, unsigned char *sig,
     size_t *sig_len);
 
-/* 1: the signature over "header.payload" is valid; 0: not; -1: error */
+/*
+ * Checks the sig_len bytes at sig (the decoded signature; ES: r || s of
+ * the curve's size, anything else is a mismatch) over the input_len bytes
+ * at input ("header.payload" as sent) with a prepared key. HMACs are
+ * compared in constant time. 1: valid; 0: not; -1: the key is not
+ * prepared, or OpenSSL failed. A refused signature leaves no error in
+ * OpenSSL's queue.
+ */
 int ngx_http_secauth_jws_verify(const ngx_http_secauth_jws_key_t *key,
     const unsigned char *input, size_t input_len,
     const unsigned char *sig, size_t sig_len);

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/params.h>
 
+#include "ngx_http_secauth_ct.h"
 #include "ngx_http_secauth_jws.h"
 
 
@@ -53,45 +54,6 @@ static const ngx_http_secauth_jws_alg_t  ngx_http_secauth_jws_algs[] = {
     { "ES512", NGX_HTTP_SECAUTH_JWS_ES512, "SHA512", 66, "secp521r1" },
     { NULL, 0, NULL, 0, NULL }
 };
-
-
-/* -1: not in the alphabet */
-static const signed char  ngx_http_secauth_b64url[256] = {
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1,
-    52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
-    -1,  0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13, 14,
-    15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, 63,
-    -1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
-    41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1
-};
-
-
-int
-ngx_http_secauth_b64url_valid(const unsigned char *p, size_t len)
-{
-    unsigned char         bad;
-    const unsigned char  *last;
-
-    /* no branch per byte: an invalid one (-1) sets the top bit */
-
-    bad = 0;
-
-    for (last = p + len; p < last; p++) {
-        bad |= (unsigned char) ngx_http_secauth_b64url[*p];
-    }
-
-    return !(bad & 0x80);
-}
 
 
 /* exact, case-sensitive (RFC 8725 3.1): "hs256" and "none" are unknown */
@@ -151,15 +113,15 @@ ngx_http_secauth_jws_split(const unsigned char *token, size_t len,
     for (i = 0; i <= len; i++) {
 
         if (i < len && token[i] != '.') {
-            if (ngx_http_secauth_b64url[token[i]] < 0) {
-                return -1;
-            }
-
             continue;
         }
 
-        if (n == 3 || i == start) {
-            return -1;          /* a fourth segment, or an empty one */
+        /* a fourth segment, an empty one, a byte outside the alphabet */
+
+        if (n == 3 || i == start
+            || !ngx_http_secauth_b64url_valid(token + start, i - start))
+        {
+            return -1;
         }
 
         seg[n] = token + start;
@@ -180,88 +142,6 @@ ngx_http_secauth_jws_split(const unsigned char *token, size_t len,
     parts->signature_len = seg_len[2];
 
     return 0;
-}
-
-
-/* unpadded base64url; a length of 4k+1 or stray low bits are refused */
-
-long
-ngx_http_secauth_b64url_decode(unsigned char *dst, const unsigned char *src,
-    size_t len)
-{
-    size_t         i;
-    unsigned char *d;
-    unsigned int   acc;
-    int            bits, v;
-
-    if (len % 4 == 1) {
-        return -1;
-    }
-
-    d = dst;
-    acc = 0;
-    bits = 0;
-
-    for (i = 0; i < len; i++) {
-        v = ngx_http_secauth_b64url[src[i]];
-
-        if (v < 0) {
-            return -1;
-        }
-
-        acc = (acc << 6) | (unsigned int) v;
-        bits += 6;
-
-        if (bits >= 8) {
-            bits -= 8;
-            *d++ = (unsigned char) (acc >> bits);
-            acc &= (1u << bits) - 1;
-        }
-    }
-
-    /* the unused bits of the last character must be zero (canonical) */
-
-    if (acc != 0) {
-        return -1;
-    }
-
-    return (long) (d - dst);
-}
-
-
-size_t
-ngx_http_secauth_b64url_encode(unsigned char *dst, const unsigned char *src,
-    size_t len)
-{
-    static const char  alphabet[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-    size_t          i;
-    unsigned char  *d;
-    unsigned int    acc;
-    int             bits;
-
-    d = dst;
-    acc = 0;
-    bits = 0;
-
-    for (i = 0; i < len; i++) {
-        acc = (acc << 8) | src[i];
-        bits += 8;
-
-        while (bits >= 6) {
-            bits -= 6;
-            *d++ = alphabet[(acc >> bits) & 0x3f];
-        }
-
-        acc &= (1u << bits) - 1;
-    }
-
-    if (bits > 0) {
-        *d++ = alphabet[(acc << (6 - bits)) & 0x3f];
-    }
-
-    return (size_t) (d - dst);
 }
 
 
@@ -422,7 +302,7 @@ ngx_http_secauth_jws_verify_hmac(const ngx_http_secauth_jws_key_t *key,
         return -1;
     }
 
-    return sig_len == len && CRYPTO_memcmp(md, sig, len) == 0;
+    return sig_len == len && ngx_http_secauth_ct_equal(md, sig, len);
 }
 
 

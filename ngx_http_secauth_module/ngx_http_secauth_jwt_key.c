@@ -1,0 +1,284 @@
+
+/*
+ * Copyright (C) ngx_http_secauth_module authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "ngx_http_secauth_module.h"
+#include "ngx_http_secauth_jws.h"
+#include "ngx_http_secauth_jwt.h"
+
+
+/*
+ * The keys of secauth_jwt_key and secauth_jwt_signing_key: read, parsed
+ * and bound to their algorithm at configuration time, freed with the
+ * configuration's pool; and the merge of the JWT settings.
+ */
+
+
+static void ngx_http_secauth_jwt_key_cleanup(void *data);
+
+
+/*
+ * secauth_jwt_key ALG PATH [kid=ID];
+ * secauth_jwt_signing_key ALG PATH [kid=ID];
+ *
+ * Keys are read and prepared here, once. The signing key (a private key,
+ * or the HS secret) also verifies.
+ */
+
+char *
+ngx_http_secauth_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_secauth_loc_conf_t *slcf = conf;
+
+    int                          alg;
+    BIO                         *bio;
+    u_char                      *buf;
+    ssize_t                      n;
+    EVP_PKEY                    *pkey, *other;
+    ngx_fd_t                     fd;
+    ngx_str_t                   *value, path, kid;
+    ngx_flag_t                   signing;
+    const char                  *err;
+    ngx_file_info_t              fi;
+    ngx_pool_cleanup_t          *cln;
+    ngx_http_secauth_jws_key_t  *key;
+
+    value = cf->args->elts;
+    signing = (cmd->name.len == sizeof("secauth_jwt_signing_key") - 1);
+
+    alg = ngx_http_secauth_jws_alg(value[1].data, value[1].len);
+
+    if (alg == NGX_HTTP_SECAUTH_JWS_NONE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": unknown algorithm \"%V\", expected "
+                           "HS256, HS384, HS512, RS256, RS384, RS512, "
+                           "ES256, ES384 or ES512", &cmd->name, &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_str_null(&kid);
+
+    if (cf->args->nelts == 4) {
+        if (ngx_strncmp(value[3].data, "kid=", 4) != 0 || value[3].len == 4) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\" in \"%V\"",
+                               &value[3], &cmd->name);
+            return NGX_CONF_ERROR;
+        }
+
+        kid.data = value[3].data + 4;
+        kid.len = value[3].len - 4;
+    }
+
+    if (signing && slcf->jwt_signing_key != NGX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    path = value[2];
+
+    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"%V\": cannot open \"%V\"", &cmd->name, &path);
+        return NGX_CONF_ERROR;
+    }
+
+    n = -1;
+    buf = ngx_pnalloc(cf->temp_pool, 64 * 1024 + 1);
+    if (buf == NULL) {
+        (void) ngx_close_file(fd);
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_fd_info(fd, &fi) != NGX_FILE_ERROR
+        && ngx_file_size(&fi) <= 64 * 1024)
+    {
+        n = ngx_read_fd(fd, buf, ngx_file_size(&fi));
+    }
+
+    (void) ngx_close_file(fd);
+
+    if (n < 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": cannot read \"%V\" (at most 64k)",
+                           &cmd->name, &path);
+        return NGX_CONF_ERROR;
+    }
+
+    if (slcf->jwt_keys == NGX_CONF_UNSET_PTR) {
+        slcf->jwt_keys = ngx_array_create(cf->pool, 2,
+                                          sizeof(ngx_http_secauth_jws_key_t));
+        if (slcf->jwt_keys == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    key = ngx_array_push(slcf->jwt_keys);
+    if (key == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    /* a refused file frees the slot before the key's init has cleared it */
+    ngx_memzero(key, sizeof(ngx_http_secauth_jws_key_t));
+
+    pkey = NULL;
+
+    if (ngx_http_secauth_jws_is_hmac(alg)) {
+
+        /* a PEM is a public document, never an HMAC secret */
+
+        if (ngx_strnstr(buf, "-----BEGIN", n) != NULL) {
+            err = "needs a random secret, not a PEM file";
+            goto failed;
+        }
+
+        err = ngx_http_secauth_jws_key_init(key, alg, buf, n, NULL);
+
+    } else {
+        bio = BIO_new_mem_buf(buf, (int) n);
+        if (bio == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (signing) {
+            pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+            err = pkey ? NULL : "needs a PEM private key";
+
+        } else {
+            pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+            err = pkey ? NULL : "needs a PEM public key "
+                                "(\"BEGIN PUBLIC KEY\")";
+
+            if (pkey == NULL) {
+                (void) BIO_reset(bio);
+                other = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+
+                if (other) {
+                    err = "needs the public key, not a private key";
+                    EVP_PKEY_free(other);
+                }
+            }
+        }
+
+        BIO_free(bio);
+
+        if (err == NULL) {
+            err = ngx_http_secauth_jws_key_init(key, alg, NULL, 0, pkey);
+        }
+    }
+
+    if (pkey) {
+        EVP_PKEY_free(pkey);
+    }
+
+    ngx_explicit_memzero(buf, n);
+
+    if (err) {
+        goto failed;
+    }
+
+    if (kid.len) {
+        key->kid = kid.data;
+        key->kid_len = kid.len;
+    }
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        ngx_http_secauth_jws_key_free(key);
+        return NGX_CONF_ERROR;
+    }
+
+    cln->handler = ngx_http_secauth_jwt_key_cleanup;
+    cln->data = key;
+
+    if (signing) {
+        slcf->jwt_signing_key = key;
+    }
+
+    return NGX_CONF_OK;
+
+failed:
+
+    ngx_http_secauth_jws_key_free(key);
+    slcf->jwt_keys->nelts--;
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\" %V: \"%V\" %s",
+                       &cmd->name, &value[1], &path, err);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static void
+ngx_http_secauth_jwt_key_cleanup(void *data)
+{
+    ngx_http_secauth_jws_key_free(data);
+}
+
+
+char *
+ngx_http_secauth_jwt_merge(ngx_conf_t *cf, ngx_http_secauth_loc_conf_t *prev,
+    ngx_http_secauth_loc_conf_t *conf)
+{
+    ngx_conf_merge_ptr_value(conf->jwt_keys, prev->jwt_keys, NULL);
+    ngx_conf_merge_ptr_value(conf->jwt_signing_key, prev->jwt_signing_key,
+                             NULL);
+    ngx_conf_merge_str_value(conf->jwt_issuer, prev->jwt_issuer, "");
+    ngx_conf_merge_str_value(conf->jwt_audience, prev->jwt_audience, "");
+    ngx_conf_merge_sec_value(conf->jwt_leeway, prev->jwt_leeway, 30);
+    ngx_conf_merge_size_value(conf->jwt_max_size, prev->jwt_max_size,
+                              NGX_HTTP_SECAUTH_JWT_MAX_SIZE);
+    ngx_conf_merge_sec_value(conf->jwt_access_ttl, prev->jwt_access_ttl,
+                             15 * 60);
+    ngx_conf_merge_sec_value(conf->jwt_refresh_ttl, prev->jwt_refresh_ttl,
+                             7 * 24 * 60 * 60);
+
+    /*
+     * unset stays unset: "on where a signing key is", decided where the
+     * key is known (ngx_http_secauth_jwt_revocation_on())
+     */
+    if (conf->jwt_revocation == NGX_CONF_UNSET) {
+        conf->jwt_revocation = prev->jwt_revocation;
+    }
+
+    if (conf->jwt_access_ttl <= 0 || conf->jwt_refresh_ttl <= 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"secauth_jwt_access_ttl\" and "
+                           "\"secauth_jwt_refresh_ttl\" must be positive");
+        return NGX_CONF_ERROR;
+    }
+
+    if ((conf->handler == NGX_HTTP_SECAUTH_HANDLER_REFRESH
+         || conf->handler == NGX_HTTP_SECAUTH_HANDLER_REVOKE)
+        && conf->jwt_signing_key == NULL)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" needs \"secauth_jwt_signing_key\"",
+                           conf->handler == NGX_HTTP_SECAUTH_HANDLER_REFRESH
+                           ? "secauth_refresh" : "secauth_revoke");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->mode == NGX_HTTP_SECAUTH_JWT && conf->jwt_keys == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"secauth jwt\" needs \"secauth_jwt_key\" or "
+                           "\"secauth_jwt_signing_key\"");
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
