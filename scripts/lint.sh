@@ -5,7 +5,7 @@ set -uo pipefail
 
 cd "$(dirname "$0")/.."
 
-c_files=(ngx_http_secauth_module/*.[ch])
+c_files=(ngx_http_secauth_module/*.[ch] ngx_http_secauth_module/core/*.[ch])
 other=(config scripts/*.sh scripts/secauth-* .ci/run t/*.t t/compat/*.t
        t/compat/lib/Test/Nginx/*.pm)
 
