@@ -15,8 +15,9 @@
 
 
 /*
- * A small keyed store in a shared memory zone (ngx_http_secauth_store_shm.c)
- * on which the shm implementation of the store interface is built.
+ * The shm engine (ngx_http_secauth_shm.c): a small keyed store in a shared
+ * memory zone, on which the shm implementation of the store interface
+ * (ngx_http_secauth_store_shm*.c) is built.
  *
  * A record is (kind, key) -> value, with an absolute expiry in ngx_time()
  * seconds (0: none; absent from that second on, like a JWT "exp") and a
@@ -101,6 +102,15 @@ ngx_shm_zone_t *ngx_http_secauth_shm_zone_add(ngx_conf_t *cf, ngx_str_t *name,
 extern const char  ngx_http_secauth_shm_state[];       /* sessions... */
 extern const char  ngx_http_secauth_shm_limits[];      /* rate limits */
 extern const char  ngx_http_secauth_shm_attempts[];    /* login attempts */
+
+/*
+ * the engine's data of a zone from the function above, to pass to the
+ * functions below; NULL for any other zone (or none)
+ */
+ngx_http_secauth_shm_t *ngx_http_secauth_shm_get(ngx_shm_zone_t *zone);
+
+/* the zone's name, for log lines */
+ngx_str_t *ngx_http_secauth_shm_name(ngx_http_secauth_shm_t *shm);
 
 /*
  * a store on a zone from the function above (st->data is zone->data);
