@@ -146,16 +146,4 @@ void ngx_http_secauth_shm_set_expire(ngx_http_secauth_shm_node_t *n,
     time_t expire);
 
 
-/* refresh-token families (ngx_http_secauth_family_shm.c) */
-ngx_int_t ngx_http_secauth_family_create_shm(ngx_http_secauth_store_t *st,
-    ngx_http_secauth_store_op_t *op);
-ngx_int_t ngx_http_secauth_family_rotate_shm(ngx_http_secauth_store_t *st,
-    ngx_http_secauth_store_op_t *op);
-ngx_int_t ngx_http_secauth_family_revoke_shm(ngx_http_secauth_store_t *st,
-    ngx_http_secauth_store_op_t *op);
-/* called locked: NGX_OK when the family of op->family->id exists */
-ngx_int_t ngx_http_secauth_family_shm_exists(ngx_http_secauth_shm_t *shm,
-    ngx_http_secauth_store_op_t *op);
-
-
 #endif /* _NGX_HTTP_SECAUTH_SHM_H_INCLUDED_ */

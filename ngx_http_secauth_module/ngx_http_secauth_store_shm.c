@@ -10,15 +10,16 @@
 
 #include "ngx_http_secauth_module.h"
 #include "ngx_http_secauth_store.h"
-#include "ngx_http_secauth_shm.h"
+#include "ngx_http_secauth_store_shm.h"
 #include "ngx_http_secauth_limit.h"
 #include "ngx_http_secauth_throttle.h"
 
 
 /*
  * The store interface (ngx_http_secauth_store.h) on the shm engine
- * (ngx_http_secauth_shm.h): its table of operations and the session and
- * revocation operations.
+ * (ngx_http_secauth_shm.h): its table of operations and the session
+ * operations. Families and revoked tokens are in
+ * ngx_http_secauth_family_shm.c (ngx_http_secauth_store_shm.h).
  */
 
 
@@ -57,10 +58,6 @@ static ngx_int_t ngx_http_secauth_store_shm_session_delete_user(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
 static void ngx_http_secauth_store_shm_cancel(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op);
-static ngx_int_t ngx_http_secauth_store_shm_revoked_check(
-    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
-static ngx_int_t ngx_http_secauth_store_shm_revoke(
-    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_store_shm_no_users(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
 static ngx_int_t ngx_http_secauth_store_shm_check_user(
@@ -77,8 +74,8 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_shm_ops = {
     ngx_http_secauth_store_shm_session_touch,
     ngx_http_secauth_store_shm_session_delete,
     ngx_http_secauth_store_shm_session_delete_user,
-    ngx_http_secauth_store_shm_revoked_check,
-    ngx_http_secauth_store_shm_revoke,
+    ngx_http_secauth_revoked_check_shm,
+    ngx_http_secauth_revoke_shm,
     ngx_http_secauth_store_shm_no_users,
     ngx_http_secauth_store_shm_no_users,
     ngx_http_secauth_limit_take_shm,        /* each limit zone's own */
@@ -560,69 +557,6 @@ ngx_http_secauth_store_shm_user_list(ngx_http_secauth_store_t *st,
     op->count = families;
     op->rc = (rc == NGX_ERROR) ? NGX_ERROR
              : (op->sessions->nelts || families) ? NGX_OK : NGX_DECLINED;
-
-    return NGX_OK;
-}
-
-
-static ngx_int_t
-ngx_http_secauth_store_shm_revoked_check(ngx_http_secauth_store_t *st,
-    ngx_http_secauth_store_op_t *op)
-{
-    ngx_http_secauth_shm_t       *shm;
-    ngx_http_secauth_shm_node_t  *n;
-
-    shm = st->data;
-
-    ngx_http_secauth_shm_lock(shm);
-
-    n = ngx_http_secauth_shm_lookup(shm, NGX_HTTP_SECAUTH_SHM_REVOKED,
-                                    op->key, NGX_HTTP_SECAUTH_KEY_LEN);
-
-    /* a token the module issued also needs its family */
-
-    op->rc = (n || (op->family
-                    && ngx_http_secauth_family_shm_exists(shm, op)
-                       != NGX_OK))
-             ? NGX_OK : NGX_DECLINED;
-
-    ngx_http_secauth_shm_unlock(shm);
-
-    return NGX_OK;
-}
-
-
-/*
- * Revoked entries compete with sessions for room in the zone: one evicted
- * would let its token in again until the token expires. Size the zone for
- * it, or use Redis (docs/directives.md, secauth_zone).
- */
-
-static ngx_int_t
-ngx_http_secauth_store_shm_revoke(ngx_http_secauth_store_t *st,
-    ngx_http_secauth_store_op_t *op)
-{
-    u_char                        one;
-    ngx_http_secauth_shm_t       *shm;
-    ngx_http_secauth_shm_node_t  *n;
-
-    shm = st->data;
-    one = 1;
-
-    if (op->ttl <= 0) {
-        op->rc = NGX_OK;
-        return NGX_OK;
-    }
-
-    ngx_http_secauth_shm_lock(shm);
-
-    n = ngx_http_secauth_shm_set(shm, NGX_HTTP_SECAUTH_SHM_REVOKED, op->key,
-                                 NGX_HTTP_SECAUTH_KEY_LEN, &one, 1,
-                                 ngx_time() + op->ttl, NULL);
-
-    ngx_http_secauth_shm_unlock(shm);
-
-    op->rc = n ? NGX_OK : NGX_ERROR;
 
     return NGX_OK;
 }
