@@ -12,7 +12,6 @@
 
 #include "ngx_http_secauth_module.h"
 #include "ngx_http_secauth_limit.h"
-#include "ngx_http_secauth_shm.h"
 
 
 /*
@@ -24,7 +23,7 @@
  * reaches the backend keeps to the rate. The buckets live in Redis when
  * secauth_redis is set (one Lua script for all of a location's limits:
  * one round trip, the server's clock, every node draws from one budget),
- * else in each zone's shared memory.
+ * else in each zone's shared memory: the store's limit_take either way.
  */
 
 
@@ -53,9 +52,6 @@ static ngx_int_t ngx_http_secauth_limit_buckets(ngx_http_request_t *r,
 static ngx_int_t ngx_http_secauth_limit_result(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_limit_state_t *state,
     ngx_http_secauth_store_op_t *op);
-static ngx_int_t ngx_http_secauth_limit_take_bucket(
-    ngx_http_secauth_bucket_t *b, uint64_t now, ngx_flag_t check);
-static void ngx_http_secauth_limit_give_back(ngx_http_secauth_bucket_t *b);
 
 
 /* secauth_limit_log_level, as limit_req_log_level */
@@ -231,8 +227,8 @@ ngx_http_secauth_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     zone->name = name;
     zone->interval = (uint64_t) per * 1000000 / rate;
 
-    zone->shm_zone = ngx_http_secauth_shm_zone_add(cf, &name, size,
-                                          ngx_http_secauth_shm_limits);
+    zone->shm_zone = ngx_http_secauth_store_zone_add(cf, &name, size,
+                                          NGX_HTTP_SECAUTH_STORE_ZONE_LIMITS);
     if (zone->shm_zone == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -585,7 +581,8 @@ ngx_http_secauth_limit_handler(ngx_http_request_t *r)
         ctx->waiting = 0;
 
     } else {
-        (void) ngx_http_secauth_limit_take_shm(NULL, op);
+        /* the buckets' own zones: there may be no state zone */
+        (void) ngx_http_secauth_store_shm_ops.limit_take(NULL, op);
     }
 
 done:
@@ -722,7 +719,7 @@ ngx_http_secauth_limit_buckets(ngx_http_request_t *r,
         b = &op->buckets[op->nbuckets++];
 
         b->zone = limit[i].zone->name;
-        b->shm = limit[i].zone->shm_zone->data;
+        b->shm_zone = limit[i].zone->shm_zone;
         b->interval = limit[i].zone->interval;
         b->tau = limit[i].burst * b->interval;
         b->wait = 0;
@@ -863,161 +860,4 @@ ngx_http_secauth_limit_delay(ngx_http_request_t *r)
     r->write_event_handler = ngx_http_core_run_phases;
 
     ngx_http_core_run_phases(r);
-}
-
-
-/*
- * The shm buckets: with several, every bucket is checked first, and only
- * if all admit the request is it taken from each, so that a refused
- * request costs no budget (each zone has its own lock; two requests
- * racing between the passes may both be admitted, as with limit_req).
- * One bucket, the usual case, is checked and taken in one go.
- */
-
-ngx_int_t
-ngx_http_secauth_limit_take_shm(ngx_http_secauth_store_t *st,
-    ngx_http_secauth_store_op_t *op)
-{
-    uint64_t     now;
-    ngx_int_t    rc;
-    ngx_uint_t   i, j, pass;
-
-    /* nginx's monotonic clock: a wall clock stepped back changes nothing */
-
-    now = (uint64_t) ngx_current_msec * 1000;
-
-    for (pass = (op->nbuckets == 1); pass < 2; pass++) {
-
-        for (i = 0; i < op->nbuckets; i++) {
-            rc = ngx_http_secauth_limit_take_bucket(&op->buckets[i], now,
-                                                    pass == 0);
-            if (rc == NGX_OK) {
-                continue;
-            }
-
-            if (rc == NGX_DECLINED) {
-                op->count = i + 1;
-
-            } else {
-                ngx_log_error(NGX_LOG_ERR, op->log, 0,
-                              "secauth: no room for a bucket in zone "
-                              "\"%V\"", &op->buckets[i].zone);
-            }
-
-            /* a race since the check: what was taken is given back */
-
-            for (j = 0; pass == 1 && j < i; j++) {
-                ngx_http_secauth_limit_give_back(&op->buckets[j]);
-            }
-
-            op->rc = rc;
-            return NGX_OK;
-        }
-    }
-
-    op->rc = NGX_OK;
-
-    return NGX_OK;
-}
-
-
-/*
- * Under the zone's lock: NGX_DECLINED when the bucket refuses (b->wait
- * until it would admit), else NGX_OK (b->wait: the delay that would keep
- * to the rate) and, unless only checking, the request is taken.
- */
-
-static ngx_int_t
-ngx_http_secauth_limit_take_bucket(ngx_http_secauth_bucket_t *b,
-    uint64_t now, ngx_flag_t check)
-{
-    time_t                        expire;
-    uint64_t                      tat;
-    ngx_int_t                     rc;
-    ngx_http_secauth_shm_t       *shm;
-    ngx_http_secauth_shm_node_t  *node;
-
-    shm = b->shm;
-
-    ngx_http_secauth_shm_lock(shm);
-
-    node = ngx_http_secauth_shm_lookup(shm, NGX_HTTP_SECAUTH_SHM_LIMIT,
-                                       b->key.data, b->key.len);
-    tat = 0;
-
-    if (node && node->value_len == sizeof(uint64_t)) {
-        ngx_memcpy(&tat, ngx_http_secauth_shm_value(node), sizeof(uint64_t));
-
-    } else {
-        node = NULL;
-    }
-
-    tat = ngx_max(tat, now);
-    rc = NGX_OK;
-
-    if (tat - now > b->tau) {
-        b->wait = tat - now - b->tau;
-        rc = NGX_DECLINED;
-        goto done;
-    }
-
-    b->wait = tat - now;
-
-    if (check) {
-        goto done;
-    }
-
-    tat += b->interval;
-
-    /*
-     * absent (a full bucket again) after its TAT, in wall-clock seconds:
-     * + 2 covers both the truncated remainder and ngx_time()'s fraction
-     */
-
-    expire = ngx_time() + (time_t) ((tat - now) / 1000000) + 2;
-
-    if (node) {
-        ngx_memcpy(ngx_http_secauth_shm_value(node), &tat, sizeof(uint64_t));
-        ngx_http_secauth_shm_set_expire(node, expire);
-
-    } else if (ngx_http_secauth_shm_set(shm, NGX_HTTP_SECAUTH_SHM_LIMIT,
-                                        b->key.data, b->key.len,
-                                        (u_char *) &tat, sizeof(uint64_t),
-                                        expire, NULL)
-               == NULL)
-    {
-        rc = NGX_ERROR;
-    }
-
-done:
-
-    ngx_http_secauth_shm_unlock(shm);
-
-    return rc;
-}
-
-
-/* undoes a take: the bucket's TAT goes back by one interval */
-
-static void
-ngx_http_secauth_limit_give_back(ngx_http_secauth_bucket_t *b)
-{
-    uint64_t                      tat;
-    ngx_http_secauth_shm_t       *shm;
-    ngx_http_secauth_shm_node_t  *node;
-
-    shm = b->shm;
-
-    ngx_http_secauth_shm_lock(shm);
-
-    node = ngx_http_secauth_shm_lookup(shm, NGX_HTTP_SECAUTH_SHM_LIMIT,
-                                       b->key.data, b->key.len);
-
-    if (node && node->value_len == sizeof(uint64_t)) {
-        ngx_memcpy(&tat, ngx_http_secauth_shm_value(node), sizeof(uint64_t));
-        tat -= ngx_min(tat, b->interval);
-        ngx_memcpy(ngx_http_secauth_shm_value(node), &tat, sizeof(uint64_t));
-    }
-
-    ngx_http_secauth_shm_unlock(shm);
 }

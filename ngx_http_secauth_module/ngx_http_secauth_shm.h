@@ -11,13 +11,13 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 
-#include "ngx_http_secauth_store.h"
-
 
 /*
  * The shm engine (ngx_http_secauth_shm.c): a small keyed store in a shared
  * memory zone, on which the shm implementation of the store interface
- * (ngx_http_secauth_store_shm*.c) is built.
+ * (ngx_http_secauth_store_shm*.c) is built. Only that implementation
+ * includes this header: the rest of the module reaches the zones through
+ * ngx_http_secauth_store.h.
  *
  * A record is (kind, key) -> value, with an absolute expiry in ngx_time()
  * seconds (0: none; absent from that second on, like a JWT "exp") and a
@@ -48,7 +48,11 @@
 
 #define NGX_HTTP_SECAUTH_SHM_CHILDREN_MAX   256
 
-/* record kinds; a kind is a byte, and part of the key */
+/*
+ * record kinds; a kind is a byte, and part of the key. The numbers are
+ * part of the zone's layout (a reload keeps the zone): a new kind takes a
+ * new number, an old one is never reused.
+ */
 #define NGX_HTTP_SECAUTH_SHM_SESSION        1    /* key: SHA-256 of the id */
 #define NGX_HTTP_SECAUTH_SHM_USER           2    /* key: user; children:
                                                     the user's sessions */
@@ -91,17 +95,12 @@ struct ngx_http_secauth_shm_node_s {
 /*
  * at configuration time: a zone of at least 8 pages, tagged with
  * ngx_http_secauth_module; the same name and size again returns the same
- * zone, if it is for the same purpose (one of the strings below: the
- * pointer is compared), else fails. Logs the reason and returns NULL on
- * failure. zone->data is the ngx_http_secauth_shm_t to pass to the
- * functions below.
+ * zone, if it is for the same purpose (a string naming what the zone
+ * holds, in log lines: the pointer is compared), else fails. Logs the
+ * reason and returns NULL on failure.
  */
 ngx_shm_zone_t *ngx_http_secauth_shm_zone_add(ngx_conf_t *cf, ngx_str_t *name,
     size_t size, const char *purpose);
-
-extern const char  ngx_http_secauth_shm_state[];       /* sessions... */
-extern const char  ngx_http_secauth_shm_limits[];      /* rate limits */
-extern const char  ngx_http_secauth_shm_attempts[];    /* login attempts */
 
 /*
  * the engine's data of a zone from the function above, to pass to the
@@ -111,13 +110,6 @@ ngx_http_secauth_shm_t *ngx_http_secauth_shm_get(ngx_shm_zone_t *zone);
 
 /* the zone's name, for log lines */
 ngx_str_t *ngx_http_secauth_shm_name(ngx_http_secauth_shm_t *shm);
-
-/*
- * a store on a zone from the function above (st->data is zone->data);
- * NGX_ERROR for any other zone
- */
-ngx_int_t ngx_http_secauth_store_shm_init(ngx_http_secauth_store_t *st,
-    ngx_shm_zone_t *zone);
 
 void ngx_http_secauth_shm_lock(ngx_http_secauth_shm_t *shm);
 /* also writes the log lines (zone full...) deferred while locked */

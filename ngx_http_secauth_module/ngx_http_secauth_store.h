@@ -33,8 +33,14 @@
  *   NGX_ERROR     the store failed (unreachable, timeout, bad reply): the
  *                 caller applies secauth_fail.
  *
- * Planned operations (later work): one-time values consumed atomically,
- * with their own op fields and entry in ngx_http_secauth_store_ops_t.
+ * Everything that keeps state reaches it through this interface: only the
+ * two implementations include the shm engine (ngx_http_secauth_shm.h) or
+ * hiredis. Without Redis the state lives in shared memory zones the
+ * callers ask for at configuration time (ngx_http_secauth_store_zone_add):
+ * sessions and tokens in the state zone;
+ * rate-limit buckets and login attempts in zones of their own, which the
+ * op carries (bucket->shm_zone, throttle->zone) as a handle the caller
+ * never looks into.
  */
 
 
@@ -100,7 +106,9 @@ typedef struct {
  */
 typedef struct {
     ngx_str_t                   zone;         /* the zone's name */
-    void                       *shm;          /* its buckets, without Redis */
+    ngx_shm_zone_t             *shm_zone;     /* its buckets, without Redis:
+                                                 the handle from
+                                                 store_zone_add */
     ngx_str_t                   key;          /* the bucket, in that zone */
     uint64_t                    interval;
     uint64_t                    tau;
@@ -120,7 +128,9 @@ typedef struct {
     ngx_msec_t                  lock;
     ngx_msec_t                  max_lock;
     time_t                      forget;
-    ngx_shm_zone_t             *zone;         /* the counts, without Redis */
+    ngx_shm_zone_t             *zone;         /* the counts, without Redis:
+                                                 the handle from
+                                                 store_zone_add */
 } ngx_http_secauth_throttle_t;
 
 
@@ -280,8 +290,40 @@ struct ngx_http_secauth_store_s {
     (st)->ops->cancel(st, op)
 
 
+/*
+ * the shm implementation; limit_take and login_* use only the zones the op
+ * carries, so that a module without a state zone (limits alone) calls
+ * them through this table with st NULL
+ */
 extern ngx_http_secauth_store_ops_t  ngx_http_secauth_store_shm_ops;
 extern ngx_http_secauth_store_ops_t  ngx_http_secauth_store_redis_ops;
+
+
+/* what a zone of ngx_http_secauth_store_zone_add() holds */
+typedef enum {
+    NGX_HTTP_SECAUTH_STORE_ZONE_STATE = 0,   /* sessions, tokens
+                                                (secauth_zone) */
+    NGX_HTTP_SECAUTH_STORE_ZONE_LIMITS,      /* rate-limit buckets */
+    NGX_HTTP_SECAUTH_STORE_ZONE_ATTEMPTS     /* login attempts */
+} ngx_http_secauth_store_zone_kind_e;
+
+
+/*
+ * At configuration time: a shared memory zone for the shm implementation,
+ * of at least 8 pages; the same name and size again returns the same
+ * zone, if it holds the same kind, else fails. Logs the reason and returns
+ * NULL on failure. The zone is only a handle to the caller: it is given
+ * back to the store in an op or to ngx_http_secauth_store_shm_init().
+ */
+ngx_shm_zone_t *ngx_http_secauth_store_zone_add(ngx_conf_t *cf,
+    ngx_str_t *name, size_t size, ngx_http_secauth_store_zone_kind_e kind);
+
+/*
+ * a store on a state zone from the function above (in init_process);
+ * NGX_ERROR for any other zone
+ */
+ngx_int_t ngx_http_secauth_store_shm_init(ngx_http_secauth_store_t *st,
+    ngx_shm_zone_t *zone);
 
 
 #endif /* _NGX_HTTP_SECAUTH_STORE_H_INCLUDED_ */

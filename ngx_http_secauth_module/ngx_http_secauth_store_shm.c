@@ -6,20 +6,17 @@
 
 #include <ngx_config.h>
 #include <ngx_core.h>
-#include <ngx_http.h>
 
-#include "ngx_http_secauth_module.h"
 #include "ngx_http_secauth_store.h"
 #include "ngx_http_secauth_store_shm.h"
-#include "ngx_http_secauth_limit.h"
-#include "ngx_http_secauth_throttle.h"
 
 
 /*
  * The store interface (ngx_http_secauth_store.h) on the shm engine
- * (ngx_http_secauth_shm.h): its table of operations and the session
- * operations. Families and revoked tokens are in
- * ngx_http_secauth_family_shm.c (ngx_http_secauth_store_shm.h).
+ * (ngx_http_secauth_shm.h): its table of operations, its zones, and the
+ * session operations. Families and revoked tokens, limits and login
+ * attempts have files of their own
+ * (ngx_http_secauth_store_shm.h).
  */
 
 
@@ -90,9 +87,33 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_shm_ops = {
 };
 
 
-const char  ngx_http_secauth_shm_state[] = "sessions and tokens";
-const char  ngx_http_secauth_shm_limits[] = "rate limits";
-const char  ngx_http_secauth_shm_attempts[] = "login attempts";
+/*
+ * what each kind of zone holds, in the engine's log lines; a zone name is
+ * for one of them only (the engine compares the pointers)
+ */
+static const char  *ngx_http_secauth_store_shm_purposes[] = {
+    "sessions and tokens",                  /* ..._STORE_ZONE_STATE */
+    "rate limits",                          /* ..._STORE_ZONE_LIMITS */
+    "login attempts"                        /* ..._STORE_ZONE_ATTEMPTS */
+};
+
+
+ngx_shm_zone_t *
+ngx_http_secauth_store_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size,
+    ngx_http_secauth_store_zone_kind_e kind)
+{
+    if ((ngx_uint_t) kind >= sizeof(ngx_http_secauth_store_shm_purposes)
+                             / sizeof(ngx_http_secauth_store_shm_purposes[0]))
+    {
+        ngx_conf_log_error(NGX_LOG_ALERT, cf, 0,
+                           "secauth: invalid kind %d of zone \"%V\"",
+                           (int) kind, name);
+        return NULL;
+    }
+
+    return ngx_http_secauth_shm_zone_add(cf, name, size,
+                                ngx_http_secauth_store_shm_purposes[kind]);
+}
 
 
 ngx_int_t

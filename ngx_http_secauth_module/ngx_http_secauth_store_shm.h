@@ -22,6 +22,10 @@
  * the session operations; each other group has a file of its own, and
  * none of them calls another: they share only the engine
  * (ngx_http_secauth_shm.h).
+ *
+ * st->data is the engine's data of the state zone (secauth_zone); limits
+ * and the throttle carry their own zones in the op (bucket->shm_zone,
+ * throttle->zone), and may be called with st NULL.
  */
 
 
@@ -35,6 +39,16 @@ ngx_int_t ngx_http_secauth_family_revoke_shm(ngx_http_secauth_store_t *st,
 ngx_int_t ngx_http_secauth_revoked_check_shm(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op);
 ngx_int_t ngx_http_secauth_revoke_shm(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op);
+
+/* rate limits and login attempts, in zones of their own (_store_shm_limit.c) */
+ngx_int_t ngx_http_secauth_limit_take_shm(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op);
+ngx_int_t ngx_http_secauth_login_attempt_shm(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op);
+ngx_int_t ngx_http_secauth_login_reset_shm(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op);
+ngx_int_t ngx_http_secauth_login_release_shm(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op);
 
 
