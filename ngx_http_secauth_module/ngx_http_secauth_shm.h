@@ -24,8 +24,9 @@
  * place in a least recently used queue. Expired records are absent, and
  * freed when looked up or when they reach the LRU tail. When the zone is
  * full, the least recently used records are evicted to make room: a
- * record kind that must not be lost silently (revoked jti) needs a zone of
- * its own or an eviction policy of its own.
+ * record kind that must not be lost silently (a revoked jti, the last
+ * accepted TOTP step) needs a zone of its own or an eviction policy of
+ * its own.
  *
  * A record may be the parent of up to NGX_HTTP_SECAUTH_SHM_CHILDREN_MAX
  * records of other keys (one level: a child has no children), e.g. a user
@@ -62,6 +63,12 @@
 #define NGX_HTTP_SECAUTH_SHM_ATTEMPTS       5    /* key: user; logins */
 #define NGX_HTTP_SECAUTH_SHM_FAMILY         6    /* key: family id; child
                                                     of its user */
+#define NGX_HTTP_SECAUTH_SHM_ONCE           7    /* key: the caller's
+                                                    SHA-256; value: the
+                                                    bytes given */
+#define NGX_HTTP_SECAUTH_SHM_COUNTER        8    /* key: the caller's
+                                                    SHA-256; value:
+                                                    uint64_t */
 
 
 typedef struct ngx_http_secauth_shm_s       ngx_http_secauth_shm_t;

@@ -33,11 +33,15 @@
  *   NGX_ERROR     the store failed (unreachable, timeout, bad reply): the
  *                 caller applies secauth_fail.
  *
+ * An operation's parameters are grouped in a small struct per group of
+ * operations (session, family, buckets, throttle, one-time value,
+ * counter), beside the few fields all share (key, ttl, count).
+ *
  * Everything that keeps state reaches it through this interface: only the
  * two implementations include the shm engine (ngx_http_secauth_shm.h) or
  * hiredis. Without Redis the state lives in shared memory zones the
  * callers ask for at configuration time (ngx_http_secauth_store_zone_add):
- * sessions and tokens in the state zone;
+ * sessions, tokens, one-time values and counters in the state zone;
  * rate-limit buckets and login attempts in zones of their own, which the
  * op carries (bucket->shm_zone, throttle->zone) as a handle the caller
  * never looks into.
@@ -48,6 +52,7 @@
 #define NGX_HTTP_SECAUTH_USER_MAX       256
 #define NGX_HTTP_SECAUTH_ID_MAX         64    /* family ids and jtis */
 #define NGX_HTTP_SECAUTH_LIST_MAX       1000  /* sessions user_list gives */
+#define NGX_HTTP_SECAUTH_ONCE_MAX       512   /* bytes of a one-time value */
 
 
 typedef struct ngx_http_secauth_store_s     ngx_http_secauth_store_t;
@@ -134,6 +139,25 @@ typedef struct {
 } ngx_http_secauth_throttle_t;
 
 
+/*
+ * one-time values (backup codes, reset tokens): keyed by op->key, a
+ * SHA-256 the caller computes with a prefix naming the kind
+ */
+typedef struct {
+    ngx_str_t                   data;         /* at most
+                                                 NGX_HTTP_SECAUTH_ONCE_MAX
+                                                 (512) */
+} ngx_http_secauth_once_t;
+
+
+/* a monotone counter (the last accepted TOTP step), op->key */
+typedef struct {
+    uint64_t                    value;        /* in: the new value */
+    uint64_t                    current;      /* out, NGX_DECLINED: the
+                                                 stored one */
+} ngx_http_secauth_counter_t;
+
+
 struct ngx_http_secauth_store_op_s {
     /* set by the caller */
     ngx_pool_t                         *pool;     /* results go here */
@@ -150,6 +174,8 @@ struct ngx_http_secauth_store_op_s {
     ngx_http_secauth_throttle_t        *throttle; /* login_* */
     ngx_http_secauth_family_t          *family;   /* family_*, and
                                                      revoked_check */
+    ngx_http_secauth_once_t            *once;     /* once_* */
+    ngx_http_secauth_counter_t         *counter;  /* counter_advance */
     ngx_flag_t                          check_pwv; /* session_get: some
                                                      users are in Redis:
                                                      refuse their sessions
@@ -274,6 +300,31 @@ typedef struct {
                             ngx_http_secauth_store_op_t *op);
     void       (*cancel)(ngx_http_secauth_store_t *st,
                          ngx_http_secauth_store_op_t *op);
+
+    /*
+     * one-time values, op->key, op->once (MFA backup codes, password
+     * reset tokens): the zone or Redis stores only what it is given, the
+     * caller hashes secrets.
+     * once_put stores op->once->data under op->key for op->ttl s,
+     * replacing any value there: NGX_OK.
+     * once_consume removes the value under op->key and gives it back,
+     * atomically (two parallel consumes: exactly one gets NGX_OK with
+     * op->once->data, copied into op->pool; the other NGX_DECLINED);
+     * NGX_DECLINED when never stored, consumed already, or expired.
+     */
+    ngx_int_t  (*once_put)(ngx_http_secauth_store_t *st,
+                           ngx_http_secauth_store_op_t *op);
+    ngx_int_t  (*once_consume)(ngx_http_secauth_store_t *st,
+                               ngx_http_secauth_store_op_t *op);
+    /*
+     * a monotone counter, op->key, op->counter (the last accepted TOTP
+     * step): NGX_OK and the counter becomes op->counter->value when that
+     * is greater than the stored value or none is stored; NGX_DECLINED
+     * otherwise, with op->counter->current = the stored value; the
+     * counter expires op->ttl s after its last advance
+     */
+    ngx_int_t  (*counter_advance)(ngx_http_secauth_store_t *st,
+                                  ngx_http_secauth_store_op_t *op);
 } ngx_http_secauth_store_ops_t;
 
 
@@ -301,8 +352,8 @@ extern ngx_http_secauth_store_ops_t  ngx_http_secauth_store_redis_ops;
 
 /* what a zone of ngx_http_secauth_store_zone_add() holds */
 typedef enum {
-    NGX_HTTP_SECAUTH_STORE_ZONE_STATE = 0,   /* sessions, tokens
-                                                (secauth_zone) */
+    NGX_HTTP_SECAUTH_STORE_ZONE_STATE = 0,   /* sessions, tokens, one-time
+                                                values (secauth_zone) */
     NGX_HTTP_SECAUTH_STORE_ZONE_LIMITS,      /* rate-limit buckets */
     NGX_HTTP_SECAUTH_STORE_ZONE_ATTEMPTS     /* login attempts */
 } ngx_http_secauth_store_zone_kind_e;

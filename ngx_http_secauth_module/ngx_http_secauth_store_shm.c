@@ -15,7 +15,7 @@
  * The store interface (ngx_http_secauth_store.h) on the shm engine
  * (ngx_http_secauth_shm.h): its table of operations, its zones, and the
  * session operations. Families and revoked tokens, limits and login
- * attempts have files of their own
+ * attempts, one-time values and counters have files of their own
  * (ngx_http_secauth_store_shm.h).
  */
 
@@ -83,7 +83,10 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_shm_ops = {
     ngx_http_secauth_family_rotate_shm,
     ngx_http_secauth_family_revoke_shm,
     ngx_http_secauth_store_shm_user_list,
-    ngx_http_secauth_store_shm_cancel
+    ngx_http_secauth_store_shm_cancel,
+    ngx_http_secauth_once_put_shm,
+    ngx_http_secauth_once_consume_shm,
+    ngx_http_secauth_counter_advance_shm
 };
 
 

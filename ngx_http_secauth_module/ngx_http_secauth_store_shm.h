@@ -51,5 +51,13 @@ ngx_int_t ngx_http_secauth_login_reset_shm(ngx_http_secauth_store_t *st,
 ngx_int_t ngx_http_secauth_login_release_shm(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op);
 
+/* one-time values and counters (_store_shm_once.c) */
+ngx_int_t ngx_http_secauth_once_put_shm(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op);
+ngx_int_t ngx_http_secauth_once_consume_shm(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op);
+ngx_int_t ngx_http_secauth_counter_advance_shm(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op);
+
 
 #endif /* _NGX_HTTP_SECAUTH_STORE_SHM_H_INCLUDED_ */
