@@ -8,14 +8,16 @@
 #include <ngx_core.h>
 
 #include "ngx_http_secauth_store.h"
-#include "ngx_http_secauth_shm.h"
+#include "ngx_http_secauth_store_shm.h"
 
 
 /*
- * Refresh-token families in the shared memory zone (the store interface,
- * ngx_http_secauth_store.h). A family is a child of its user's record, as
- * sessions are, so that "log out everywhere" takes both; an evicted family
- * is a revoked one (its tokens are refused, the client logs in again).
+ * Refresh-token families and revoked tokens in the shared memory zone
+ * (the store interface, ngx_http_secauth_store.h). A family is a child of
+ * its user's record, as sessions are, so that "log out everywhere" takes
+ * both; an evicted family is a revoked one (its tokens are refused, the
+ * client logs in again). The revoked set is here too: a token the module
+ * issued is revoked also when its family is gone.
  */
 
 
@@ -32,6 +34,8 @@ static ngx_int_t ngx_http_secauth_family_shm_valid(
 static ngx_http_secauth_shm_family_t *ngx_http_secauth_family_shm_get(
     ngx_http_secauth_shm_t *shm, ngx_str_t *id, ngx_str_t *user,
     ngx_http_secauth_shm_node_t **node);
+static ngx_int_t ngx_http_secauth_family_shm_exists(
+    ngx_http_secauth_shm_t *shm, ngx_http_secauth_store_op_t *op);
 
 
 ngx_int_t
@@ -200,9 +204,72 @@ ngx_http_secauth_family_revoke_shm(ngx_http_secauth_store_t *st,
 }
 
 
-/* called locked: whether the family of a token still exists */
+ngx_int_t
+ngx_http_secauth_revoked_check_shm(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    ngx_http_secauth_shm_t       *shm;
+    ngx_http_secauth_shm_node_t  *n;
+
+    shm = st->data;
+
+    ngx_http_secauth_shm_lock(shm);
+
+    n = ngx_http_secauth_shm_lookup(shm, NGX_HTTP_SECAUTH_SHM_REVOKED,
+                                    op->key, NGX_HTTP_SECAUTH_KEY_LEN);
+
+    /* a token the module issued also needs its family */
+
+    op->rc = (n || (op->family
+                    && ngx_http_secauth_family_shm_exists(shm, op)
+                       != NGX_OK))
+             ? NGX_OK : NGX_DECLINED;
+
+    ngx_http_secauth_shm_unlock(shm);
+
+    return NGX_OK;
+}
+
+
+/*
+ * Revoked entries compete with sessions for room in the zone: one evicted
+ * would let its token in again until the token expires. Size the zone for
+ * it, or use Redis (docs/directives.md, secauth_zone).
+ */
 
 ngx_int_t
+ngx_http_secauth_revoke_shm(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    u_char                        one;
+    ngx_http_secauth_shm_t       *shm;
+    ngx_http_secauth_shm_node_t  *n;
+
+    shm = st->data;
+    one = 1;
+
+    if (op->ttl <= 0) {
+        op->rc = NGX_OK;
+        return NGX_OK;
+    }
+
+    ngx_http_secauth_shm_lock(shm);
+
+    n = ngx_http_secauth_shm_set(shm, NGX_HTTP_SECAUTH_SHM_REVOKED, op->key,
+                                 NGX_HTTP_SECAUTH_KEY_LEN, &one, 1,
+                                 ngx_time() + op->ttl, NULL);
+
+    ngx_http_secauth_shm_unlock(shm);
+
+    op->rc = n ? NGX_OK : NGX_ERROR;
+
+    return NGX_OK;
+}
+
+
+/* called locked: whether the family of a token still exists */
+
+static ngx_int_t
 ngx_http_secauth_family_shm_exists(ngx_http_secauth_shm_t *shm,
     ngx_http_secauth_store_op_t *op)
 {

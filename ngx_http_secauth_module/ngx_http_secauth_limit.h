@@ -21,7 +21,8 @@
 /* secauth_limit_zone KEY zone=NAME:SIZE rate=RATE (http level) */
 typedef struct {
     ngx_str_t                       name;
-    ngx_shm_zone_t                 *shm_zone;    /* buckets without Redis */
+    ngx_shm_zone_t                 *shm_zone;    /* buckets without Redis:
+                                                    the store's handle */
     ngx_http_complex_value_t        key;
     ngx_int_t                       var;         /* the key's variable when
                                                     it is one, else
@@ -59,10 +60,5 @@ char *ngx_http_secauth_limit_merge(ngx_conf_t *cf, ngx_array_t **limits,
 ngx_int_t ngx_http_secauth_limit_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_secauth_limit_status_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
-
-/* GCRA over buckets in shared memory zones (no Redis) */
-ngx_int_t ngx_http_secauth_limit_take_shm(ngx_http_secauth_store_t *st,
-    ngx_http_secauth_store_op_t *op);
-
 
 #endif /* _NGX_HTTP_SECAUTH_LIMIT_H_INCLUDED_ */

@@ -17,7 +17,6 @@
 #include <openssl/sha.h>
 
 #include "ngx_http_secauth_module.h"
-#include "ngx_http_secauth_shm.h"
 #include "ngx_http_secauth_jwt.h"
 #include "ngx_http_secauth_login.h"
 #include "ngx_http_secauth_body.h"
@@ -760,10 +759,10 @@ ngx_http_secauth_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_OK;
     }
 
-    smcf->shm_zone = ngx_http_secauth_shm_zone_add(cf,
+    smcf->shm_zone = ngx_http_secauth_store_zone_add(cf,
                                           &ngx_http_secauth_default_zone,
                                           NGX_HTTP_SECAUTH_DEFAULT_ZONE_SIZE,
-                                          ngx_http_secauth_shm_state);
+                                          NGX_HTTP_SECAUTH_STORE_ZONE_STATE);
     if (smcf->shm_zone == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -1338,8 +1337,8 @@ ngx_http_secauth_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    smcf->shm_zone = ngx_http_secauth_shm_zone_add(cf, &name, size,
-                                                 ngx_http_secauth_shm_state);
+    smcf->shm_zone = ngx_http_secauth_store_zone_add(cf, &name, size,
+                                          NGX_HTTP_SECAUTH_STORE_ZONE_STATE);
     if (smcf->shm_zone == NULL) {
         return NGX_CONF_ERROR;
     }

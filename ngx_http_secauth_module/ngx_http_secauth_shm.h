@@ -11,20 +11,22 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 
-#include "ngx_http_secauth_store.h"
-
 
 /*
- * A small keyed store in a shared memory zone (ngx_http_secauth_store_shm.c)
- * on which the shm implementation of the store interface is built.
+ * The shm engine (ngx_http_secauth_shm.c): a small keyed store in a shared
+ * memory zone, on which the shm implementation of the store interface
+ * (ngx_http_secauth_store_shm*.c) is built. Only that implementation
+ * includes this header: the rest of the module reaches the zones through
+ * ngx_http_secauth_store.h.
  *
  * A record is (kind, key) -> value, with an absolute expiry in ngx_time()
  * seconds (0: none; absent from that second on, like a JWT "exp") and a
  * place in a least recently used queue. Expired records are absent, and
  * freed when looked up or when they reach the LRU tail. When the zone is
  * full, the least recently used records are evicted to make room: a
- * record kind that must not be lost silently (revoked jti) needs a zone of
- * its own or an eviction policy of its own.
+ * record kind that must not be lost silently (a revoked jti, the last
+ * accepted TOTP step) needs a zone of its own or an eviction policy of
+ * its own.
  *
  * A record may be the parent of up to NGX_HTTP_SECAUTH_SHM_CHILDREN_MAX
  * records of other keys (one level: a child has no children), e.g. a user
@@ -47,7 +49,11 @@
 
 #define NGX_HTTP_SECAUTH_SHM_CHILDREN_MAX   256
 
-/* record kinds; a kind is a byte, and part of the key */
+/*
+ * record kinds; a kind is a byte, and part of the key. The numbers are
+ * part of the zone's layout (a reload keeps the zone): a new kind takes a
+ * new number, an old one is never reused.
+ */
 #define NGX_HTTP_SECAUTH_SHM_SESSION        1    /* key: SHA-256 of the id */
 #define NGX_HTTP_SECAUTH_SHM_USER           2    /* key: user; children:
                                                     the user's sessions */
@@ -57,6 +63,12 @@
 #define NGX_HTTP_SECAUTH_SHM_ATTEMPTS       5    /* key: user; logins */
 #define NGX_HTTP_SECAUTH_SHM_FAMILY         6    /* key: family id; child
                                                     of its user */
+#define NGX_HTTP_SECAUTH_SHM_ONCE           7    /* key: the caller's
+                                                    SHA-256; value: the
+                                                    bytes given */
+#define NGX_HTTP_SECAUTH_SHM_COUNTER        8    /* key: the caller's
+                                                    SHA-256; value:
+                                                    uint64_t */
 
 
 typedef struct ngx_http_secauth_shm_s       ngx_http_secauth_shm_t;
@@ -90,24 +102,21 @@ struct ngx_http_secauth_shm_node_s {
 /*
  * at configuration time: a zone of at least 8 pages, tagged with
  * ngx_http_secauth_module; the same name and size again returns the same
- * zone, if it is for the same purpose (one of the strings below: the
- * pointer is compared), else fails. Logs the reason and returns NULL on
- * failure. zone->data is the ngx_http_secauth_shm_t to pass to the
- * functions below.
+ * zone, if it is for the same purpose (a string naming what the zone
+ * holds, in log lines: the pointer is compared), else fails. Logs the
+ * reason and returns NULL on failure.
  */
 ngx_shm_zone_t *ngx_http_secauth_shm_zone_add(ngx_conf_t *cf, ngx_str_t *name,
     size_t size, const char *purpose);
 
-extern const char  ngx_http_secauth_shm_state[];       /* sessions... */
-extern const char  ngx_http_secauth_shm_limits[];      /* rate limits */
-extern const char  ngx_http_secauth_shm_attempts[];    /* login attempts */
-
 /*
- * a store on a zone from the function above (st->data is zone->data);
- * NGX_ERROR for any other zone
+ * the engine's data of a zone from the function above, to pass to the
+ * functions below; NULL for any other zone (or none)
  */
-ngx_int_t ngx_http_secauth_store_shm_init(ngx_http_secauth_store_t *st,
-    ngx_shm_zone_t *zone);
+ngx_http_secauth_shm_t *ngx_http_secauth_shm_get(ngx_shm_zone_t *zone);
+
+/* the zone's name, for log lines */
+ngx_str_t *ngx_http_secauth_shm_name(ngx_http_secauth_shm_t *shm);
 
 void ngx_http_secauth_shm_lock(ngx_http_secauth_shm_t *shm);
 /* also writes the log lines (zone full...) deferred while locked */
@@ -134,18 +143,6 @@ ngx_uint_t ngx_http_secauth_shm_delete(ngx_http_secauth_shm_t *shm,
 
 void ngx_http_secauth_shm_set_expire(ngx_http_secauth_shm_node_t *n,
     time_t expire);
-
-
-/* refresh-token families (ngx_http_secauth_family_shm.c) */
-ngx_int_t ngx_http_secauth_family_create_shm(ngx_http_secauth_store_t *st,
-    ngx_http_secauth_store_op_t *op);
-ngx_int_t ngx_http_secauth_family_rotate_shm(ngx_http_secauth_store_t *st,
-    ngx_http_secauth_store_op_t *op);
-ngx_int_t ngx_http_secauth_family_revoke_shm(ngx_http_secauth_store_t *st,
-    ngx_http_secauth_store_op_t *op);
-/* called locked: NGX_OK when the family of op->family->id exists */
-ngx_int_t ngx_http_secauth_family_shm_exists(ngx_http_secauth_shm_t *shm,
-    ngx_http_secauth_store_op_t *op);
 
 
 #endif /* _NGX_HTTP_SECAUTH_SHM_H_INCLUDED_ */

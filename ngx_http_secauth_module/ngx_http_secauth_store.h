@@ -33,8 +33,18 @@
  *   NGX_ERROR     the store failed (unreachable, timeout, bad reply): the
  *                 caller applies secauth_fail.
  *
- * Planned operations (later work): one-time values consumed atomically,
- * with their own op fields and entry in ngx_http_secauth_store_ops_t.
+ * An operation's parameters are grouped in a small struct per group of
+ * operations (session, family, buckets, throttle, one-time value,
+ * counter), beside the few fields all share (key, ttl, count).
+ *
+ * Everything that keeps state reaches it through this interface: only the
+ * two implementations include the shm engine (ngx_http_secauth_shm.h) or
+ * hiredis. Without Redis the state lives in shared memory zones the
+ * callers ask for at configuration time (ngx_http_secauth_store_zone_add):
+ * sessions, tokens, one-time values and counters in the state zone;
+ * rate-limit buckets and login attempts in zones of their own, which the
+ * op carries (bucket->shm_zone, throttle->zone) as a handle the caller
+ * never looks into.
  */
 
 
@@ -42,6 +52,7 @@
 #define NGX_HTTP_SECAUTH_USER_MAX       256
 #define NGX_HTTP_SECAUTH_ID_MAX         64    /* family ids and jtis */
 #define NGX_HTTP_SECAUTH_LIST_MAX       1000  /* sessions user_list gives */
+#define NGX_HTTP_SECAUTH_ONCE_MAX       512   /* bytes of a one-time value */
 
 
 typedef struct ngx_http_secauth_store_s     ngx_http_secauth_store_t;
@@ -100,7 +111,9 @@ typedef struct {
  */
 typedef struct {
     ngx_str_t                   zone;         /* the zone's name */
-    void                       *shm;          /* its buckets, without Redis */
+    ngx_shm_zone_t             *shm_zone;     /* its buckets, without Redis:
+                                                 the handle from
+                                                 store_zone_add */
     ngx_str_t                   key;          /* the bucket, in that zone */
     uint64_t                    interval;
     uint64_t                    tau;
@@ -120,8 +133,29 @@ typedef struct {
     ngx_msec_t                  lock;
     ngx_msec_t                  max_lock;
     time_t                      forget;
-    ngx_shm_zone_t             *zone;         /* the counts, without Redis */
+    ngx_shm_zone_t             *zone;         /* the counts, without Redis:
+                                                 the handle from
+                                                 store_zone_add */
 } ngx_http_secauth_throttle_t;
+
+
+/*
+ * one-time values (backup codes, reset tokens): keyed by op->key, a
+ * SHA-256 the caller computes with a prefix naming the kind
+ */
+typedef struct {
+    ngx_str_t                   data;         /* at most
+                                                 NGX_HTTP_SECAUTH_ONCE_MAX
+                                                 (512) */
+} ngx_http_secauth_once_t;
+
+
+/* a monotone counter (the last accepted TOTP step), op->key */
+typedef struct {
+    uint64_t                    value;        /* in: the new value */
+    uint64_t                    current;      /* out, NGX_DECLINED: the
+                                                 stored one */
+} ngx_http_secauth_counter_t;
 
 
 struct ngx_http_secauth_store_op_s {
@@ -140,6 +174,8 @@ struct ngx_http_secauth_store_op_s {
     ngx_http_secauth_throttle_t        *throttle; /* login_* */
     ngx_http_secauth_family_t          *family;   /* family_*, and
                                                      revoked_check */
+    ngx_http_secauth_once_t            *once;     /* once_* */
+    ngx_http_secauth_counter_t         *counter;  /* counter_advance */
     ngx_flag_t                          check_pwv; /* session_get: some
                                                      users are in Redis:
                                                      refuse their sessions
@@ -264,6 +300,31 @@ typedef struct {
                             ngx_http_secauth_store_op_t *op);
     void       (*cancel)(ngx_http_secauth_store_t *st,
                          ngx_http_secauth_store_op_t *op);
+
+    /*
+     * one-time values, op->key, op->once (MFA backup codes, password
+     * reset tokens): the zone or Redis stores only what it is given, the
+     * caller hashes secrets.
+     * once_put stores op->once->data under op->key for op->ttl s,
+     * replacing any value there: NGX_OK.
+     * once_consume removes the value under op->key and gives it back,
+     * atomically (two parallel consumes: exactly one gets NGX_OK with
+     * op->once->data, copied into op->pool; the other NGX_DECLINED);
+     * NGX_DECLINED when never stored, consumed already, or expired.
+     */
+    ngx_int_t  (*once_put)(ngx_http_secauth_store_t *st,
+                           ngx_http_secauth_store_op_t *op);
+    ngx_int_t  (*once_consume)(ngx_http_secauth_store_t *st,
+                               ngx_http_secauth_store_op_t *op);
+    /*
+     * a monotone counter, op->key, op->counter (the last accepted TOTP
+     * step): NGX_OK and the counter becomes op->counter->value when that
+     * is greater than the stored value or none is stored; NGX_DECLINED
+     * otherwise, with op->counter->current = the stored value; the
+     * counter expires op->ttl s after its last advance
+     */
+    ngx_int_t  (*counter_advance)(ngx_http_secauth_store_t *st,
+                                  ngx_http_secauth_store_op_t *op);
 } ngx_http_secauth_store_ops_t;
 
 
@@ -280,8 +341,40 @@ struct ngx_http_secauth_store_s {
     (st)->ops->cancel(st, op)
 
 
+/*
+ * the shm implementation; limit_take and login_* use only the zones the op
+ * carries, so that a module without a state zone (limits alone) calls
+ * them through this table with st NULL
+ */
 extern ngx_http_secauth_store_ops_t  ngx_http_secauth_store_shm_ops;
 extern ngx_http_secauth_store_ops_t  ngx_http_secauth_store_redis_ops;
+
+
+/* what a zone of ngx_http_secauth_store_zone_add() holds */
+typedef enum {
+    NGX_HTTP_SECAUTH_STORE_ZONE_STATE = 0,   /* sessions, tokens, one-time
+                                                values (secauth_zone) */
+    NGX_HTTP_SECAUTH_STORE_ZONE_LIMITS,      /* rate-limit buckets */
+    NGX_HTTP_SECAUTH_STORE_ZONE_ATTEMPTS     /* login attempts */
+} ngx_http_secauth_store_zone_kind_e;
+
+
+/*
+ * At configuration time: a shared memory zone for the shm implementation,
+ * of at least 8 pages; the same name and size again returns the same
+ * zone, if it holds the same kind, else fails. Logs the reason and returns
+ * NULL on failure. The zone is only a handle to the caller: it is given
+ * back to the store in an op or to ngx_http_secauth_store_shm_init().
+ */
+ngx_shm_zone_t *ngx_http_secauth_store_zone_add(ngx_conf_t *cf,
+    ngx_str_t *name, size_t size, ngx_http_secauth_store_zone_kind_e kind);
+
+/*
+ * a store on a state zone from the function above (in init_process);
+ * NGX_ERROR for any other zone
+ */
+ngx_int_t ngx_http_secauth_store_shm_init(ngx_http_secauth_store_t *st,
+    ngx_shm_zone_t *zone);
 
 
 #endif /* _NGX_HTTP_SECAUTH_STORE_H_INCLUDED_ */

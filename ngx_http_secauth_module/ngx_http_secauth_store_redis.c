@@ -81,7 +81,10 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_redis_ops = {
     ngx_http_secauth_store_redis_family_rotate,
     ngx_http_secauth_store_redis_family_revoke,
     ngx_http_secauth_store_redis_user_list,
-    ngx_http_secauth_store_redis_cancel
+    ngx_http_secauth_store_redis_cancel,
+    NULL,                                   /* once_put: not yet */
+    NULL,                                   /* once_consume: not yet */
+    NULL                                    /* counter_advance: not yet */
 };
 
 

@@ -10,7 +10,6 @@
 
 #include "ngx_http_secauth_module.h"
 #include "ngx_http_secauth_throttle.h"
-#include "ngx_http_secauth_shm.h"
 
 
 /*
@@ -29,14 +28,10 @@
  *
  * Without Redis the counts live in a zone of their own (1m by default),
  * so that a spray of made-up names can only evict other counts, never
- * sessions.
+ * sessions. Either way the counting is the store's (login_attempt,
+ * login_reset, login_release); this file holds the directive and its
+ * default.
  */
-
-
-typedef struct {
-    uint64_t                     until;      /* ngx_current_msec */
-    uint32_t                     attempts;
-} ngx_http_secauth_attempts_t;
 
 
 static ngx_str_t  ngx_http_secauth_throttle_zone =
@@ -175,8 +170,8 @@ ngx_http_secauth_login_throttle(ngx_conf_t *cf, ngx_command_t *cmd,
 
     /* the zone is used only without Redis, known after the http block */
 
-    t->zone = ngx_http_secauth_shm_zone_add(cf, &name, size,
-                                            ngx_http_secauth_shm_attempts);
+    t->zone = ngx_http_secauth_store_zone_add(cf, &name, size,
+                                        NGX_HTTP_SECAUTH_STORE_ZONE_ATTEMPTS);
     if (t->zone == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -221,10 +216,10 @@ ngx_http_secauth_throttle_merge(ngx_conf_t *cf,
         return NGX_CONF_ERROR;
     }
 
-    t->zone = ngx_http_secauth_shm_zone_add(cf,
-                                      &ngx_http_secauth_throttle_zone,
-                                      NGX_HTTP_SECAUTH_THROTTLE_ZONE_SIZE,
-                                      ngx_http_secauth_shm_attempts);
+    t->zone = ngx_http_secauth_store_zone_add(cf,
+                                        &ngx_http_secauth_throttle_zone,
+                                        NGX_HTTP_SECAUTH_THROTTLE_ZONE_SIZE,
+                                        NGX_HTTP_SECAUTH_STORE_ZONE_ATTEMPTS);
     if (t->zone == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -232,180 +227,4 @@ ngx_http_secauth_throttle_merge(ngx_conf_t *cf,
     *conf = t;
 
     return NGX_CONF_OK;
-}
-
-
-ngx_msec_t
-ngx_http_secauth_throttle_lock(ngx_http_secauth_throttle_t *t, ngx_uint_t n)
-{
-    ngx_uint_t  shift;
-
-    if (n < t->free) {
-        return 0;
-    }
-
-    shift = ngx_min(n - t->free, 30);
-
-    if (t->lock > t->max_lock >> shift) {
-        return t->max_lock;
-    }
-
-    return t->lock << shift;
-}
-
-
-static ngx_int_t
-ngx_http_secauth_attempts_get(ngx_http_secauth_shm_t *shm, ngx_str_t *user,
-    ngx_http_secauth_attempts_t *a)
-{
-    ngx_http_secauth_shm_node_t  *node;
-
-    node = ngx_http_secauth_shm_lookup(shm, NGX_HTTP_SECAUTH_SHM_ATTEMPTS,
-                                       user->data, user->len);
-
-    if (node == NULL || node->value_len != sizeof(*a)) {
-        ngx_memzero(a, sizeof(*a));
-        return NGX_DECLINED;
-    }
-
-    ngx_memcpy(a, ngx_http_secauth_shm_value(node), sizeof(*a));
-
-    return NGX_OK;
-}
-
-
-/*
- * The lock check and the count in one step under the zone's lock. Locks
- * run on nginx's monotonic clock (shared by the workers of one host), so
- * that a wall clock stepped back does not lengthen them.
- */
-
-ngx_int_t
-ngx_http_secauth_login_attempt_shm(ngx_http_secauth_store_t *st,
-    ngx_http_secauth_store_op_t *op)
-{
-    uint64_t                      now;
-    ngx_http_secauth_shm_t       *shm;
-    ngx_http_secauth_shm_node_t  *node;
-    ngx_http_secauth_attempts_t   a;
-
-    shm = op->throttle->zone->data;
-    now = ngx_current_msec;
-
-    ngx_http_secauth_shm_lock(shm);
-
-    (void) ngx_http_secauth_attempts_get(shm, &op->session.user, &a);
-
-    if (a.until > now) {
-        ngx_http_secauth_shm_unlock(shm);
-
-        op->locked = (ngx_msec_t) (a.until - now);
-        op->rc = NGX_DECLINED;
-        return NGX_OK;
-    }
-
-    if (a.attempts < NGX_MAX_UINT32_VALUE) {
-        a.attempts++;
-    }
-
-    op->count = a.attempts;
-    op->locked = ngx_http_secauth_throttle_lock(op->throttle, a.attempts);
-
-    if (op->locked) {
-        a.until = now + op->locked;
-    }
-
-    /* forget >= max_lock: the count outlives its lock (+ 1: whole seconds) */
-
-    node = ngx_http_secauth_shm_set(shm, NGX_HTTP_SECAUTH_SHM_ATTEMPTS,
-                                    op->session.user.data,
-                                    op->session.user.len,
-                                    (u_char *) &a, sizeof(a),
-                                    ngx_time() + op->throttle->forget + 1,
-                                    NULL);
-
-    ngx_http_secauth_shm_unlock(shm);
-
-    op->rc = node ? NGX_OK : NGX_ERROR;
-
-    return NGX_OK;
-}
-
-
-ngx_int_t
-ngx_http_secauth_login_reset_shm(ngx_http_secauth_store_t *st,
-    ngx_http_secauth_store_op_t *op)
-{
-    ngx_http_secauth_shm_t       *shm;
-    ngx_http_secauth_shm_node_t  *node;
-
-    shm = op->throttle->zone->data;
-
-    ngx_http_secauth_shm_lock(shm);
-
-    node = ngx_http_secauth_shm_lookup(shm, NGX_HTTP_SECAUTH_SHM_ATTEMPTS,
-                                       op->session.user.data,
-                                       op->session.user.len);
-    if (node) {
-        (void) ngx_http_secauth_shm_delete(shm, node);
-    }
-
-    ngx_http_secauth_shm_unlock(shm);
-
-    op->rc = node ? NGX_OK : NGX_DECLINED;
-
-    return NGX_OK;
-}
-
-
-/*
- * An attempt that never checked a password is taken back: the count goes
- * down by one and, when it is still the count that attempt made (no
- * attempt since), so does the lock that attempt set.
- */
-
-ngx_int_t
-ngx_http_secauth_login_release_shm(ngx_http_secauth_store_t *st,
-    ngx_http_secauth_store_op_t *op)
-{
-    ngx_http_secauth_shm_t       *shm;
-    ngx_http_secauth_shm_node_t  *node;
-    ngx_http_secauth_attempts_t   a;
-
-    shm = op->throttle->zone->data;
-
-    ngx_http_secauth_shm_lock(shm);
-
-    node = ngx_http_secauth_shm_lookup(shm, NGX_HTTP_SECAUTH_SHM_ATTEMPTS,
-                                       op->session.user.data,
-                                       op->session.user.len);
-
-    if (node == NULL || node->value_len != sizeof(a)) {
-        ngx_http_secauth_shm_unlock(shm);
-        op->rc = NGX_DECLINED;
-        return NGX_OK;
-    }
-
-    ngx_memcpy(&a, ngx_http_secauth_shm_value(node), sizeof(a));
-
-    if (a.attempts == op->count) {
-        a.until = 0;
-    }
-
-    if (a.attempts) {
-        a.attempts--;
-    }
-
-    if (a.attempts == 0 && a.until == 0) {
-        (void) ngx_http_secauth_shm_delete(shm, node);
-
-    } else {
-        ngx_memcpy(ngx_http_secauth_shm_value(node), &a, sizeof(a));
-    }
-
-    ngx_http_secauth_shm_unlock(shm);
-
-    op->rc = NGX_OK;
-
-    return NGX_OK;
 }

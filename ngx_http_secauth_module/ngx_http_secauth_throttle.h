@@ -22,17 +22,5 @@ char *ngx_http_secauth_throttle_merge(ngx_conf_t *cf,
     ngx_http_secauth_throttle_t **conf, ngx_http_secauth_throttle_t *prev,
     ngx_flag_t login);
 
-/* how long the n-th attempt locks the account, in ms (0: not at all) */
-ngx_msec_t ngx_http_secauth_throttle_lock(ngx_http_secauth_throttle_t *t,
-    ngx_uint_t n);
-
-/* the shm store's login_* operations: in op->throttle->zone */
-ngx_int_t ngx_http_secauth_login_attempt_shm(ngx_http_secauth_store_t *st,
-    ngx_http_secauth_store_op_t *op);
-ngx_int_t ngx_http_secauth_login_reset_shm(ngx_http_secauth_store_t *st,
-    ngx_http_secauth_store_op_t *op);
-ngx_int_t ngx_http_secauth_login_release_shm(ngx_http_secauth_store_t *st,
-    ngx_http_secauth_store_op_t *op);
-
 
 #endif /* _NGX_HTTP_SECAUTH_THROTTLE_H_INCLUDED_ */
