@@ -82,9 +82,9 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_redis_ops = {
     ngx_http_secauth_store_redis_family_revoke,
     ngx_http_secauth_store_redis_user_list,
     ngx_http_secauth_store_redis_cancel,
-    NULL,                                   /* once_put: not yet */
-    NULL,                                   /* once_consume: not yet */
-    NULL                                    /* counter_advance: not yet */
+    ngx_http_secauth_store_redis_once_put,
+    ngx_http_secauth_store_redis_once_consume,
+    ngx_http_secauth_store_redis_counter_advance
 };
 
 

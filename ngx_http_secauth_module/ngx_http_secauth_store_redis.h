@@ -23,6 +23,7 @@
  *                                          sessions, users, tokens
  *   ngx_http_secauth_store_redis_limit.c   the ops of rate limits and of
  *                                          the login throttle
+ *   ngx_http_secauth_store_redis_once.c    one-time values, counters
  *   ngx_http_secauth_store_redis_script.c  the Lua scripts
  *   ngx_http_secauth_store_redis_reply.c   the reply handlers (*_done)
  *   ngx_http_secauth_store_redis_cmd.c     the keys, and an op's command:
@@ -47,6 +48,8 @@
 #define NGX_HTTP_SECAUTH_SCRIPT_SESSION_GET     9
 #define NGX_HTTP_SECAUTH_SCRIPT_USER_LIST       10
 #define NGX_HTTP_SECAUTH_SCRIPT_RELEASE         11
+#define NGX_HTTP_SECAUTH_SCRIPT_ONCE_CONSUME    12
+#define NGX_HTTP_SECAUTH_SCRIPT_COUNTER_ADVANCE 13
 
 
 /* st->data, and op->priv while a command is pending */
@@ -69,6 +72,14 @@ ngx_int_t ngx_http_secauth_store_redis_login_attempt(
 ngx_int_t ngx_http_secauth_store_redis_login_reset(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
 ngx_int_t ngx_http_secauth_store_redis_login_release(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+
+/* ngx_http_secauth_store_redis_once.c */
+ngx_int_t ngx_http_secauth_store_redis_once_put(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+ngx_int_t ngx_http_secauth_store_redis_once_consume(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+ngx_int_t ngx_http_secauth_store_redis_counter_advance(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
 
 /* ngx_http_secauth_store_redis_script.c */

@@ -260,6 +260,26 @@ static char  ngx_http_secauth_lua_release[] =
     "return redis.call('DECR', KEYS[1])\n";
 
 
+/* KEYS: a one-time value. Gives it and deletes it, or nil */
+
+static char  ngx_http_secauth_lua_once_consume[] =
+    "local v = redis.call('GET', KEYS[1])\n"
+    "if v then redis.call('DEL', KEYS[1]) end\n"
+    "return v\n";
+
+
+/*
+ * KEYS: a counter; ARGV: the new value, ttl. Moves it on only forward:
+ * {1}, or {0, the stored value}
+ */
+
+static char  ngx_http_secauth_lua_counter_advance[] =
+    "local c = redis.call('GET', KEYS[1])\n"
+    "if c and tonumber(c) >= tonumber(ARGV[1]) then return {0, c} end\n"
+    "redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])\n"
+    "return {1}\n";
+
+
 ngx_http_secauth_redis_script_t  ngx_http_secauth_store_redis_scripts[] = {
     { "session_put", ngx_string(ngx_http_secauth_lua_session_put), "" },
     { "session_del", ngx_string(ngx_http_secauth_lua_session_del), "" },
@@ -273,7 +293,10 @@ ngx_http_secauth_redis_script_t  ngx_http_secauth_store_redis_scripts[] = {
     { "revoked", ngx_string(ngx_http_secauth_lua_revoked), "" },
     { "session_get", ngx_string(ngx_http_secauth_lua_session_get), "" },
     { "user_list", ngx_string(ngx_http_secauth_lua_user_list), "" },
-    { "release", ngx_string(ngx_http_secauth_lua_release), "" }
+    { "release", ngx_string(ngx_http_secauth_lua_release), "" },
+    { "once_consume", ngx_string(ngx_http_secauth_lua_once_consume), "" },
+    { "counter_advance", ngx_string(ngx_http_secauth_lua_counter_advance),
+      "" }
 };
 
 ngx_uint_t  ngx_http_secauth_store_redis_nscripts =
