@@ -9,6 +9,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_secauth_module.h"
+#include "ngx_http_secauth_gate.h"
 #include "ngx_http_secauth_session.h"
 #include "ngx_http_secauth_jwt.h"
 
@@ -171,58 +172,6 @@ ngx_http_secauth_check_jwt(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx)
 }
 
 
-/*
- * Finds "Authorization: Bearer <token>". The scheme is case-insensitive
- * (RFC 7235 2.1); other schemes (Basic, ...) count as no bearer token.
- * NGX_DECLINED: none, NGX_ERROR: "Bearer" without a usable token.
- */
-
-ngx_int_t
-ngx_http_secauth_bearer(ngx_http_request_t *r, ngx_str_t *token)
-{
-    u_char           *p, *last;
-    ngx_table_elt_t  *h;
-
-    h = r->headers_in.authorization;
-
-    if (h == NULL) {
-        return NGX_DECLINED;
-    }
-
-    p = h->value.data;
-    last = p + h->value.len;
-
-    if (h->value.len < sizeof("Bearer") - 1
-        || ngx_strncasecmp(p, (u_char *) "Bearer", sizeof("Bearer") - 1) != 0)
-    {
-        return NGX_DECLINED;
-    }
-
-    p += sizeof("Bearer") - 1;
-
-    if (p < last && *p != ' ') {
-        return NGX_DECLINED;     /* "Bearerx": another scheme */
-    }
-
-    while (p < last && *p == ' ') {
-        p++;
-    }
-
-    while (last > p && last[-1] == ' ') {
-        last--;
-    }
-
-    if (p == last) {
-        return NGX_ERROR;
-    }
-
-    token->data = p;
-    token->len = last - p;
-
-    return NGX_OK;
-}
-
-
 static ngx_int_t
 ngx_http_secauth_refuse(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx)
@@ -312,57 +261,6 @@ ngx_http_secauth_redirect(ngx_http_request_t *r,
     }
 
     return NGX_HTTP_MOVED_TEMPORARILY;
-}
-
-
-/*
- * The login URL with the request's URI in "next": the gate's redirect,
- * and $secauth_login_location for an error_page after auth_request. A
- * relative URL becomes absolute in nginx's header filter by its rules
- * (absolute_redirect, server_name_in_redirect, port_in_redirect).
- */
-
-ngx_int_t
-ngx_http_secauth_login_location(ngx_http_request_t *r,
-    ngx_http_secauth_loc_conf_t *slcf, ngx_str_t *location)
-{
-    size_t              len;
-    u_char             *p;
-    uintptr_t           escape;
-    ngx_str_t           url, *uri;
-    ngx_http_request_t *m;
-
-    if (ngx_http_complex_value(r, slcf->login_url, &url) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    /* what the client asked for, whatever redirects happened since */
-
-    m = r->main;
-    uri = &m->unparsed_uri;
-
-    escape = ngx_escape_uri(NULL, uri->data, uri->len,
-                            NGX_ESCAPE_URI_COMPONENT);
-
-    len = url.len + sizeof("&next=") - 1 + uri->len + 2 * escape;
-
-    p = ngx_pnalloc(r->pool, len);
-    if (p == NULL) {
-        return NGX_ERROR;
-    }
-
-    location->data = p;
-
-    p = ngx_cpymem(p, url.data, url.len);
-    p = ngx_cpymem(p, ngx_strlchr(url.data, url.data + url.len, '?')
-                      ? "&next=" : "?next=",
-                   sizeof("&next=") - 1);
-    p = (u_char *) ngx_escape_uri(p, uri->data, uri->len,
-                                  NGX_ESCAPE_URI_COMPONENT);
-
-    location->len = p - location->data;
-
-    return NGX_OK;
 }
 
 

@@ -163,36 +163,9 @@ typedef struct {
 } ngx_http_secauth_ctx_t;
 
 
-ngx_http_secauth_ctx_t *ngx_http_secauth_get_ctx(ngx_http_request_t *r,
-    ngx_flag_t create);
-ngx_int_t ngx_http_secauth_access_handler(ngx_http_request_t *r);
-ngx_int_t ngx_http_secauth_subrequest_handler(ngx_http_request_t *r);
-ngx_int_t ngx_http_secauth_login_location(ngx_http_request_t *r,
-    ngx_http_secauth_loc_conf_t *slcf, ngx_str_t *location);
-ngx_int_t ngx_http_secauth_bearer(ngx_http_request_t *r, ngx_str_t *token);
-
-/* ngx_http_secauth_wait.c */
-ngx_int_t ngx_http_secauth_unavailable(ngx_http_request_t *r,
-    ngx_http_secauth_loc_conf_t *slcf, const char *what);
-void ngx_http_secauth_resume(ngx_event_t *ev);
-void ngx_http_secauth_store_wait(ngx_http_request_t *r,
-    ngx_http_secauth_ctx_t *ctx, ngx_http_secauth_store_op_t *op);
-ngx_int_t ngx_http_secauth_wait_also(ngx_http_request_t *r,
-    ngx_http_secauth_ctx_t *ctx);
-
-ngx_http_secauth_store_t *ngx_http_secauth_store(ngx_http_request_t *r);
-ngx_int_t ngx_http_secauth_is_text(u_char *p, size_t len);
-ngx_http_secauth_store_op_t *ngx_http_secauth_new_op(ngx_http_request_t *r,
-    ngx_http_secauth_store_op_t **slot);
-char *ngx_http_secauth_content(ngx_conf_t *cf,
-    ngx_http_secauth_loc_conf_t *slcf, ngx_uint_t kind,
-    ngx_http_handler_pt handler);
-ngx_int_t ngx_http_secauth_add_header(ngx_http_request_t *r,
-    const char *key, ngx_str_t *value);
-ngx_int_t ngx_http_secauth_retry_after(ngx_http_request_t *r,
-    ngx_msec_t ms);
-ngx_int_t ngx_http_secauth_sha256(ngx_str_t *parts, ngx_uint_t n,
-    u_char *out);
+/* what every file uses: the request's helpers, waiting for the store */
+#include "ngx_http_secauth_request.h"
+#include "ngx_http_secauth_wait.h"
 
 ngx_int_t ngx_http_secauth_store_redis_init(ngx_http_secauth_store_t *st,
     ngx_cycle_t *cycle, ngx_http_secauth_redis_conf_t *conf);
