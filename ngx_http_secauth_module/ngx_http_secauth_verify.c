@@ -123,35 +123,3 @@ ngx_http_secauth_verify_handler(ngx_http_request_t *r)
     return NGX_HTTP_NO_CONTENT;
 }
 
-
-/*
- * $secauth_login_location: where the gate would send a browser, for the
- * error_page of an auth_request layout (docs/verify.md)
- */
-
-ngx_int_t
-ngx_http_secauth_login_location_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data)
-{
-    ngx_str_t                     url;
-    ngx_http_secauth_loc_conf_t  *slcf;
-
-    slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
-
-    if (slcf->login_url == NULL) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    if (ngx_http_secauth_login_location(r, slcf, &url) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    v->len = url.len;
-    v->valid = 1;
-    v->no_cacheable = 0;
-    v->not_found = 0;
-    v->data = url.data;
-
-    return NGX_OK;
-}

@@ -19,8 +19,6 @@ char *ngx_http_secauth_verify(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_secauth_verify_merge(ngx_conf_t *cf,
     ngx_http_secauth_loc_conf_t *prev, ngx_http_secauth_loc_conf_t *conf);
-ngx_int_t ngx_http_secauth_login_location_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data);
 
 
 #endif /* _NGX_HTTP_SECAUTH_VERIFY_H_INCLUDED_ */
