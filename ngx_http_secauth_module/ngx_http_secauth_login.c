@@ -20,6 +20,7 @@
 #include "ngx_http_secauth_body.h"
 #include "ngx_http_secauth_token.h"
 #include "ngx_http_secauth_jwt.h"
+#include "ngx_http_secauth_redirect.h"
 
 
 /*
@@ -30,8 +31,6 @@
  * client presented is destroyed first.
  */
 
-
-#define NGX_HTTP_SECAUTH_NEXT_MAX     2048
 
 #define NGX_HTTP_SECAUTH_LOGIN_USER     1
 #define NGX_HTTP_SECAUTH_LOGIN_VERIFY   2
@@ -1313,66 +1312,16 @@ bad:
 
 
 /*
- * Redirect targets (ASVS 3.7.2): a same-origin path only, "/x" but not
- * "//x", "/\x", "/%2f%2fx", "https:x", "javascript:", nor anything with
- * controls or a backslash, before or after percent-decoding. Else "/".
+ * Redirect targets (ASVS 3.7.2): a same-origin path, or "/"
+ * (core/ngx_http_secauth_redirect.c says which)
  */
 
 static void
 ngx_http_secauth_safe_next(ngx_http_request_t *r, ngx_str_t *next)
 {
-    u_char  *p, *dst, *src, *last;
-    size_t   len;
-
-    if (next->len == 0 || next->len > NGX_HTTP_SECAUTH_NEXT_MAX
-        || next->data[0] != '/')
-    {
-        goto root;
+    if (!ngx_http_secauth_redirect_safe(next->data, next->len)) {
+        ngx_str_set(next, "/");
     }
-
-    for (p = next->data; p < next->data + next->len; p++) {
-        if (*p <= 0x20 || *p == 0x7f || *p == '\\' || *p == '"'
-            || *p == '<' || *p == '>')
-        {
-            goto root;
-        }
-    }
-
-    p = ngx_pnalloc(r->pool, next->len);
-    if (p == NULL) {
-        goto root;
-    }
-
-    /* decoded twice over: "%252f" is "/" to some proxies */
-
-    src = next->data;
-    dst = p;
-    ngx_unescape_uri(&dst, &src, next->len, 0);
-    len = dst - p;
-
-    src = p;
-    dst = p;
-    ngx_unescape_uri(&dst, &src, len, 0);
-    len = dst - p;
-
-    last = p + len;
-
-    if (len < 1 || p[0] != '/' || (len > 1 && (p[1] == '/' || p[1] == '\\')))
-    {
-        goto root;
-    }
-
-    for ( /* void */ ; p < last; p++) {
-        if (*p < 0x20 || *p == 0x7f || *p == '\\') {
-            goto root;
-        }
-    }
-
-    return;
-
-root:
-
-    ngx_str_set(next, "/");
 }
 
 

@@ -1,0 +1,134 @@
+
+/*
+ * Copyright (C) ngx_http_secauth_module authors
+ */
+
+
+#include <stddef.h>
+
+#include "ngx_http_secauth_redirect.h"
+
+
+static int ngx_http_secauth_redirect_hex(unsigned char c);
+
+
+/*
+ * Redirect targets (ASVS 3.7.2): a same-origin path only, "/x" but not
+ * "//x", "/\x", "/%2f%2fx", "https:x", "javascript:", nor anything with
+ * controls or a backslash, before or after percent-decoding; 1 when next
+ * may be used as it is, 0 when the caller should go to "/" instead.
+ */
+
+int
+ngx_http_secauth_redirect_safe(const unsigned char *next, size_t len)
+{
+    size_t         i, n;
+    unsigned char  c, buf[NGX_HTTP_SECAUTH_REDIRECT_MAX];
+
+    if (len == 0 || len > NGX_HTTP_SECAUTH_REDIRECT_MAX || next[0] != '/') {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        c = next[i];
+
+        if (c <= 0x20 || c == 0x7f || c == '\\' || c == '"'
+            || c == '<' || c == '>')
+        {
+            return 0;
+        }
+    }
+
+    /* decoded twice over: "%252f" is "/" to some proxies */
+
+    n = ngx_http_secauth_redirect_unescape(buf, next, len);
+    n = ngx_http_secauth_redirect_unescape(buf, buf, n);
+
+    if (n < 1 || buf[0] != '/'
+        || (n > 1 && (buf[1] == '/' || buf[1] == '\\')))
+    {
+        return 0;
+    }
+
+    for (i = 0; i < n; i++) {
+        c = buf[i];
+
+        if (c < 0x20 || c == 0x7f || c == '\\') {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/*
+ * Percent-decoding as nginx's ngx_unescape_uri() with type 0 does it, so
+ * that the check sees what nginx itself would make of the bytes: a '%'
+ * before a non-hex character goes ("%/" is "/"), a '%' and one hex digit
+ * before a non-hex character go with it ("%4z" is nothing), and so does
+ * an incomplete escape at the end. dst may be src; returns its length,
+ * never more than len.
+ */
+
+size_t
+ngx_http_secauth_redirect_unescape(unsigned char *dst,
+    const unsigned char *src, size_t len)
+{
+    int     hi, lo;
+    size_t  i, n;
+
+    i = 0;
+    n = 0;
+
+    while (i < len) {
+
+        if (src[i] != '%') {
+            dst[n++] = src[i++];
+            continue;
+        }
+
+        if (i + 1 == len) {
+            break;
+        }
+
+        hi = ngx_http_secauth_redirect_hex(src[i + 1]);
+
+        if (hi < 0) {
+            dst[n++] = src[i + 1];
+            i += 2;
+            continue;
+        }
+
+        if (i + 2 == len) {
+            break;
+        }
+
+        lo = ngx_http_secauth_redirect_hex(src[i + 2]);
+
+        if (lo >= 0) {
+            dst[n++] = (unsigned char) (hi << 4 | lo);
+        }
+
+        i += 3;
+    }
+
+    return n;
+}
+
+
+static int
+ngx_http_secauth_redirect_hex(unsigned char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+
+    c |= 0x20;
+
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+
+    return -1;
+}
