@@ -14,6 +14,8 @@
 
 
 char *ngx_http_secauth_login(ngx_conf_t *cf, ngx_command_t *cmd, void *conf);
+char *ngx_http_secauth_logout(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 time_t ngx_http_secauth_cookie_max_age(ngx_http_request_t *r);
 
 

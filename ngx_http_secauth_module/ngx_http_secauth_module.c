@@ -16,6 +16,7 @@
 #include "ngx_http_secauth_throttle.h"
 #include "ngx_http_secauth_verify.h"
 #include "ngx_http_secauth_admin.h"
+#include "ngx_http_secauth_refresh.h"
 #include "ngx_http_secauth_gate.h"
 #include "ngx_http_secauth_conf.h"
 #include "ngx_http_secauth_variables.h"
@@ -170,14 +171,14 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
 
     { ngx_string("secauth_refresh"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_secauth_login,
+      ngx_http_secauth_refresh,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
 
     { ngx_string("secauth_revoke"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_secauth_login,
+      ngx_http_secauth_refresh,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -191,7 +192,7 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
 
     { ngx_string("secauth_logout"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
-      ngx_http_secauth_login,
+      ngx_http_secauth_logout,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },

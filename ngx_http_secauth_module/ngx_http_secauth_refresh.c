@@ -14,6 +14,7 @@
 #include "ngx_http_secauth_body.h"
 #include "ngx_http_secauth_jwt.h"
 #include "ngx_http_secauth_token.h"
+#include "ngx_http_secauth_refresh.h"
 
 
 /*
@@ -45,6 +46,38 @@ static ngx_int_t ngx_http_secauth_refresh_error(ngx_http_request_t *r,
     ngx_uint_t status, const char *error);
 static void ngx_http_secauth_refresh_finish(ngx_http_request_t *r,
     ngx_int_t rc);
+
+
+/* secauth_refresh and secauth_revoke */
+
+char *
+ngx_http_secauth_refresh(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    char                          *rv;
+    ngx_http_secauth_main_conf_t  *smcf;
+
+    if (ngx_strcmp(cmd->name.data, "secauth_refresh") == 0) {
+        rv = ngx_http_secauth_content(cf, conf,
+                                      NGX_HTTP_SECAUTH_HANDLER_REFRESH,
+                                      ngx_http_secauth_refresh_handler);
+
+    } else {
+        rv = ngx_http_secauth_content(cf, conf,
+                                      NGX_HTTP_SECAUTH_HANDLER_REVOKE,
+                                      ngx_http_secauth_revoke_handler);
+    }
+
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    /* the zone (or Redis) and the thread pool are set up for them */
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_secauth_module);
+    smcf->store_used = 1;
+
+    return NGX_CONF_OK;
+}
 
 
 ngx_int_t

@@ -1,0 +1,92 @@
+
+/*
+ * Copyright (C) ngx_http_secauth_module authors
+ */
+
+
+#ifndef _NGX_HTTP_SECAUTH_LOGIN_CTX_H_INCLUDED_
+#define _NGX_HTTP_SECAUTH_LOGIN_CTX_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_secauth_module.h"
+#include "ngx_http_secauth_password.h"
+
+
+/*
+ * What the files of secauth_login and secauth_logout share, from the
+ * top: ngx_http_secauth_login.c and ngx_http_secauth_logout.c (the
+ * handlers) call ngx_http_secauth_login_check.c (the credential check),
+ * and all of them ngx_http_secauth_login_page.c (what they answer and the
+ * cookie); none calls a file above it.
+ */
+
+
+#define NGX_HTTP_SECAUTH_LOGIN_USER     1
+#define NGX_HTTP_SECAUTH_LOGIN_VERIFY   2
+#define NGX_HTTP_SECAUTH_LOGIN_STORE    3
+#define NGX_HTTP_SECAUTH_LOGOUT_GET     4
+#define NGX_HTTP_SECAUTH_LOGOUT_DELETE  5
+#define NGX_HTTP_SECAUTH_LOGIN_THROTTLE 6
+#define NGX_HTTP_SECAUTH_LOGIN_FAMILY   7
+#define NGX_HTTP_SECAUTH_LOGOUT_FAMILY  8
+#define NGX_HTTP_SECAUTH_LOGIN_PAD      9
+
+
+/* a login or a logout, in ctx->login */
+
+typedef struct {
+    ngx_uint_t                          state;
+    ngx_flag_t                          json;
+    ngx_flag_t                          known;
+    ngx_flag_t                          everywhere;
+    ngx_flag_t                          bearer;       /* logout by token */
+    ngx_uint_t                          pwv;          /* the user's */
+    ngx_str_t                           username;
+    ngx_str_t                           password;
+    ngx_str_t                           next;
+    ngx_str_t                           hash;
+    ngx_str_t                           sid;          /* the new cookie */
+    ngx_http_secauth_family_t           family;       /* the new tokens */
+    ngx_http_secauth_password_task_t   *task;
+
+    /* the throttle's count of this attempt, taken back unless it failed */
+    ngx_http_request_t                 *request;
+    ngx_http_secauth_store_op_t        *release;
+    ngx_uint_t                          attempt;
+    unsigned                            counted:1;
+    unsigned                            settled:1;
+} ngx_http_secauth_login_ctx_t;
+
+
+/* ngx_http_secauth_login_check.c */
+ngx_int_t ngx_http_secauth_login_attempt(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx);
+ngx_int_t ngx_http_secauth_login_throttled(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx);
+ngx_int_t ngx_http_secauth_login_verify(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx, ngx_http_event_handler_pt next);
+ngx_flag_t ngx_http_secauth_login_verified(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx);
+ngx_int_t ngx_http_secauth_login_failed(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx);
+
+/* ngx_http_secauth_login_page.c */
+ngx_int_t ngx_http_secauth_login_form(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_str_t *next);
+ngx_int_t ngx_http_secauth_login_refuse(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx, ngx_uint_t status,
+    ngx_msec_t locked);
+void ngx_http_secauth_login_finish(ngx_http_request_t *r, ngx_int_t rc);
+void ngx_http_secauth_safe_next(ngx_http_request_t *r, ngx_str_t *next);
+void ngx_http_secauth_next_arg(ngx_http_request_t *r, ngx_str_t *next);
+ngx_int_t ngx_http_secauth_set_cookie(ngx_http_request_t *r,
+    ngx_str_t *value, time_t max_age);
+ngx_int_t ngx_http_secauth_presented_session(ngx_http_request_t *r,
+    ngx_http_secauth_store_op_t *op);
+
+
+#endif /* _NGX_HTTP_SECAUTH_LOGIN_CTX_H_INCLUDED_ */
