@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "ngx_http_secauth_module.h"
+#include "ngx_http_secauth_text.h"
 
 
 /*
@@ -389,19 +390,12 @@ ngx_http_secauth_sha256(ngx_str_t *parts, ngx_uint_t n, u_char *out)
 
 /*
  * Users and claims end up in headers for the backend: no control
- * characters (CR, LF, NUL would split or cut them); UTF-8 is fine.
+ * characters (CR, LF, NUL would split or cut them); UTF-8 is fine
+ * (core/ngx_http_secauth_text.c, as the store's record codec checks).
  */
 
 ngx_int_t
 ngx_http_secauth_is_text(u_char *p, size_t len)
 {
-    u_char  *last;
-
-    for (last = p + len; p < last; p++) {
-        if (*p < 0x20 || *p == 0x7f) {
-            return NGX_DECLINED;
-        }
-    }
-
-    return NGX_OK;
+    return ngx_http_secauth_text_valid(p, len) ? NGX_OK : NGX_DECLINED;
 }
