@@ -657,13 +657,3 @@ ngx_http_secauth_jwt_refuse(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
 
     return NGX_OK;
 }
-
-
-void
-ngx_http_secauth_jwt_release(ngx_http_secauth_ctx_t *ctx)
-{
-    if (ctx->claims) {
-        json_decref(ctx->claims);
-        ctx->claims = NULL;
-    }
-}

@@ -36,7 +36,6 @@ ngx_int_t ngx_http_secauth_jwt_check(ngx_http_request_t *r,
     ngx_http_secauth_ctx_t *ctx, ngx_str_t *token);
 ngx_int_t ngx_http_secauth_claim_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
-void ngx_http_secauth_jwt_release(ngx_http_secauth_ctx_t *ctx);
 char *ngx_http_secauth_jwt_issued(ngx_http_request_t *r, ngx_str_t *token,
     const char *kind, ngx_flag_t expired_ok, json_t **claims);
 

@@ -167,11 +167,6 @@ typedef struct {
 #include "ngx_http_secauth_request.h"
 #include "ngx_http_secauth_wait.h"
 
-ngx_int_t ngx_http_secauth_store_redis_init(ngx_http_secauth_store_t *st,
-    ngx_cycle_t *cycle, ngx_http_secauth_redis_conf_t *conf);
-void ngx_http_secauth_store_redis_done(ngx_http_secauth_store_t *st);
-char *ngx_http_secauth_redis_parse(ngx_conf_t *cf,
-    ngx_http_secauth_redis_conf_t *rcf);
 
 
 extern ngx_module_t  ngx_http_secauth_module;

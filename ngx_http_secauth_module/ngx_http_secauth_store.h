@@ -11,6 +11,8 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 
+#include "ngx_http_secauth_redis_conf.h"
+
 
 /*
  * The store: where state shared by requests (and, with Redis, by nodes)
@@ -375,6 +377,14 @@ ngx_shm_zone_t *ngx_http_secauth_store_zone_add(ngx_conf_t *cf,
  */
 ngx_int_t ngx_http_secauth_store_shm_init(ngx_http_secauth_store_t *st,
     ngx_shm_zone_t *zone);
+
+/*
+ * a store on Redis (in init_process: each worker its own connection),
+ * and its end (exit_process)
+ */
+ngx_int_t ngx_http_secauth_store_redis_init(ngx_http_secauth_store_t *st,
+    ngx_cycle_t *cycle, ngx_http_secauth_redis_conf_t *conf);
+void ngx_http_secauth_store_redis_done(ngx_http_secauth_store_t *st);
 
 
 #endif /* _NGX_HTTP_SECAUTH_STORE_H_INCLUDED_ */

@@ -59,11 +59,6 @@ typedef struct {
 } ngx_http_secauth_store_redis_t;
 
 
-/* ngx_http_secauth_store_redis.c, called by module.c */
-ngx_int_t ngx_http_secauth_store_redis_init(ngx_http_secauth_store_t *st,
-    ngx_cycle_t *cycle, ngx_http_secauth_redis_conf_t *conf);
-void ngx_http_secauth_store_redis_done(ngx_http_secauth_store_t *st);
-
 /* ngx_http_secauth_store_redis_limit.c */
 ngx_int_t ngx_http_secauth_store_redis_limit_take(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);

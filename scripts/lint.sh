@@ -76,6 +76,9 @@ for my $f (grep { /^t\/[^\/]+\.t$/ } @other) {
 exit $bad;
 PERL
 
+# the layers of the sources (docs/design.md)
+perl scripts/layers.pl || fail=1
+
 for f in scripts/*.sh .ci/run; do
     [ -f "$f" ] || continue
     bash -n "$f" || { echo "$f: bash syntax error"; fail=1; }
