@@ -358,9 +358,12 @@ ngx_http_secauth_password_verify(ngx_http_request_t *r,
     /*
      * The pool refused a task this second and holds as many of ours as
      * then: refused without asking it again (nginx logs each overflow).
+     * A task done leaves our count before the pool's thread has taken
+     * the next one from its queue, which may still be full: until the
+     * second ends, one place is kept in hand.
      */
 
-    if (ps->full == ngx_time() && ps->busy >= ps->cap) {
+    if (ps->full == ngx_time() && ps->busy + (ps->cap > 1) >= ps->cap) {
         ngx_http_secauth_password_full(r, smcf);
         return NGX_DECLINED;
     }

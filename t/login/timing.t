@@ -74,8 +74,12 @@ diag sprintf 'median of 11 failed logins: %s',
 
 my $ref = $m{nobody};
 cmp_ok($ref, '>', 0.02, 'an unknown user costs the configured work');
+# A weak hash left unpadded answers in a few ms: off by nearly all of
+# $ref. The pad aims at a moving average of the dummy's past runs while
+# an unknown user pays the present one, which a loaded host moves by 15%
+# of $ref and more: a quarter of $ref tells the two apart.
 for my $u (qw(bcrypt5 small strong)) {
-    my $margin = ngx_max(0.015, 0.15 * $ref);
+    my $margin = ngx_max(0.015, 0.25 * $ref);
     cmp_ok(abs($m{$u} - $ref), '<', $margin,
            sprintf('%s: within %.0f ms of an unknown user', $u,
                    $margin * 1000));
