@@ -31,6 +31,7 @@ packages=(
     # build
     build-essential nginx nginx-dev libssl-dev libhiredis-dev
     libargon2-dev libjansson-dev libcrypt-dev pkg-config
+    libqrencode-dev    # the QR code of TOTP enrolment
     # run the demo: Redis, the backend, the user's hash, a demo token
     redis-server redis-tools python3 python3-jwt argon2
 )
@@ -44,6 +45,8 @@ if [ "$what" = all ]; then
         curl procps whois
         apache2-utils      # htpasswd -B: legacy bcrypt files (t/login/legacy.t)
         iproute2 bc
+        oathtool           # TOTP codes from an independent implementation
+        zbar-tools         # zbarimg: the enrolment QR code decodes back
         # bench and lint
         wrk
     )
