@@ -274,6 +274,13 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
       0,
       NULL },
 
+    { ngx_string("secauth_secret_key"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
+      ngx_http_secauth_secret_key,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("secauth_zone"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_secauth_zone,
@@ -414,21 +421,19 @@ ngx_http_secauth_init_main_conf(ngx_conf_t *cf, void *conf)
         }
     }
 
-    if (smcf->shm_zone
-        || (!smcf->enabled && !smcf->store_used && smcf->redis == NULL))
+    if (smcf->shm_zone == NULL
+        && (smcf->enabled || smcf->store_used || smcf->redis))
     {
-        return NGX_CONF_OK;
-    }
-
-    smcf->shm_zone = ngx_http_secauth_store_zone_add(cf,
+        smcf->shm_zone = ngx_http_secauth_store_zone_add(cf,
                                           &ngx_http_secauth_default_zone,
                                           NGX_HTTP_SECAUTH_DEFAULT_ZONE_SIZE,
                                           NGX_HTTP_SECAUTH_STORE_ZONE_STATE);
-    if (smcf->shm_zone == NULL) {
-        return NGX_CONF_ERROR;
+        if (smcf->shm_zone == NULL) {
+            return NGX_CONF_ERROR;
+        }
     }
 
-    return NGX_CONF_OK;
+    return ngx_http_secauth_mfa_durable(cf, smcf);
 }
 
 

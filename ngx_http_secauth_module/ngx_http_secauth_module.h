@@ -17,6 +17,7 @@
 #include "ngx_http_secauth_jws.h"
 #include "ngx_http_secauth_password.h"
 #include "ngx_http_secauth_users.h"
+#include "ngx_http_secauth_mfa_key.h"
 
 
 #define NGX_HTTP_SECAUTH_OFF         0
@@ -71,6 +72,7 @@ typedef struct {
     ngx_flag_t                      users_redis;  /* some secauth_users redis */
     ngx_array_t                    *cookie_servers;  /* core srv confs
                                                        with Secure cookies */
+    ngx_http_secauth_secret_t      *secret;       /* secauth_secret_key */
 
     /* per worker, set up in init_process or on first use */
     ngx_http_secauth_store_t        store;

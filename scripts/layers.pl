@@ -21,9 +21,10 @@ my @layers = (
     [ qr{^(store|store_\w+|family_shm)$}                     => 2, 'store'    ],
     [ qr{^(request|wait|body|challenge)$}              => 3, 'request'  ],
     [ qr{^(session|jwt|jwt_\w+|token|password|users
-          |limit|limit_\w+|throttle)$}x                => 4, 'feature'  ],
+          |limit|limit_\w+|throttle
+          |mfa|mfa_key|mfa_state)$}x                   => 4, 'feature'  ],
     [ qr{^(gate|login|login_\w+|logout|refresh|verify
-          |admin)$}x                                   => 5, 'handler'  ],
+          |admin|mfa_login|mfa_enrol)$}x               => 5, 'handler'  ],
     [ qr{^(module|variables|conf|conf_\w+)$}           => 6, 'module'   ],
 );
 
