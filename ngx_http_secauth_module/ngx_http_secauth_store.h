@@ -327,6 +327,14 @@ typedef struct {
      */
     ngx_int_t  (*counter_advance)(ngx_http_secauth_store_t *st,
                                   ngx_http_secauth_store_op_t *op);
+    /*
+     * reads the value once_put stored under op->key without consuming
+     * it (a user's MFA record, put and deleted with the once_*
+     * operations): NGX_OK with op->once->data copied into op->pool, or
+     * NGX_DECLINED when there is none
+     */
+    ngx_int_t  (*value_get)(ngx_http_secauth_store_t *st,
+                            ngx_http_secauth_store_op_t *op);
 } ngx_http_secauth_store_ops_t;
 
 

@@ -84,7 +84,8 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_redis_ops = {
     ngx_http_secauth_store_redis_cancel,
     ngx_http_secauth_store_redis_once_put,
     ngx_http_secauth_store_redis_once_consume,
-    ngx_http_secauth_store_redis_counter_advance
+    ngx_http_secauth_store_redis_counter_advance,
+    ngx_http_secauth_store_redis_value_get
 };
 
 

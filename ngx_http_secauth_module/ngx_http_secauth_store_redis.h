@@ -76,6 +76,8 @@ ngx_int_t ngx_http_secauth_store_redis_once_consume(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
 ngx_int_t ngx_http_secauth_store_redis_counter_advance(
     ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
+ngx_int_t ngx_http_secauth_store_redis_value_get(
+    ngx_http_secauth_store_t *st, ngx_http_secauth_store_op_t *op);
 
 /* ngx_http_secauth_store_redis_script.c */
 extern ngx_http_secauth_redis_script_t  ngx_http_secauth_store_redis_scripts[];

@@ -13,7 +13,8 @@
 
 /*
  * One-time values and monotone counters on Redis (the store interface's
- * once_put, once_consume, counter_advance):
+ * once_put, once_consume, counter_advance, and value_get, which reads a
+ * value without consuming it):
  *
  *   <prefix>once:<hex of op->key>       string, the value; TTL op->ttl
  *   <prefix>counter:<hex of op->key>    string, decimal; TTL op->ttl
@@ -129,6 +130,32 @@ ngx_http_secauth_store_redis_counter_advance(ngx_http_secauth_store_t *st,
                                       NGX_HTTP_SECAUTH_SCRIPT_COUNTER_ADVANCE,
                                       ngx_http_secauth_store_redis_counter_done,
                                       3, argv, argvlen);
+}
+
+
+/* a plain GET: the value stays */
+
+ngx_int_t
+ngx_http_secauth_store_redis_value_get(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    size_t                           argvlen[2];
+    const char                      *argv[2];
+    ngx_http_secauth_store_redis_t  *sr = st->data;
+
+    argv[0] = "GET";
+    argvlen[0] = 3;
+    argv[1] = ngx_http_secauth_store_redis_hash_key(op->pool, &sr->conf->prefix,
+                                                    "once:", op->key,
+                                                    &argvlen[1]);
+    if (argv[1] == NULL) {
+        op->rc = NGX_ERROR;
+        return NGX_OK;
+    }
+
+    return ngx_http_secauth_store_redis_start(st, op, -1,
+                                      ngx_http_secauth_store_redis_once_done,
+                                      2, argv, argvlen);
 }
 
 

@@ -86,7 +86,8 @@ ngx_http_secauth_store_ops_t  ngx_http_secauth_store_shm_ops = {
     ngx_http_secauth_store_shm_cancel,
     ngx_http_secauth_once_put_shm,
     ngx_http_secauth_once_consume_shm,
-    ngx_http_secauth_counter_advance_shm
+    ngx_http_secauth_counter_advance_shm,
+    ngx_http_secauth_value_get_shm
 };
 
 
