@@ -40,6 +40,8 @@ static ngx_int_t ngx_http_secauth_login_wait(ngx_http_request_t *r,
     ngx_int_t rc);
 static ngx_int_t ngx_http_secauth_login_user(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx);
+static ngx_int_t ngx_http_secauth_login_mfa(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx, ngx_int_t rc);
 static ngx_int_t ngx_http_secauth_login_success(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx);
 static ngx_int_t ngx_http_secauth_login_tokens(ngx_http_request_t *r,
@@ -244,9 +246,21 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
 
     case NGX_HTTP_SECAUTH_LOGIN_VERIFY:
 
-        rc = ngx_http_secauth_login_verified(r, lctx)
-             ? ngx_http_secauth_login_success(r, lctx)
-             : ngx_http_secauth_login_failed(r, lctx);
+        if (!ngx_http_secauth_login_verified(r, lctx)) {
+            rc = ngx_http_secauth_login_failed(r, lctx);
+            break;
+        }
+
+        rc = ngx_http_secauth_mfa_login(r, lctx, ngx_http_secauth_login_step);
+        rc = ngx_http_secauth_login_mfa(r, lctx, rc);
+        break;
+
+    case NGX_HTTP_SECAUTH_LOGIN_MFA:
+    case NGX_HTTP_SECAUTH_LOGIN_MFA_CODE:
+
+        rc = ngx_http_secauth_mfa_login_step(r, lctx,
+                                             ngx_http_secauth_login_step);
+        rc = ngx_http_secauth_login_mfa(r, lctx, rc);
         break;
 
     case NGX_HTTP_SECAUTH_LOGIN_THROTTLE:
@@ -360,6 +374,26 @@ ngx_http_secauth_login_wait(ngx_http_request_t *r, ngx_int_t rc)
 }
 
 
+/* what the second factor answered (ngx_http_secauth_mfa_login.c) */
+
+static ngx_int_t
+ngx_http_secauth_login_mfa(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx, ngx_int_t rc)
+{
+    switch (rc) {
+
+    case NGX_DECLINED:
+        return ngx_http_secauth_login_success(r, lctx);
+
+    case NGX_ABORT:
+        return ngx_http_secauth_login_failed(r, lctx);
+
+    default:
+        return rc;
+    }
+}
+
+
 /* ASVS 7.2.4: a new id; the presented one is destroyed */
 
 static ngx_int_t
@@ -456,7 +490,7 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
     op->session.user = lctx->username;
     op->session.created = ngx_time();
     op->session.last_seen = op->session.created;
-    op->session.level = 1;
+    op->session.level = lctx->level;
     op->session.pwv = lctx->pwv;
     op->session.redis_user = slcf->users->redis;
     op->session.ip = r->connection->addr_text;
@@ -570,6 +604,15 @@ ngx_http_secauth_login_parse(ngx_http_request_t *r,
             ngx_str_null(&lctx->next);
         }
 
+        /* present but not a string: a code that is never right */
+
+        if (json_object_get(obj, "otp")
+            && ngx_http_secauth_json_field(r, obj, "otp", &lctx->otp)
+               != NGX_OK)
+        {
+            ngx_str_set(&lctx->otp, "");
+        }
+
         json_decref(obj);
 
     } else {
@@ -586,6 +629,12 @@ ngx_http_secauth_login_parse(ngx_http_request_t *r,
             != NGX_OK)
         {
             ngx_str_null(&lctx->next);
+        }
+
+        if (ngx_http_secauth_form_field(r, &body, "otp", &lctx->otp)
+            != NGX_OK)
+        {
+            ngx_str_null(&lctx->otp);
         }
     }
 

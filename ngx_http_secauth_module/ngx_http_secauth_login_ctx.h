@@ -34,6 +34,8 @@
 #define NGX_HTTP_SECAUTH_LOGIN_FAMILY   7
 #define NGX_HTTP_SECAUTH_LOGOUT_FAMILY  8
 #define NGX_HTTP_SECAUTH_LOGIN_PAD      9
+#define NGX_HTTP_SECAUTH_LOGIN_MFA      10
+#define NGX_HTTP_SECAUTH_LOGIN_MFA_CODE 11
 
 
 /* a login or a logout, in ctx->login */
@@ -47,6 +49,9 @@ typedef struct {
     ngx_uint_t                          pwv;          /* the user's */
     ngx_str_t                           username;
     ngx_str_t                           password;
+    ngx_str_t                           otp;          /* a TOTP or backup
+                                                         code, or none */
+    ngx_uint_t                          level;        /* AMR_* bits */
     ngx_str_t                           next;
     ngx_str_t                           hash;
     ngx_str_t                           sid;          /* the new cookie */
@@ -73,6 +78,12 @@ ngx_flag_t ngx_http_secauth_login_verified(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx);
 ngx_int_t ngx_http_secauth_login_failed(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx);
+
+/* ngx_http_secauth_mfa_login.c */
+ngx_int_t ngx_http_secauth_mfa_login(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx, ngx_http_event_handler_pt next);
+ngx_int_t ngx_http_secauth_mfa_login_step(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx, ngx_http_event_handler_pt next);
 
 /* ngx_http_secauth_login_page.c */
 ngx_int_t ngx_http_secauth_login_form(ngx_http_request_t *r,

@@ -74,14 +74,17 @@ ngx_int_t
 ngx_http_secauth_store_redis_once_consume(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op)
 {
-    size_t                           argvlen[1];
-    const char                      *argv[1];
+    size_t                           argvlen[2];
+    const char                      *argv[2];
     ngx_http_secauth_store_redis_t  *sr = st->data;
 
-    argv[0] = ngx_http_secauth_store_redis_hash_key(op->pool, &sr->conf->prefix,
+    /* EVALSHA's number of keys, then the key */
+    argv[0] = "1";
+    argvlen[0] = 1;
+    argv[1] = ngx_http_secauth_store_redis_hash_key(op->pool, &sr->conf->prefix,
                                                     "once:", op->key,
-                                                    &argvlen[0]);
-    if (argv[0] == NULL) {
+                                                    &argvlen[1]);
+    if (argv[1] == NULL) {
         op->rc = NGX_ERROR;
         return NGX_OK;
     }
@@ -89,7 +92,7 @@ ngx_http_secauth_store_redis_once_consume(ngx_http_secauth_store_t *st,
     return ngx_http_secauth_store_redis_start(st, op,
                                       NGX_HTTP_SECAUTH_SCRIPT_ONCE_CONSUME,
                                       ngx_http_secauth_store_redis_once_done,
-                                      1, argv, argvlen);
+                                      2, argv, argvlen);
 }
 
 
@@ -99,8 +102,8 @@ ngx_http_secauth_store_redis_counter_advance(ngx_http_secauth_store_t *st,
 {
     u_char                           ttl[NGX_TIME_T_LEN];
     u_char                           value[NGX_INT64_LEN];
-    size_t                           argvlen[3];
-    const char                      *argv[3];
+    size_t                           argvlen[4];
+    const char                      *argv[4];
     ngx_http_secauth_store_redis_t  *sr = st->data;
 
     /* Lua numbers are doubles: exact up to 2^53 */
@@ -113,23 +116,25 @@ ngx_http_secauth_store_redis_counter_advance(ngx_http_secauth_store_t *st,
         return NGX_OK;
     }
 
-    argv[0] = ngx_http_secauth_store_redis_hash_key(op->pool, &sr->conf->prefix,
+    argv[0] = "1";
+    argvlen[0] = 1;
+    argv[1] = ngx_http_secauth_store_redis_hash_key(op->pool, &sr->conf->prefix,
                                                     "counter:", op->key,
-                                                    &argvlen[0]);
-    if (argv[0] == NULL) {
+                                                    &argvlen[1]);
+    if (argv[1] == NULL) {
         op->rc = NGX_ERROR;
         return NGX_OK;
     }
 
-    argv[1] = (const char *) value;
-    argvlen[1] = ngx_sprintf(value, "%uL", op->counter->value) - value;
-    argv[2] = (const char *) ttl;
-    argvlen[2] = ngx_sprintf(ttl, "%T", op->ttl) - ttl;
+    argv[2] = (const char *) value;
+    argvlen[2] = ngx_sprintf(value, "%uL", op->counter->value) - value;
+    argv[3] = (const char *) ttl;
+    argvlen[3] = ngx_sprintf(ttl, "%T", op->ttl) - ttl;
 
     return ngx_http_secauth_store_redis_start(st, op,
                                       NGX_HTTP_SECAUTH_SCRIPT_COUNTER_ADVANCE,
                                       ngx_http_secauth_store_redis_counter_done,
-                                      3, argv, argvlen);
+                                      4, argv, argvlen);
 }
 
 

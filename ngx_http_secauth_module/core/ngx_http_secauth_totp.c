@@ -102,6 +102,43 @@ ngx_http_secauth_totp_parse(const unsigned char *p, size_t len,
 
 
 int
+ngx_http_secauth_backup_code_parse(const unsigned char *p, size_t len,
+    unsigned char *out)
+{
+    size_t         i, n;
+    unsigned char  c;
+
+    if (len == 0 || len > NGX_HTTP_SECAUTH_TOTP_INPUT_MAX) {
+        return -1;
+    }
+
+    n = 0;
+
+    for (i = 0; i < len; i++) {
+        c = p[i];
+
+        if (c == ' ' || c == '-') {
+            continue;
+        }
+
+        if (c >= 'A' && c <= 'Z') {
+            c = (unsigned char) (c - 'A' + 'a');
+        }
+
+        if (!((c >= 'a' && c <= 'z') || (c >= '2' && c <= '7'))
+            || n == NGX_HTTP_SECAUTH_BACKUP_CODE_LEN)
+        {
+            return -1;
+        }
+
+        out[n++] = c;
+    }
+
+    return n == NGX_HTTP_SECAUTH_BACKUP_CODE_LEN ? 0 : -1;
+}
+
+
+int
 ngx_http_secauth_totp_verify(const unsigned char *key, size_t keylen,
     uint64_t now_step, uint64_t after, uint32_t code, uint64_t *step)
 {

@@ -55,6 +55,19 @@ uint64_t ngx_http_secauth_totp_step(uint64_t unix_time);
 int ngx_http_secauth_totp_parse(const unsigned char *p, size_t len,
     uint32_t *code);
 
+/* a backup code: 10 characters of base32 in lower case, shown xxxxx-xxxxx */
+#define NGX_HTTP_SECAUTH_BACKUP_CODE_LEN   10
+
+/*
+ * A backup code as typed: ASCII spaces and '-' anywhere are dropped,
+ * ASCII letters folded to lower case; what remains must be exactly 10
+ * characters of a-z and 2-7, written to out (room for 10). Inputs over
+ * NGX_HTTP_SECAUTH_TOTP_INPUT_MAX bytes are refused unread.
+ * Returns 0 or -1.
+ */
+int ngx_http_secauth_backup_code_parse(const unsigned char *p, size_t len,
+    unsigned char *out);
+
 /*
  * Checks code against the steps now_step - WINDOW .. now_step + WINDOW
  * that are later than after (pass 0 when no step was accepted yet: step

@@ -34,6 +34,7 @@ static void test_totp(void);
 static void test_window(void);
 static void test_parse(void);
 static void test_bad_keys(void);
+static void test_backup(void);
 
 
 static const unsigned char  rfc_key[] = "12345678901234567890";
@@ -273,6 +274,47 @@ test_bad_keys(void)
 }
 
 
+static void
+test_backup(void)
+{
+    size_t         i;
+    unsigned char  out[NGX_HTTP_SECAUTH_BACKUP_CODE_LEN];
+
+    static const char  *good[] = {
+        "abcde-fgh27", "abcdefgh27", "ABCDE-FGH27", "abcde fgh27",
+        " abcde - fgh27 ", "ab-cd-ef-gh-27"
+    };
+    static const struct {
+        const char  *in;
+        size_t       len;
+        const char  *what;
+    } bad[] = {
+        { "", 0, "empty" },
+        { "abcde-fgh2", 10, "9 characters" },
+        { "abcde-fgh277", 12, "11 characters" },
+        { "abcde-fgh18", 11, "1 and 8 are not base32" },
+        { "abcde_fgh27", 11, "an underscore" },
+        { "abcde\tfgh27", 11, "a tab" },
+        { "abcde-fgh2\xc3\xa9", 12, "non-ASCII" },
+        { "123456", 6, "a TOTP code" },
+        { "abcde-------------fgh27", 23, "over the input bound" },
+    };
+
+    for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        ok(ngx_http_secauth_backup_code_parse((const unsigned char *) good[i],
+                                              strlen(good[i]), out) == 0
+           && memcmp(out, "abcdefgh27", 10) == 0,
+           "backup code \"%s\" parses", good[i]);
+    }
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ok(ngx_http_secauth_backup_code_parse((const unsigned char *) bad[i].in,
+                                              bad[i].len, out) == -1,
+           "backup code refused: %s", bad[i].what);
+    }
+}
+
+
 int
 main(int argc, char **argv)
 {
@@ -285,6 +327,7 @@ main(int argc, char **argv)
     test_window();
     test_parse();
     test_bad_keys();
+    test_backup();
 
     return tap_done("totp_test");
 }

@@ -1,0 +1,192 @@
+
+/*
+ * Copyright (C) ngx_http_secauth_module authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_secauth_module.h"
+#include "ngx_http_secauth_mfa.h"
+#include "ngx_http_secauth_totp.h"
+
+
+static ngx_int_t ngx_http_secauth_mfa_step_key(ngx_str_t *user, u_char *key);
+
+
+/*
+ * The second factor's checks on the store: a TOTP code is verified
+ * against the user's sealed secret here, then its step is made the last
+ * accepted one with counter_advance, atomically on every node (a replay
+ * or an older step is refused there); a backup code is consumed with
+ * once_consume under its keyed hash (of parallel uses, one wins).
+ *
+ * The step counter lives NGX_HTTP_SECAUTH_MFA_STEP_TTL seconds: a step
+ * is acceptable while the server's step is within one of it, 90 s at
+ * most, so a counter gone after 120 s protects nothing any more.
+ */
+
+
+ngx_int_t
+ngx_http_secauth_mfa_user_key(ngx_str_t *user, u_char *key)
+{
+    ngx_str_t  parts[2];
+
+    ngx_str_set(&parts[0], "mfa-user\n");
+    parts[1] = *user;
+
+    return ngx_http_secauth_sha256(parts, 2, key);
+}
+
+
+static ngx_int_t
+ngx_http_secauth_mfa_step_key(ngx_str_t *user, u_char *key)
+{
+    ngx_str_t  parts[2];
+
+    ngx_str_set(&parts[0], "mfa-step\n");
+    parts[1] = *user;
+
+    return ngx_http_secauth_sha256(parts, 2, key);
+}
+
+
+/* "1:GEN:SEALED" */
+
+ngx_int_t
+ngx_http_secauth_mfa_record_parse(ngx_str_t *data,
+    ngx_http_secauth_mfa_record_t *rec)
+{
+    u_char  *p, *last, *colon;
+    off_t    gen;
+
+    p = data->data;
+    last = p + data->len;
+
+    if (data->len < 5 || p[0] != '1' || p[1] != ':') {
+        return NGX_DECLINED;
+    }
+
+    p += 2;
+
+    colon = ngx_strlchr(p, last, ':');
+    if (colon == NULL || colon == p || colon - p > 19) {
+        return NGX_DECLINED;
+    }
+
+    gen = ngx_atoof(p, colon - p);
+    if (gen == NGX_ERROR) {
+        return NGX_DECLINED;
+    }
+
+    rec->gen = (uint64_t) gen;
+    rec->sealed.data = colon + 1;
+    rec->sealed.len = last - colon - 1;
+
+    return rec->sealed.len ? NGX_OK : NGX_DECLINED;
+}
+
+
+ngx_int_t
+ngx_http_secauth_mfa_check(ngx_http_request_t *r,
+    ngx_http_secauth_store_op_t *op, ngx_str_t *user,
+    ngx_http_secauth_mfa_record_t *rec, ngx_str_t *code)
+{
+    int                            m;
+    size_t                         len;
+    uint32_t                       totp;
+    uint64_t                       step;
+    ngx_int_t                      rc;
+    ngx_str_t                      backup;
+    u_char                         secret[64];
+    u_char                         bc[NGX_HTTP_SECAUTH_BACKUP_CODE_LEN];
+    ngx_http_secauth_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_secauth_module);
+
+    if (smcf->secret == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_secauth_totp_parse(code->data, code->len, &totp) == 0) {
+
+        rc = ngx_http_secauth_mfa_open(smcf->secret, user, &rec->sealed,
+                                       secret, sizeof(secret), &len);
+        if (rc != NGX_OK) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "secauth: the TOTP secret of \"%V\" does not open "
+                          "with secauth_secret_key (another key?)", user);
+            return NGX_ERROR;
+        }
+
+        m = ngx_http_secauth_totp_verify(secret, len,
+                                         ngx_http_secauth_totp_step(
+                                             (uint64_t) ngx_time()),
+                                         0, totp, &step);
+
+        ngx_explicit_memzero(secret, sizeof(secret));
+
+        if (m < 0) {
+            return NGX_ERROR;
+        }
+
+        if (m == 0) {
+            return NGX_DECLINED;
+        }
+
+        op->counter = ngx_pcalloc(r->pool,
+                                  sizeof(ngx_http_secauth_counter_t));
+        if (op->counter == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (ngx_http_secauth_mfa_step_key(user, op->key) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+        op->counter->value = step;
+        op->ttl = NGX_HTTP_SECAUTH_MFA_STEP_TTL;
+
+        return ngx_http_secauth_store_call(ngx_http_secauth_store(r),
+                                           counter_advance, op);
+    }
+
+    if (ngx_http_secauth_backup_code_parse(code->data, code->len, bc) != 0) {
+        return NGX_DECLINED;
+    }
+
+    backup.data = bc;
+    backup.len = sizeof(bc);
+
+    if (ngx_http_secauth_mfa_code_hash(smcf->secret, 0, user, rec->gen,
+                                       &backup, op->key)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    op->once = ngx_pcalloc(r->pool, sizeof(ngx_http_secauth_once_t));
+    if (op->once == NULL) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_secauth_store_call(ngx_http_secauth_store(r),
+                                       once_consume, op);
+}
+
+
+void
+ngx_http_secauth_mfa_amr(ngx_uint_t level, ngx_str_t *amr)
+{
+    if (level & NGX_HTTP_SECAUTH_AMR_OTP) {
+        ngx_str_set(amr, "pwd otp mfa");
+
+    } else if (level) {
+        ngx_str_set(amr, "pwd");
+
+    } else {
+        ngx_str_null(amr);
+    }
+}

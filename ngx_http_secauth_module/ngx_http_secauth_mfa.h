@@ -1,0 +1,70 @@
+
+/*
+ * Copyright (C) ngx_http_secauth_module authors
+ */
+
+
+#ifndef _NGX_HTTP_SECAUTH_MFA_H_INCLUDED_
+#define _NGX_HTTP_SECAUTH_MFA_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_secauth_module.h"
+
+
+/*
+ * The second factor's state and checks (ngx_http_secauth_mfa.c), through
+ * the store interface only (docs/mfa.md gives the keys):
+ *
+ *   the user's record   value_get / once_put / once_consume under
+ *                       SHA-256("mfa-user\n" user): "1:GEN:SEALED",
+ *                       GEN the backup-code set's number, SEALED the
+ *                       base64url of the AES-256-GCM sealed secret
+ *   the last TOTP step  counter_advance under SHA-256("mfa-step\n" user)
+ *   each backup code    once_put / once_consume under its HMAC-SHA-256
+ *                       (ngx_http_secauth_mfa_code_hash)
+ */
+
+
+/* session levels (the record's "level"): bits, old records hold 1 */
+#define NGX_HTTP_SECAUTH_AMR_PWD    0x01
+#define NGX_HTTP_SECAUTH_AMR_OTP    0x02
+
+/* the record and the backup codes stay; the step counter, see mfa.c */
+#define NGX_HTTP_SECAUTH_MFA_TTL    (10 * 365 * 24 * 60 * 60)
+#define NGX_HTTP_SECAUTH_MFA_STEP_TTL  120
+
+
+typedef struct {
+    uint64_t                    gen;
+    ngx_str_t                   sealed;
+} ngx_http_secauth_mfa_record_t;
+
+
+ngx_int_t ngx_http_secauth_mfa_user_key(ngx_str_t *user, u_char *key);
+ngx_int_t ngx_http_secauth_mfa_record_parse(ngx_str_t *data,
+    ngx_http_secauth_mfa_record_t *rec);
+
+/*
+ * Starts the check of a code typed by user, whose record is rec: a TOTP
+ * code (6 digits) or a backup code. op is filled and the store called:
+ * the op's answer (op->rc) is NGX_OK for an accepted code, NGX_DECLINED
+ * for a replayed TOTP step or a spent or unknown backup code.
+ *
+ * Returns the store call's NGX_OK or NGX_AGAIN; NGX_DECLINED when the
+ * code is refused without asking the store (malformed, no TOTP step
+ * matches); NGX_ERROR when the secret does not open (another key) or
+ * memory runs out.
+ */
+ngx_int_t ngx_http_secauth_mfa_check(ngx_http_request_t *r,
+    ngx_http_secauth_store_op_t *op, ngx_str_t *user,
+    ngx_http_secauth_mfa_record_t *rec, ngx_str_t *code);
+
+/* "pwd", "pwd otp mfa": RFC 8176 names of a level, space-separated */
+void ngx_http_secauth_mfa_amr(ngx_uint_t level, ngx_str_t *amr);
+
+
+#endif /* _NGX_HTTP_SECAUTH_MFA_H_INCLUDED_ */

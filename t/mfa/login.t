@@ -1,0 +1,277 @@
+# Login with a second factor on Redis (docs/mfa.md), against private nginx
+# instances (t/lib/NginxInstance) and the private Redis of scripts/test.sh.
+# Users are enrolled by t/lib/MfaTest.pm, which writes the documented
+# record with its own crypto (CryptX); codes come from oathtool(1).
+#
+#   - the password alone never gives a session for a user with TOTP on:
+#     401 {"error":"mfa_required"}; a user without TOTP logs in as before;
+#   - codes at now, -30 s and +30 s are accepted; at -60 s and +60 s and
+#     wrong ones refused; bad inputs (spaces, 5 or 7 digits, full-width
+#     digits, letters, empty, not a string, 1 MB) are failed logins;
+#   - replay: the same code twice, an older code after a newer one, the
+#     same code on a second node: refused;
+#   - backup codes: accepted once (any case, with or without the dash);
+#     10 parallel logins with one code, many rounds: exactly one wins;
+#   - wrong codes count toward the account's throttle;
+#   - nothing in Redis holds the secret or a code in clear.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+
+use JSON::PP ();
+use Test::More;
+use Time::HiRes qw(time sleep);
+
+use NginxInstance;
+
+BEGIN {
+    my ($module) = NginxInstance::modules();
+    plan skip_all => "no module at $module (run scripts/build.sh)"
+        unless -f $module;
+    plan skip_all => 'TEST_NGINX_REDIS_PORT is not set (scripts/test.sh)'
+        unless $ENV{TEST_NGINX_REDIS_PORT};
+    plan skip_all => 'oathtool is not installed (scripts/setup.sh)'
+        unless grep { -x "$_/oathtool" } split /:/, $ENV{PATH};
+}
+
+use LoginTest ();
+use MfaTest ();
+use SecauthTest ();
+
+my $JSON = JSON::PP->new->canonical;
+my $rport = $ENV{TEST_NGINX_REDIS_PORT};
+my $prefix = "mfa$$:";
+my $owner = $$;
+my $users = "$LoginTest::DIR/users";
+my $key = MfaTest::key_file();
+
+$SIG{$_} = sub { exit 130 } for qw(INT TERM HUP);
+
+sub redis { SecauthTest::redis(@_) }
+
+END {
+    local $?;
+    if ($$ == $owner) {
+        my @keys = grep { length } split /\n/,
+                   redis('--scan', '--pattern', "$prefix*");
+        redis('DEL', @keys) if @keys;
+    }
+}
+
+sub node {
+    my (%opt) = @_;
+    my $http = <<"CONF" . ($opt{http} // '');
+    secauth_password_hash $LoginTest::CHEAP;
+    secauth_redis redis://127.0.0.1:$rport prefix=$prefix;
+    secauth_secret_key $key;
+CONF
+    my $throttle = $opt{throttle} // 'off';
+    my $server = <<"CONF" . ($opt{server} // '');
+        secauth_users file=$users;
+        secauth_login_throttle $throttle;
+        secauth_cookie sid secure=off;
+        location = /login { secauth_login; }
+        location /p {
+            secauth session;
+            add_header X-User \$secauth_user always;
+            return 200 "in\\n";
+        }
+CONF
+    my $n = NginxInstance->new(http => $http, server => $server);
+
+    my $deadline = time + 3;
+    sleep 0.05 while time < $deadline && (login($n, 'nobody', 'x' x 12))[0]
+                                         != 401;
+    return $n;
+}
+
+# login(NODE, USER, PASSWORD [, OTP]): (status, body, sid cookie)
+sub login {
+    my ($n, $user, $pass, $otp, %raw) = @_;
+    my $body = $raw{body} // LoginTest::json_body(username => $user,
+        password => $pass, defined $otp ? (otp => $otp) : ());
+    my ($s, $h, $b) = $n->post('/login', $raw{type} // 'application/json',
+                               $body);
+    my ($sid) = ($h->{'set-cookie'} // '') =~ /\bsid=([^;]+)/;
+    return ($s, $b, $sid);
+}
+
+sub start_login {
+    my ($n, $user, $pass, $otp) = @_;
+    return $n->start_request('POST', '/login',
+        LoginTest::json_body(username => $user, password => $pass,
+                             otp => $otp),
+        'Content-Type' => 'application/json');
+}
+
+sub page {
+    my ($n, $sid) = @_;
+    my ($s) = $n->get('/p', Cookie => "sid=$sid");
+    return $s;
+}
+
+my $pw = $LoginTest::PW{alice};
+my $secret = MfaTest::new_secret();
+my @codes = map { join '', map { ('a' .. 'z', 2 .. 7)[int rand 32] } 1 .. 10 }
+            1 .. 10;
+MfaTest::enrol($key, $prefix, 'alice', $secret, 1, @codes);
+
+my $n1 = node();
+my $n2 = node();
+
+# --- the password alone ---
+
+{
+    my ($s, $b, $sid) = login($n1, 'alice', $pw);
+    is($s, 401, 'TOTP on: the password alone is refused');
+    is_deeply(eval { $JSON->decode($b) }, { error => 'mfa_required' },
+              '... with {"error":"mfa_required"}');
+    ok(!defined $sid, '... and no session cookie');
+
+    ($s, $b, $sid) = login($n1, 'alice', 'wrong password x', '000000');
+    is($s, 401, 'a wrong password with a code is refused');
+    ok(!defined $sid, '... without a cookie');
+    unlike($b // '', qr/mfa_required/, '... and says nothing about MFA');
+
+    ($s, undef, $sid) = login($n1, 'grace', $LoginTest::PW{grace});
+    is($s, 200, 'a user without TOTP logs in with the password');
+    is(page($n1, $sid), 200, '... and the session admits');
+}
+
+# --- the window and replays (each code of a step is spent once) ---
+
+MfaTest::wait_step_start();
+my $t0 = time;
+
+{
+    my ($s, undef, $sid) = login($n1, 'alice', $pw,
+                                 MfaTest::totp($secret, $t0 - 60));
+    is($s, 401, 'a code of 60 s ago is refused');
+    ok(!defined $sid, '... without a cookie');
+
+    ($s) = login($n1, 'alice', $pw, MfaTest::totp($secret, $t0 + 60));
+    is($s, 401, 'a code of 60 s ahead is refused');
+
+    ($s, undef, $sid) = login($n1, 'alice', $pw,
+                              MfaTest::totp($secret, $t0 - 30));
+    is($s, 200, 'a code of 30 s ago is accepted')
+        or diag(join '', grep { /secauth/ } split /^/, $n1->error_log);
+    is(page($n1, $sid), 200, '... and its session admits');
+
+    ($s) = login($n2, 'alice', $pw, MfaTest::totp($secret, $t0 - 30));
+    is($s, 401, 'the same code on a second node is refused (replay)');
+
+    ($s, undef, $sid) = login($n1, 'alice', $pw,
+                              MfaTest::totp($secret, $t0 + 30));
+    is($s, 200, 'a code of 30 s ahead is accepted');
+
+    ($s) = login($n1, 'alice', $pw, MfaTest::totp($secret, $t0));
+    is($s, 401, 'an older code after a newer one is refused');
+
+    ($s) = login($n2, 'alice', $pw, MfaTest::totp($secret, $t0 + 30));
+    is($s, 401, 'the newest code again, on the other node: refused');
+}
+
+# --- bad input: failed logins, never a session ---
+
+{
+    my $good = MfaTest::totp($secret, $t0);
+    my %bad = (
+        'spaces inside a 5-digit code' => '12 345',
+        '5 digits'             => substr($good, 0, 5),
+        '7 digits'             => $good . '0',
+        'full-width digits'    => join('', map { chr(0xFF10 + $_) }
+                                         split //, $good),
+        'letters'              => 'abcdef',
+        'a tab'                => substr($good, 0, 3) . "\t"
+                                  . substr($good, 3),
+        'empty'                => '',
+        'a sign'               => '+' . substr($good, 1),
+    );
+    for my $what (sort keys %bad) {
+        my ($s, undef, $sid) = login($n1, 'alice', $pw, $bad{$what});
+        is($s, 401, "bad code ($what): refused");
+        ok(!defined $sid, "... without a cookie ($what)");
+    }
+
+    my ($s, undef, $sid) = login($n1, 'alice', $pw, undef,
+        body => qq({"username":"alice","password":"$pw","otp":123456}));
+    is($s, 401, 'a code that is not a string: refused');
+
+    ($s) = login($n1, 'alice', $pw, undef,
+        body => LoginTest::json_body(username => 'alice', password => $pw,
+                                     otp => '1' x (1024 * 1024)));
+    ok($s == 413 || $s == 401, "1 MB code: refused ($s)");
+}
+
+# --- backup codes ---
+
+{
+    (my $dashed = uc $codes[0]) =~ s/^(.{5})/$1-/;
+    my ($s, undef, $sid) = login($n1, 'alice', $pw, $dashed);
+    is($s, 200, 'a backup code (upper case, with the dash) is accepted');
+    is(page($n1, $sid), 200, '... and its session admits');
+
+    ($s) = login($n2, 'alice', $pw, $codes[0]);
+    is($s, 401, 'the same backup code again, on another node: refused');
+
+    ($s) = login($n1, 'alice', $pw, 'abcde-fgh27');
+    is($s, 401, 'a backup code never issued: refused');
+}
+
+# --- 10 parallel logins with one backup code: exactly one wins ---
+
+{
+    my $rounds = 0;
+    my $exact = 0;
+    for my $c (@codes[1 .. 8]) {
+        my @req = map { start_login($_ % 2 ? $n1 : $n2, 'alice', $pw, $c) }
+                  1 .. 10;
+        my @st = map { (($_ % 2 ? $n1 : $n2)->collect($req[$_ - 1]))[0] }
+                 1 .. 10;
+        my $won = grep { $_ == 200 } @st;
+        my $lost = grep { $_ == 401 } @st;
+        $rounds++;
+        $exact++ if $won == 1 && $lost == 9;
+        diag("round $rounds: @st") unless $won == 1 && $lost == 9;
+    }
+    is($exact, $rounds, "10 parallel uses of one backup code, $rounds "
+                        . 'rounds on two nodes: exactly one wins each time');
+}
+
+# --- nothing in clear in Redis ---
+
+{
+    my @keys = grep { length } split /\n/,
+               redis('--scan', '--pattern', "$prefix*");
+    my $all = join "\n", @keys, map { redis('GET', $_) } grep { /once:/ }
+                                    @keys;
+    my $raw = MfaTest::b32_decode($secret);
+    unlike($all, qr/\Q$secret\E/i, 'the base32 secret is not in Redis');
+    ok(index($all, $raw) < 0, 'the raw secret is not in Redis');
+    ok(!(grep { index($all, $_) >= 0 } @codes),
+       'no backup code is in Redis');
+    ok(!(grep { /alice/ } grep { /once:|counter:/ } @keys),
+       'no key of the second factor names the user');
+}
+
+# --- wrong codes count toward the account's throttle ---
+
+{
+    MfaTest::enrol($key, $prefix, 'bob', MfaTest::new_secret(), 1);
+    my $n3 = node(throttle => 'free=3 lock=1m max_lock=1m forget=1h');
+    my @st;
+    for (1 .. 5) {
+        push @st, (login($n3, 'bob', $LoginTest::PW{bob}, '000000'))[0];
+    }
+    is_deeply(\@st, [401, 401, 401, 429, 429],
+              'right password, wrong codes: the throttle locks the account')
+        or diag("@st");
+    my ($s) = login($n3, 'bob', $LoginTest::PW{bob});
+    is($s, 429, '... and a locked account is refused before MFA');
+}
+
+done_testing();
