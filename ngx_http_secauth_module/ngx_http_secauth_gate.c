@@ -12,10 +12,13 @@
 #include "ngx_http_secauth_gate.h"
 #include "ngx_http_secauth_session.h"
 #include "ngx_http_secauth_jwt.h"
+#include "ngx_http_secauth_mfa.h"
 
 
 static ngx_int_t ngx_http_secauth_check_jwt(ngx_http_request_t *r,
     ngx_http_secauth_ctx_t *ctx);
+static ngx_int_t ngx_http_secauth_mfa_gate(ngx_http_request_t *r,
+    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx);
 static ngx_int_t ngx_http_secauth_refuse(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx);
 static ngx_int_t ngx_http_secauth_is_browser(ngx_http_request_t *r);
@@ -79,8 +82,7 @@ ngx_http_secauth_access_handler(ngx_http_request_t *r)
 
         if (ctx->session == NGX_HTTP_SECAUTH_VALID) {
             ctx->method = ngx_http_secauth_method_session;
-            ctx->admitted = 1;
-            return NGX_OK;
+            return ngx_http_secauth_mfa_gate(r, slcf, ctx);
         }
     }
 
@@ -101,8 +103,7 @@ ngx_http_secauth_access_handler(ngx_http_request_t *r)
 
         if (ctx->jwt == NGX_HTTP_SECAUTH_VALID) {
             ctx->method = ngx_http_secauth_method_jwt;
-            ctx->admitted = 1;
-            return NGX_OK;
+            return ngx_http_secauth_mfa_gate(r, slcf, ctx);
         }
     }
 
@@ -169,6 +170,30 @@ ngx_http_secauth_check_jwt(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx)
     }
 
     return ngx_http_secauth_jwt_check(r, ctx, &token);
+}
+
+
+/*
+ * secauth_mfa on: a valid credential without the second factor is a
+ * 403, mfa_required (the user is known: logging in again would not
+ * help without a code). Tokens carry no amr yet: refused here.
+ */
+
+static ngx_int_t
+ngx_http_secauth_mfa_gate(ngx_http_request_t *r,
+    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx)
+{
+    if (slcf->mfa && !(ctx->level & NGX_HTTP_SECAUTH_AMR_OTP)) {
+        ngx_str_set(&ctx->error, "mfa_required");
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "secauth: \"%V\" has no second factor, which this "
+                      "location requires", &ctx->user);
+        return NGX_HTTP_FORBIDDEN;
+    }
+
+    ctx->admitted = 1;
+
+    return NGX_OK;
 }
 
 

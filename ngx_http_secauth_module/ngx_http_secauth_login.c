@@ -19,6 +19,7 @@
 #include "ngx_http_secauth_login_ctx.h"
 #include "ngx_http_secauth_body.h"
 #include "ngx_http_secauth_token.h"
+#include "ngx_http_secauth_mfa.h"
 
 
 /*
@@ -298,6 +299,7 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
 
         /* $secauth_user, e.g. for the access log */
         ctx->user = lctx->username;
+        ngx_http_secauth_mfa_amr(lctx->level, &ctx->amr);
 
         rc = ngx_http_secauth_send(r, NGX_HTTP_OK, "application/json", &body);
         break;
@@ -313,6 +315,7 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
                       "secauth: \"%V\" logged in", &lctx->username);
 
         ctx->user = lctx->username;
+        ngx_http_secauth_mfa_amr(lctx->level, &ctx->amr);
 
         if (ngx_http_secauth_set_cookie(r, &lctx->sid,
                                         ngx_http_secauth_cookie_max_age(r))

@@ -274,6 +274,13 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
       0,
       NULL },
 
+    { ngx_string("secauth_mfa"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
+      ngx_conf_set_flag_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_secauth_loc_conf_t, mfa),
+      NULL },
+
     { ngx_string("secauth_secret_key"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
       ngx_http_secauth_secret_key,
@@ -333,6 +340,9 @@ static ngx_http_variable_t  ngx_http_secauth_vars[] = {
 
     { ngx_string("secauth_error"), NULL, ngx_http_secauth_str_variable,
       offsetof(ngx_http_secauth_ctx_t, error), NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("secauth_amr"), NULL, ngx_http_secauth_str_variable,
+      offsetof(ngx_http_secauth_ctx_t, amr), NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("secauth_limit_status"), NULL,
       ngx_http_secauth_limit_status_variable, 0,
@@ -473,6 +483,7 @@ ngx_http_secauth_create_loc_conf(ngx_conf_t *cf)
     slcf->users = NGX_CONF_UNSET_PTR;
     slcf->throttle = NGX_CONF_UNSET_PTR;
     slcf->password_hash = NGX_CONF_UNSET_PTR;
+    slcf->mfa = NGX_CONF_UNSET;
 
     return slcf;
 }
@@ -585,6 +596,7 @@ ngx_http_secauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_TOO_MANY_REQUESTS);
     ngx_conf_merge_uint_value(conf->limit_log_level, prev->limit_log_level,
                               NGX_LOG_ERR);
+    ngx_conf_merge_value(conf->mfa, prev->mfa, 0);
 
     if (ngx_http_secauth_login_merge(cf, prev, conf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;

@@ -120,6 +120,7 @@ typedef struct {
     ngx_http_secauth_users_t   *users;
     ngx_http_secauth_throttle_t *throttle;    /* NULL: off */
     ngx_http_secauth_hash_conf_t *password_hash;
+    ngx_flag_t                  mfa;          /* secauth_mfa */
 } ngx_http_secauth_loc_conf_t;
 
 
@@ -138,6 +139,9 @@ typedef struct {
     ngx_str_t                       user;
     ngx_str_t                       method;     /* "session" | "jwt" */
     ngx_str_t                       error;      /* machine-readable reason */
+    ngx_str_t                       amr;        /* $secauth_amr */
+    ngx_uint_t                      level;      /* NGX_HTTP_SECAUTH_AMR_*
+                                                   bits of the credential */
 
     void                           *claims;     /* json_t *, verified */
     void                           *login;      /* the login location's */

@@ -13,6 +13,7 @@
 #include "ngx_http_secauth_module.h"
 #include "ngx_http_secauth_session.h"
 #include "ngx_http_secauth_cookie.h"
+#include "ngx_http_secauth_mfa.h"
 
 
 /*
@@ -145,6 +146,8 @@ ngx_http_secauth_session_verdict(ngx_http_request_t *r,
 
     ctx->session = NGX_HTTP_SECAUTH_VALID;
     ctx->user = s->user;
+    ctx->level = s->level;
+    ngx_http_secauth_mfa_amr(s->level, &ctx->amr);
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "secauth: session of \"%V\"", &s->user);

@@ -42,6 +42,7 @@ if [ "$what" = all ]; then
         perl libtest-base-perl libwww-perl
         libhttp-cookies-perl libjson-pp-perl libio-socket-ip-perl
         libcrypt-jwt-perl libcrypt-argon2-perl openssl
+        libcryptx-perl     # t/lib/MfaTest.pm: HKDF, AES-GCM, HMAC
         curl procps whois
         apache2-utils      # htpasswd -B: legacy bcrypt files (t/login/legacy.t)
         iproute2 bc

@@ -77,10 +77,24 @@ CONF
         location /p {
             secauth session;
             add_header X-User \$secauth_user always;
-            return 200 "in\\n";
+            alias html/p.txt;
+        }
+        location /strong {
+            secauth session;
+            secauth_mfa on;
+            add_header X-Amr \$secauth_amr always;
+            add_header X-Error \$secauth_error always;
+            alias html/p.txt;
+        }
+        location /api {
+            secauth any;
+            secauth_mfa on;
+            add_header X-Error \$secauth_error always;
+            alias html/p.txt;
         }
 CONF
-    my $n = NginxInstance->new(http => $http, server => $server);
+    my $n = NginxInstance->new(http => $http, server => $server,
+                               files => { 'p.txt' => "in\n" });
 
     my $deadline = time + 3;
     sleep 0.05 while time < $deadline && (login($n, 'nobody', 'x' x 12))[0]
@@ -109,7 +123,7 @@ sub start_login {
 
 sub page {
     my ($n, $sid) = @_;
-    my ($s) = $n->get('/p', Cookie => "sid=$sid");
+    my ($s) = $n->get('/p', Cookie => 'sid=' . ($sid // 'none'));
     return $s;
 }
 
@@ -141,6 +155,31 @@ my $n2 = node();
     is(page($n1, $sid), 200, '... and the session admits');
 }
 
+# --- secauth_mfa on: only sessions with the second factor ---
+
+sub strong {
+    my ($n, $sid) = @_;
+    my ($s, $h) = $n->get('/strong', Cookie => "sid=$sid");
+    return ($s, $h->{'x-amr'} // '', $h->{'x-error'} // '');
+}
+
+{
+    my (undef, undef, $sid) = login($n1, 'grace', $LoginTest::PW{grace});
+    my ($s, $amr, $err) = strong($n1, $sid);
+    is($s, 403, 'secauth_mfa on: a password-only session gets 403');
+    is($err, 'mfa_required', '... $secauth_error is mfa_required');
+
+    my $old = SecauthTest::new_sid();
+    SecauthTest::redis_put_session($old, 'grace', 10, 5, 600, $prefix);
+    ($s, undef, $err) = strong($n1, $old);
+    is($s, 403, 'a session record of before MFA (level 1): 403');
+    is(($n1->get('/p', Cookie => "sid=$old"))[0], 200,
+       '... which still passes where MFA is not required');
+
+    ($s) = $n1->get('/strong');
+    is($s, 401, 'no credentials at all: still 401');
+}
+
 # --- the window and replays (each code of a step is spent once) ---
 
 MfaTest::wait_step_start();
@@ -160,6 +199,9 @@ my $t0 = time;
     is($s, 200, 'a code of 30 s ago is accepted')
         or diag(join '', grep { /secauth/ } split /^/, $n1->error_log);
     is(page($n1, $sid), 200, '... and its session admits');
+    my ($st, $amr) = strong($n1, $sid);
+    is($st, 200, '... also where secauth_mfa is on');
+    is($amr, 'pwd otp mfa', '... with $secauth_amr "pwd otp mfa"');
 
     ($s) = login($n2, 'alice', $pw, MfaTest::totp($secret, $t0 - 30));
     is($s, 401, 'the same code on a second node is refused (replay)');
