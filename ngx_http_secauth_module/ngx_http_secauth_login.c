@@ -133,6 +133,16 @@ ngx_http_secauth_login_body(ngx_http_request_t *r)
 
     r->write_event_handler = ngx_http_secauth_login_step;
 
+    if (lctx->pending.len) {
+        rc = ngx_http_secauth_mfa_login_resume(r, lctx,
+                                               ngx_http_secauth_login_step);
+        if (rc != NGX_AGAIN) {
+            ngx_http_secauth_login_finish(r, rc);
+        }
+
+        return;
+    }
+
     /* a locked account is refused before any lookup or hashing */
 
     if (slcf->throttle) {
@@ -258,6 +268,8 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
 
     case NGX_HTTP_SECAUTH_LOGIN_MFA:
     case NGX_HTTP_SECAUTH_LOGIN_MFA_CODE:
+    case NGX_HTTP_SECAUTH_LOGIN_MFA_PENDING:
+    case NGX_HTTP_SECAUTH_LOGIN_MFA_ISSUED:
 
         rc = ngx_http_secauth_mfa_login_step(r, lctx,
                                              ngx_http_secauth_login_step);
@@ -268,7 +280,13 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
 
         rc = ngx_http_secauth_login_throttled(r, lctx);
 
-        if (rc == NGX_OK) {
+        if (rc == NGX_OK && lctx->pending.len) {
+            /* the second step of a login: its code, not a password */
+            rc = ngx_http_secauth_mfa_login(r, lctx,
+                                            ngx_http_secauth_login_step);
+            rc = ngx_http_secauth_login_mfa(r, lctx, rc);
+
+        } else if (rc == NGX_OK) {
             rc = ngx_http_secauth_login_user(r, lctx);
 
         } else if (rc == NGX_DECLINED) {
@@ -383,13 +401,34 @@ static ngx_int_t
 ngx_http_secauth_login_mfa(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx, ngx_int_t rc)
 {
+    ngx_http_secauth_loc_conf_t  *slcf;
+
     switch (rc) {
 
     case NGX_DECLINED:
         return ngx_http_secauth_login_success(r, lctx);
 
     case NGX_ABORT:
-        return ngx_http_secauth_login_failed(r, lctx);
+
+        /* a second step has no password whose time to pad */
+
+        return lctx->task ? ngx_http_secauth_login_failed(r, lctx)
+                          : ngx_http_secauth_login_refuse(r, lctx,
+                                                  NGX_HTTP_UNAUTHORIZED, 0);
+
+    case NGX_DONE:
+
+        /* a pending login's code counts with the throttle, as a password */
+
+        slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
+
+        if (slcf->throttle) {
+            rc = ngx_http_secauth_login_attempt(r, lctx);
+            return ngx_http_secauth_login_wait(r, rc);
+        }
+
+        rc = ngx_http_secauth_mfa_login(r, lctx, ngx_http_secauth_login_step);
+        return ngx_http_secauth_login_mfa(r, lctx, rc);
 
     default:
         return rc;
@@ -437,7 +476,10 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
         (void) ngx_http_secauth_store_call(st, login_reset, op);
     }
 
-    if (lctx->task->rehashed && slcf->users->redis) {
+    if (lctx->task == NULL) {
+        /* the second step of a login: no password was checked now */
+
+    } else if (lctx->task->rehashed && slcf->users->redis) {
         op = ngx_http_secauth_new_op(r, &ctx->jwt_op);
         if (op == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -563,6 +605,7 @@ ngx_http_secauth_login_parse(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx)
 {
     json_t           *obj;
+    ngx_int_t         rc;
     ngx_str_t         body, user;
     ngx_table_elt_t  *ct;
     json_error_t      err;
@@ -586,6 +629,14 @@ ngx_http_secauth_login_parse(ngx_http_request_t *r,
     if (lctx->json) {
         obj = json_loadb((char *) body.data, body.len,
                          JSON_REJECT_DUPLICATES, &err);
+
+        if (obj && json_is_object(obj) && json_object_get(obj, "mfa_token"))
+        {
+            rc = ngx_http_secauth_mfa_login_parse(r, obj, lctx);
+            json_decref(obj);
+            ngx_explicit_memzero(body.data, body.len);
+            return rc;
+        }
 
         if (obj == NULL || !json_is_object(obj)
             || ngx_http_secauth_json_field(r, obj, "username", &user)

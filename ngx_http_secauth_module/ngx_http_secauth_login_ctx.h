@@ -36,6 +36,8 @@
 #define NGX_HTTP_SECAUTH_LOGIN_PAD      9
 #define NGX_HTTP_SECAUTH_LOGIN_MFA      10
 #define NGX_HTTP_SECAUTH_LOGIN_MFA_CODE 11
+#define NGX_HTTP_SECAUTH_LOGIN_MFA_PENDING 12
+#define NGX_HTTP_SECAUTH_LOGIN_MFA_ISSUED  13
 
 
 /* a login or a logout, in ctx->login */
@@ -52,6 +54,9 @@ typedef struct {
     ngx_str_t                           otp;          /* a TOTP or backup
                                                          code, or none */
     ngx_uint_t                          level;        /* AMR_* bits */
+    ngx_str_t                           pending;      /* an mfa_token */
+    ngx_uint_t                          tries;        /* its wrong codes */
+    time_t                              pending_exp;
     ngx_str_t                           next;
     ngx_str_t                           hash;
     ngx_str_t                           sid;          /* the new cookie */
@@ -83,6 +88,10 @@ ngx_int_t ngx_http_secauth_login_failed(ngx_http_request_t *r,
 ngx_int_t ngx_http_secauth_mfa_login(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx, ngx_http_event_handler_pt next);
 ngx_int_t ngx_http_secauth_mfa_login_step(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx, ngx_http_event_handler_pt next);
+ngx_int_t ngx_http_secauth_mfa_login_parse(ngx_http_request_t *r,
+    void *obj, ngx_http_secauth_login_ctx_t *lctx);
+ngx_int_t ngx_http_secauth_mfa_login_resume(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx, ngx_http_event_handler_pt next);
 
 /* ngx_http_secauth_login_page.c */

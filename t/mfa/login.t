@@ -21,6 +21,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/../lib";
 
+use Digest::SHA ();
 use JSON::PP ();
 use Test::More;
 use Time::HiRes qw(time sleep);
@@ -130,7 +131,7 @@ sub page {
 my $pw = $LoginTest::PW{alice};
 my $secret = MfaTest::new_secret();
 my @codes = map { join '', map { ('a' .. 'z', 2 .. 7)[int rand 32] } 1 .. 10 }
-            1 .. 10;
+            1 .. 20;
 MfaTest::enrol($key, $prefix, 'alice', $secret, 1, @codes);
 
 my $n1 = node();
@@ -141,8 +142,8 @@ my $n2 = node();
 {
     my ($s, $b, $sid) = login($n1, 'alice', $pw);
     is($s, 401, 'TOTP on: the password alone is refused');
-    is_deeply(eval { $JSON->decode($b) }, { error => 'mfa_required' },
-              '... with {"error":"mfa_required"}');
+    is(eval { $JSON->decode($b) }->{error}, 'mfa_required',
+       '... with {"error":"mfa_required"}');
     ok(!defined $sid, '... and no session cookie');
 
     ($s, $b, $sid) = login($n1, 'alice', 'wrong password x', '000000');
@@ -282,6 +283,77 @@ my $t0 = time;
     }
     is($exact, $rounds, "10 parallel uses of one backup code, $rounds "
                         . 'rounds on two nodes: exactly one wins each time');
+}
+
+# --- JSON in two steps: mfa_token, then {mfa_token, otp} ---
+
+sub first_step {
+    my ($n) = @_;
+    my ($s, $b) = login($n, 'alice', $pw);
+    my $j = eval { $JSON->decode($b) } // {};
+    return ($s, $j->{mfa_token}, $j);
+}
+
+sub second_step {
+    my ($n, $token, $otp) = @_;
+    return login($n, undef, undef, undef,
+                 body => LoginTest::json_body(mfa_token => $token,
+                                              defined $otp ? (otp => $otp)
+                                                           : ()));
+}
+
+{
+    my ($s, $token, $j) = first_step($n1);
+    is($s, 401, 'first step: 401');
+    is($j->{error}, 'mfa_required', '... mfa_required');
+    like($token // '', qr/^[A-Za-z0-9_-]{43}\z/, '... with an mfa_token');
+
+    is(page($n1, $token), 401, 'the mfa_token as a session cookie: refused');
+
+    my $sid;
+    ($s, undef, $sid) = second_step($n2, $token, $codes[9]);
+    is($s, 200, 'second step with a backup code, on another node: 200');
+    is(page($n1, $sid), 200, '... and its session admits');
+    my ($st, $amr) = strong($n1, $sid);
+    is($amr, 'pwd otp mfa', '... with the second factor in its amr');
+
+    ($s, undef, $sid) = second_step($n1, $token, $codes[10]);
+    is($s, 401, 'the same mfa_token again: refused (single use)');
+    ok(!defined $sid, '... without a cookie');
+
+    ($s, $token) = first_step($n1);
+    my @st;
+    for (1 .. 5) {
+        push @st, (second_step($n1, $token, '000000'))[0];
+    }
+    is("@st", '401 401 401 401 401', 'five wrong codes: each refused');
+    ($s) = second_step($n1, $token, $codes[11]);
+    is($s, 401, '... and then a right one is too: the pending login ended');
+
+    ($s, $token) = first_step($n1);
+    ($s) = second_step($n1, $token, '000000');
+    ($s, undef, $sid) = second_step($n1, $token, $codes[11]);
+    is($s, 200, 'a wrong code, then a right one: 200');
+
+    ($s, $token) = first_step($n1);
+    my $pkey = "${prefix}once:"
+               . Digest::SHA::sha256_hex("mfa-pending\n$token");
+    like(redis('GET', $pkey), qr/^0:\d+:0:alice\z/,
+         'the pending state holds tries, expiry, version, user');
+    my $ttl = redis('TTL', $pkey);
+    ok($ttl > 290 && $ttl <= 300, "... for 5 minutes ($ttl s)");
+    redis('SET', $pkey, '0:' . (int(time) - 1) . ':0:alice', 'EX', 60);
+    ($s) = second_step($n1, $token, $codes[12]);
+    is($s, 401, 'an expired pending login: refused')
+        or diag(join '', grep { /secauth/ } split /^/, $n1->error_log);
+
+    ($s) = second_step($n1, 'x' x 43, $codes[12]);
+    is($s, 401, 'an unknown mfa_token: refused');
+    ($s) = second_step($n1, 'short', $codes[12]);
+    is($s, 401, 'a malformed mfa_token: refused');
+    ($s, $token) = first_step($n1);
+    ($s) = second_step($n1, $token);
+    is($s, 401, 'an mfa_token without a code: refused');
 }
 
 # --- nothing in clear in Redis ---
