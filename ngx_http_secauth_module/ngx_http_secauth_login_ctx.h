@@ -57,6 +57,8 @@ typedef struct {
     ngx_str_t                           pending;      /* an mfa_token */
     ngx_uint_t                          tries;        /* its wrong codes */
     time_t                              pending_exp;
+    uint64_t                            gen;          /* backup-code set */
+    unsigned                            old_key:1;    /* tried it too */
     ngx_str_t                           next;
     ngx_str_t                           hash;
     ngx_str_t                           sid;          /* the new cookie */

@@ -14,6 +14,9 @@
 
 
 static ngx_int_t ngx_http_secauth_mfa_step_key(ngx_str_t *user, u_char *key);
+static ngx_int_t ngx_http_secauth_mfa_backup(ngx_http_request_t *r,
+    ngx_http_secauth_store_op_t *op, ngx_uint_t old, ngx_str_t *user,
+    uint64_t gen, ngx_str_t *code);
 
 
 /*
@@ -99,9 +102,7 @@ ngx_http_secauth_mfa_check(ngx_http_request_t *r,
     uint32_t                       totp;
     uint64_t                       step;
     ngx_int_t                      rc;
-    ngx_str_t                      backup;
     u_char                         secret[64];
-    u_char                         bc[NGX_HTTP_SECAUTH_BACKUP_CODE_LEN];
     ngx_http_secauth_main_conf_t  *smcf;
 
     smcf = ngx_http_get_module_main_conf(r, ngx_http_secauth_module);
@@ -153,6 +154,41 @@ ngx_http_secauth_mfa_check(ngx_http_request_t *r,
                                            counter_advance, op);
     }
 
+    return ngx_http_secauth_mfa_backup(r, op, 0, user, rec->gen, code);
+}
+
+
+ngx_int_t
+ngx_http_secauth_mfa_check_old(ngx_http_request_t *r,
+    ngx_http_secauth_store_op_t *op, ngx_str_t *user, uint64_t gen,
+    ngx_str_t *code)
+{
+    ngx_http_secauth_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_secauth_module);
+
+    if (smcf->secret == NULL || !smcf->secret->has_old) {
+        return NGX_DECLINED;
+    }
+
+    return ngx_http_secauth_mfa_backup(r, op, 1, user, gen, code);
+}
+
+
+/* a backup code, consumed under its keyed hash */
+
+static ngx_int_t
+ngx_http_secauth_mfa_backup(ngx_http_request_t *r,
+    ngx_http_secauth_store_op_t *op, ngx_uint_t old, ngx_str_t *user,
+    uint64_t gen, ngx_str_t *code)
+{
+    ngx_int_t                      rc;
+    ngx_str_t                      backup;
+    u_char                         bc[NGX_HTTP_SECAUTH_BACKUP_CODE_LEN];
+    ngx_http_secauth_main_conf_t  *smcf;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_http_secauth_module);
+
     if (ngx_http_secauth_backup_code_parse(code->data, code->len, bc) != 0) {
         return NGX_DECLINED;
     }
@@ -160,11 +196,10 @@ ngx_http_secauth_mfa_check(ngx_http_request_t *r,
     backup.data = bc;
     backup.len = sizeof(bc);
 
-    if (ngx_http_secauth_mfa_code_hash(smcf->secret, 0, user, rec->gen,
-                                       &backup, op->key)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
+    rc = ngx_http_secauth_mfa_code_hash(smcf->secret, old, user, gen,
+                                        &backup, op->key);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     op->once = ngx_pcalloc(r->pool, sizeof(ngx_http_secauth_once_t));

@@ -63,6 +63,16 @@ ngx_int_t ngx_http_secauth_mfa_check(ngx_http_request_t *r,
     ngx_http_secauth_store_op_t *op, ngx_str_t *user,
     ngx_http_secauth_mfa_record_t *rec, ngx_str_t *code);
 
+/*
+ * After a backup code was refused under the current key: the same code
+ * hashed under the old key of a rotation (secauth_secret_key old=),
+ * consumed the same way. NGX_DECLINED when there is no old key or the
+ * code is no backup code; else as ngx_http_secauth_mfa_check().
+ */
+ngx_int_t ngx_http_secauth_mfa_check_old(ngx_http_request_t *r,
+    ngx_http_secauth_store_op_t *op, ngx_str_t *user, uint64_t gen,
+    ngx_str_t *code);
+
 /* "pwd", "pwd otp mfa": RFC 8176 names of a level, space-separated */
 void ngx_http_secauth_mfa_amr(ngx_uint_t level, ngx_str_t *amr);
 

@@ -49,6 +49,8 @@ static ngx_int_t ngx_http_secauth_mfa_login_wait(ngx_http_request_t *r,
     ngx_int_t rc, ngx_http_event_handler_pt next);
 static ngx_int_t ngx_http_secauth_mfa_login_code(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx, ngx_http_event_handler_pt next);
+static ngx_int_t ngx_http_secauth_mfa_login_old(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx, ngx_http_event_handler_pt next);
 static ngx_int_t ngx_http_secauth_mfa_login_issue(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx, ngx_http_event_handler_pt next);
 static ngx_int_t ngx_http_secauth_mfa_login_pending(ngx_http_request_t *r,
@@ -110,6 +112,7 @@ ngx_int_t
 ngx_http_secauth_mfa_login_step(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx, ngx_http_event_handler_pt next)
 {
+    ngx_int_t                rc;
     ngx_http_secauth_ctx_t  *ctx;
 
     ctx = ngx_http_secauth_get_ctx(r, 0);
@@ -137,6 +140,18 @@ ngx_http_secauth_mfa_login_step(ngx_http_request_t *r,
     }
 
     /* NGX_HTTP_SECAUTH_LOGIN_MFA_CODE */
+
+    if (ctx->op.rc != NGX_OK && ctx->op.once && !lctx->old_key) {
+
+        /* a backup code of before a key rotation? */
+
+        lctx->old_key = 1;
+
+        rc = ngx_http_secauth_mfa_login_old(r, lctx, next);
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
+    }
 
     if (ctx->op.rc != NGX_OK) {
         ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
@@ -190,6 +205,7 @@ ngx_http_secauth_mfa_login_code(ngx_http_request_t *r,
     op->pool = r->pool;
     op->log = r->connection->log;
 
+    lctx->gen = rec.gen;
     lctx->state = NGX_HTTP_SECAUTH_LOGIN_MFA_CODE;
     ngx_http_secauth_store_wait(r, ctx, op);
 
@@ -229,6 +245,42 @@ ngx_http_secauth_mfa_login_wait(ngx_http_request_t *r, ngx_int_t rc,
     next(r);
 
     return NGX_AGAIN;
+}
+
+
+/* the backup code again, under the old key: NGX_DECLINED if none */
+
+static ngx_int_t
+ngx_http_secauth_mfa_login_old(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx, ngx_http_event_handler_pt next)
+{
+    ngx_int_t                     rc;
+    ngx_http_secauth_ctx_t       *ctx;
+    ngx_http_secauth_store_op_t  *op;
+
+    ctx = ngx_http_secauth_get_ctx(r, 0);
+    op = &ctx->op;
+
+    ngx_memzero(op, sizeof(ngx_http_secauth_store_op_t));
+    op->pool = r->pool;
+    op->log = r->connection->log;
+
+    ngx_http_secauth_store_wait(r, ctx, op);
+
+    rc = ngx_http_secauth_mfa_check_old(r, op, &lctx->username, lctx->gen,
+                                        &lctx->otp);
+
+    if (rc == NGX_DECLINED || rc == NGX_ERROR) {
+        ctx->waiting = 0;
+
+        /* the first refusal stands: no backup code, or no old key */
+        op->rc = NGX_DECLINED;
+
+        return rc == NGX_ERROR ? NGX_HTTP_INTERNAL_SERVER_ERROR
+                               : NGX_DECLINED;
+    }
+
+    return ngx_http_secauth_mfa_login_wait(r, rc, next);
 }
 
 

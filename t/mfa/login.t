@@ -64,10 +64,11 @@ END {
 
 sub node {
     my (%opt) = @_;
+    my $keys = $opt{keys} // $key;
     my $http = <<"CONF" . ($opt{http} // '');
     secauth_password_hash $LoginTest::CHEAP;
     secauth_redis redis://127.0.0.1:$rport prefix=$prefix;
-    secauth_secret_key $key;
+    secauth_secret_key $keys;
 CONF
     my $throttle = $opt{throttle} // 'off';
     my $server = <<"CONF" . ($opt{server} // '');
@@ -386,6 +387,32 @@ sub second_step {
         or diag("@st");
     my ($s) = login($n3, 'bob', $LoginTest::PW{bob});
     is($s, 429, '... and a locked account is refused before MFA');
+}
+
+# --- key rotation: the old key opens secrets and checks old codes ---
+
+{
+    my $new = MfaTest::key_file('new.key');
+    my $dsecret = MfaTest::new_secret();
+    my @dcodes = ('abcde22222', 'fghij33333');
+    MfaTest::enrol($key, $prefix, 'dave', $dsecret, 1, @dcodes);
+
+    my $rot = node(keys => "$new old=$key");
+    my $plain = node(keys => $new);
+    my $dpw = $LoginTest::PW{dave};
+
+    my ($s) = login($plain, 'dave', $dpw, $dcodes[0]);
+    is($s, 401, 'the new key alone: a code hashed under the old is refused');
+    ($s) = login($rot, 'dave', $dpw, $dcodes[0]);
+    is($s, 200, 'with old=: a backup code hashed under the old key works');
+    ($s) = login($rot, 'dave', $dpw, $dcodes[0]);
+    is($s, 401, '... once');
+
+    MfaTest::wait_step_start();
+    ($s) = login($plain, 'dave', $dpw, MfaTest::totp($dsecret, time));
+    ok($s == 500 || $s == 401, "the new key alone cannot open the secret ($s)");
+    ($s) = login($rot, 'dave', $dpw, MfaTest::totp($dsecret, time + 30));
+    is($s, 200, 'with old=: the secret sealed under the old key opens');
 }
 
 done_testing();
