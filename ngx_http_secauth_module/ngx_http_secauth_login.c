@@ -337,7 +337,8 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
 
         if (ngx_http_secauth_set_cookie(r, &lctx->sid,
                                         ngx_http_secauth_cookie_max_age(r))
-            != NGX_OK)
+            != NGX_OK
+            || ngx_http_secauth_mfa_login_done(r, lctx) != NGX_OK)
         {
             rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
             break;
@@ -413,8 +414,7 @@ ngx_http_secauth_login_mfa(ngx_http_request_t *r,
         /* a second step has no password whose time to pad */
 
         return lctx->task ? ngx_http_secauth_login_failed(r, lctx)
-                          : ngx_http_secauth_login_refuse(r, lctx,
-                                                  NGX_HTTP_UNAUTHORIZED, 0);
+                          : ngx_http_secauth_mfa_login_refuse(r, lctx);
 
     case NGX_DONE:
 
@@ -670,6 +670,18 @@ ngx_http_secauth_login_parse(ngx_http_request_t *r,
         json_decref(obj);
 
     } else {
+        rc = ngx_http_secauth_mfa_login_form(r, lctx, &body);
+
+        if (rc != NGX_DECLINED) {
+            ngx_explicit_memzero(body.data, body.len);
+
+            if (rc == NGX_OK) {
+                ngx_http_secauth_safe_next(r, &lctx->next);
+            }
+
+            return rc;
+        }
+
         if (ngx_http_secauth_form_field(r, &body, "username", &user)
                != NGX_OK
             || ngx_http_secauth_form_field(r, &body, "password",

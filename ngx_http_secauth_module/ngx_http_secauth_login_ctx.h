@@ -59,6 +59,7 @@ typedef struct {
     time_t                              pending_exp;
     uint64_t                            gen;          /* backup-code set */
     unsigned                            old_key:1;    /* tried it too */
+    unsigned                            retry:1;      /* pending kept */
     ngx_str_t                           next;
     ngx_str_t                           hash;
     ngx_str_t                           sid;          /* the new cookie */
@@ -95,6 +96,12 @@ ngx_int_t ngx_http_secauth_mfa_login_parse(ngx_http_request_t *r,
     void *obj, ngx_http_secauth_login_ctx_t *lctx);
 ngx_int_t ngx_http_secauth_mfa_login_resume(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx, ngx_http_event_handler_pt next);
+ngx_int_t ngx_http_secauth_mfa_login_form(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx, ngx_str_t *body);
+ngx_int_t ngx_http_secauth_mfa_login_refuse(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx);
+ngx_int_t ngx_http_secauth_mfa_login_done(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx);
 
 /* ngx_http_secauth_login_page.c */
 ngx_int_t ngx_http_secauth_login_form(ngx_http_request_t *r,
@@ -107,6 +114,8 @@ void ngx_http_secauth_safe_next(ngx_http_request_t *r, ngx_str_t *next);
 void ngx_http_secauth_next_arg(ngx_http_request_t *r, ngx_str_t *next);
 ngx_int_t ngx_http_secauth_set_cookie(ngx_http_request_t *r,
     ngx_str_t *value, time_t max_age);
+ngx_int_t ngx_http_secauth_set_named_cookie(ngx_http_request_t *r,
+    ngx_str_t *name, ngx_str_t *value, time_t max_age);
 ngx_int_t ngx_http_secauth_presented_session(ngx_http_request_t *r,
     ngx_http_secauth_store_op_t *op);
 

@@ -229,6 +229,21 @@ ngx_int_t
 ngx_http_secauth_set_cookie(ngx_http_request_t *r, ngx_str_t *value,
     time_t max_age)
 {
+    ngx_http_secauth_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
+
+    return ngx_http_secauth_set_named_cookie(r, &slcf->cookie->name, value,
+                                             max_age);
+}
+
+
+/* a cookie of another name (a pending login's) with the session's flags */
+
+ngx_int_t
+ngx_http_secauth_set_named_cookie(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_str_t *value, time_t max_age)
+{
     u_char                       *p;
     size_t                        len;
     ngx_str_t                     v;
@@ -240,7 +255,7 @@ ngx_http_secauth_set_cookie(ngx_http_request_t *r, ngx_str_t *value,
     slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
     ck = slcf->cookie;
 
-    len = ck->name.len + 1 + (value ? value->len : 0)
+    len = name->len + 1 + (value ? value->len : 0)
           + sizeof("; Path=") - 1 + ck->path.len
           + sizeof("; Domain=") - 1 + ck->domain.len
           + sizeof("; Max-Age=") - 1 + NGX_TIME_T_LEN
@@ -254,7 +269,7 @@ ngx_http_secauth_set_cookie(ngx_http_request_t *r, ngx_str_t *value,
 
     v.data = p;
 
-    p = ngx_sprintf(p, "%V=", &ck->name);
+    p = ngx_sprintf(p, "%V=", name);
 
     if (value) {
         p = ngx_cpymem(p, value->data, value->len);

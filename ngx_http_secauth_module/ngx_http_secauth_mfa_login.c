@@ -16,6 +16,7 @@
 #include "ngx_http_secauth_body.h"
 #include "ngx_http_secauth_login_ctx.h"
 #include "ngx_http_secauth_mfa.h"
+#include "ngx_http_secauth_session.h"
 
 
 /*
@@ -45,6 +46,38 @@
 #define NGX_HTTP_SECAUTH_MFA_TRIES        5
 
 
+static const char  ngx_http_secauth_mfa_page_top[] =
+    "<!doctype html>\n"
+    "<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+    "<meta name=\"viewport\" content=\"width=device-width\">\n"
+    "<title>Verify</title>\n"
+    "<style>body{font:16px sans-serif;max-width:22em;margin:4em auto}"
+    "label,input,button{display:block;width:100%;box-sizing:border-box}"
+    "input{margin:.2em 0 1em;padding:.4em}button{padding:.5em}"
+    ".error{color:#b00}</style>\n"
+    "</head><body>\n<main>\n<h1>Two-step verification</h1>\n";
+
+static const char  ngx_http_secauth_mfa_page_error[] =
+    "<p class=\"error\" role=\"alert\">Invalid code.</p>\n";
+
+static const char  ngx_http_secauth_mfa_page_body[] =
+    "<p id=\"hint\">Enter the 6-digit code of your authenticator app, "
+    "or one of your backup codes.</p>\n"
+    "<form method=\"post\">\n"
+    "<label for=\"otp\">Code</label>\n"
+    "<input id=\"otp\" name=\"otp\" autocomplete=\"one-time-code\" "
+    "inputmode=\"numeric\" aria-describedby=\"hint\" required autofocus>\n"
+    "<input type=\"hidden\" name=\"next\" value=\"";
+
+static const char  ngx_http_secauth_mfa_page_end[] =
+    "\">\n<button type=\"submit\">Verify</button>\n"
+    "</form>\n</main>\n</body></html>\n";
+
+static ngx_str_t  ngx_http_secauth_mfa_page_csp = ngx_string(
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'");
+
+
 static ngx_int_t ngx_http_secauth_mfa_login_wait(ngx_http_request_t *r,
     ngx_int_t rc, ngx_http_event_handler_pt next);
 static ngx_int_t ngx_http_secauth_mfa_login_code(ngx_http_request_t *r,
@@ -61,6 +94,10 @@ static ngx_int_t ngx_http_secauth_mfa_login_wrong(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx);
 static ngx_int_t ngx_http_secauth_mfa_pending_key(ngx_str_t *token,
     u_char *key);
+static ngx_int_t ngx_http_secauth_mfa_cookie_name(ngx_http_request_t *r,
+    ngx_str_t *name);
+static ngx_int_t ngx_http_secauth_mfa_page(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_str_t *next);
 
 
 
@@ -434,6 +471,21 @@ ngx_http_secauth_mfa_login_issue(ngx_http_request_t *r,
             return NGX_HTTP_SERVICE_UNAVAILABLE;
         }
 
+        if (!lctx->json) {
+            /* a browser: the code page, the pending login in a cookie */
+
+            if (ngx_http_secauth_mfa_cookie_name(r, &body) != NGX_OK
+                || ngx_http_secauth_set_named_cookie(r, &body,
+                                                     &lctx->pending,
+                                           NGX_HTTP_SECAUTH_MFA_PENDING_TTL)
+                   != NGX_OK)
+            {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            return ngx_http_secauth_mfa_page(r, NGX_HTTP_OK, &lctx->next);
+        }
+
         body.len = sizeof("{\"error\":\"mfa_required\",\"mfa_token\":\"\"}\n")
                    - 1 + lctx->pending.len;
         body.data = ngx_pnalloc(r->pool, body.len);
@@ -556,6 +608,8 @@ ngx_http_secauth_mfa_login_wrong(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    lctx->retry = 1;
+
     return NGX_ABORT;
 }
 
@@ -569,4 +623,165 @@ ngx_http_secauth_mfa_pending_key(ngx_str_t *token, u_char *key)
     parts[1] = *token;
 
     return ngx_http_secauth_sha256(parts, 2, key);
+}
+
+
+/*
+ * A form without a user name but with a code: the second step of a
+ * browser's login, its pending login in the cookie. NGX_DECLINED: not a
+ * second step (a first one: the caller parses it).
+ */
+
+ngx_int_t
+ngx_http_secauth_mfa_login_form(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx, ngx_str_t *body)
+{
+    ngx_str_t  name, value;
+
+    if (ngx_http_secauth_form_field(r, body, "username", &value) == NGX_OK
+        || ngx_http_secauth_form_field(r, body, "otp", &lctx->otp) != NGX_OK)
+    {
+        ngx_str_null(&lctx->otp);
+        return NGX_DECLINED;
+    }
+
+    if (ngx_http_secauth_form_field(r, body, "next", &lctx->next) != NGX_OK) {
+        ngx_str_null(&lctx->next);
+    }
+
+    if (ngx_http_secauth_mfa_cookie_name(r, &name) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_secauth_session_find(r, &name, &lctx->pending) != NGX_OK) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "secauth: a code without a pending login");
+        ngx_str_null(&lctx->pending);
+        return NGX_HTTP_BAD_REQUEST;
+    }
+
+    return NGX_OK;
+}
+
+
+/* a second step refused: the code page again while the login is pending */
+
+ngx_int_t
+ngx_http_secauth_mfa_login_refuse(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx)
+{
+    ngx_str_t  name;
+
+    if (lctx->json || lctx->pending.len == 0) {
+        return ngx_http_secauth_login_refuse(r, lctx, NGX_HTTP_UNAUTHORIZED,
+                                             0);
+    }
+
+    if (lctx->retry) {
+        return ngx_http_secauth_mfa_page(r, NGX_HTTP_UNAUTHORIZED,
+                                         &lctx->next);
+    }
+
+    /* ended: back to the password */
+
+    if (ngx_http_secauth_mfa_cookie_name(r, &name) != NGX_OK
+        || ngx_http_secauth_set_named_cookie(r, &name, NULL, 0) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_secauth_login_refuse(r, lctx, NGX_HTTP_UNAUTHORIZED, 0);
+}
+
+
+/* a browser's login done: its pending cookie goes */
+
+ngx_int_t
+ngx_http_secauth_mfa_login_done(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx)
+{
+    ngx_str_t  name;
+
+    if (lctx->json || lctx->pending.len == 0) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_secauth_mfa_cookie_name(r, &name) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_secauth_set_named_cookie(r, &name, NULL, 0);
+}
+
+
+/* the session cookie's name and "-mfa" */
+
+static ngx_int_t
+ngx_http_secauth_mfa_cookie_name(ngx_http_request_t *r, ngx_str_t *name)
+{
+    ngx_http_secauth_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
+
+    name->len = slcf->cookie->name.len + sizeof("-mfa") - 1;
+    name->data = ngx_pnalloc(r->pool, name->len);
+    if (name->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_sprintf(name->data, "%V-mfa", &slcf->cookie->name);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_secauth_mfa_page(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *next)
+{
+    u_char     *p;
+    size_t      len;
+    uintptr_t   escape;
+    ngx_str_t   body;
+
+    escape = ngx_escape_html(NULL, next->data, next->len);
+
+    len = sizeof(ngx_http_secauth_mfa_page_top) - 1
+          + sizeof(ngx_http_secauth_mfa_page_error) - 1
+          + sizeof(ngx_http_secauth_mfa_page_body) - 1
+          + next->len + escape
+          + sizeof(ngx_http_secauth_mfa_page_end) - 1;
+
+    p = ngx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    body.data = p;
+
+    p = ngx_cpymem(p, ngx_http_secauth_mfa_page_top,
+                   sizeof(ngx_http_secauth_mfa_page_top) - 1);
+
+    if (status != NGX_HTTP_OK) {
+        p = ngx_cpymem(p, ngx_http_secauth_mfa_page_error,
+                       sizeof(ngx_http_secauth_mfa_page_error) - 1);
+    }
+
+    p = ngx_cpymem(p, ngx_http_secauth_mfa_page_body,
+                   sizeof(ngx_http_secauth_mfa_page_body) - 1);
+    p = (u_char *) ngx_escape_html(p, next->data, next->len);
+    p = ngx_cpymem(p, ngx_http_secauth_mfa_page_end,
+                   sizeof(ngx_http_secauth_mfa_page_end) - 1);
+
+    body.len = p - body.data;
+
+    if (ngx_http_secauth_add_header(r, "Content-Security-Policy",
+                                    &ngx_http_secauth_mfa_page_csp)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_secauth_send(r, status, "text/html; charset=utf-8",
+                                 &body);
 }

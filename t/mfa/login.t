@@ -357,6 +357,75 @@ sub second_step {
     is($s, 401, 'an mfa_token without a code: refused');
 }
 
+# --- browsers: the code page, the pending login in its own cookie ---
+
+sub form_post {
+    my ($n, $body, $cookie) = @_;
+    my ($s, $h, $b) = $n->post('/login', 'application/x-www-form-urlencoded',
+                               $body, $cookie ? (Cookie => $cookie) : ());
+    return ($s, $h, $b // '');
+}
+
+{
+    my ($s, $h, $b) = form_post($n1, LoginTest::form(username => 'alice',
+                                password => $pw, next => '/p/after'));
+    is($s, 200, 'form, right password: the code page');
+    my $sc = $h->{'set-cookie'} // '';
+    my ($pending) = $sc =~ /\bsid-mfa=([A-Za-z0-9_-]{43});/;
+    ok($pending, '... with the pending login in the cookie sid-mfa');
+    like($sc, qr/sid-mfa=[^,]*Max-Age=300[^,]*HttpOnly/,
+         '... for 5 minutes, HttpOnly');
+    unlike($sc, qr/\bsid=/, '... and no session cookie');
+    like($b, qr{<label for="otp">Code</label>}, 'the page labels its field');
+    like($b, qr{autocomplete="one-time-code"}, '... one-time-code');
+    like($b, qr{aria-describedby="hint"}, '... described for screen readers');
+    like($b, qr{name="next" value="/p/after"}, '... keeps next');
+    like($h->{'content-security-policy'} // '', qr/default-src 'none'/,
+         '... under a strict CSP');
+
+    is(page($n1, $pending), 401,
+       'the pending cookie as a session cookie: refused');
+    my ($ps) = $n1->get('/p', Cookie => "sid-mfa=$pending");
+    is($ps, 401, 'the pending cookie itself: never admitted');
+
+    ($s, $h, $b) = form_post($n1, LoginTest::form(otp => '000000'),
+                             "sid-mfa=$pending");
+    is($s, 401, 'a wrong code: 401');
+    like($b, qr{role="alert">Invalid code}, '... the code page again, '
+                                            . 'with an alert');
+
+    ($s, $h, $b) = form_post($n1, LoginTest::form(otp => $codes[13],
+                                                  next => '/p/after'),
+                             "sid-mfa=$pending");
+    is($s, 303, 'then a backup code: 303');
+    like($h->{location} // '', qr{/p/after\z}, '... to next');
+    $sc = $h->{'set-cookie'} // '';
+    my ($sid) = $sc =~ /\bsid=([A-Za-z0-9_-]{43});/;
+    ok($sid, '... with a session cookie');
+    like($sc, qr/sid-mfa=;[^,]*Max-Age=0/, '... and the pending cookie gone');
+    is(page($n1, $sid), 200, '... whose session admits');
+
+    ($s) = form_post($n1, LoginTest::form(otp => $codes[14]),
+                     "sid-mfa=$pending");
+    is($s, 401, 'the pending cookie replayed: refused');
+
+    ($s) = form_post($n1, LoginTest::form(otp => $codes[14]));
+    is($s, 400, 'a code without a pending cookie: 400');
+
+    (undef, $h) = form_post($n1, LoginTest::form(username => 'alice',
+                                                 password => $pw));
+    ($pending) = ($h->{'set-cookie'} // '') =~ /\bsid-mfa=([^;]+)/;
+    my @st;
+    for (1 .. 5) {
+        ($s, $h, $b) = form_post($n1, LoginTest::form(otp => '000000'),
+                                 "sid-mfa=$pending");
+        push @st, $s;
+    }
+    is("@st", '401 401 401 401 401', 'form: five wrong codes refused');
+    like($b, qr{name="password"}, '... the fifth sends back to the password');
+    like($h->{'set-cookie'} // '', qr/sid-mfa=;/, '... clearing the cookie');
+}
+
 # --- nothing in clear in Redis ---
 
 {
