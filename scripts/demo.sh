@@ -46,12 +46,16 @@ redis-server --bind 127.0.0.1 --port "$redis_port" --save '' \
     --pidfile "$prefix/redis.pid" --logfile "$prefix/redis.log"
 
 head -c 32 /dev/urandom > "$prefix/hs256.key"
+(umask 077 && head -c 32 /dev/urandom > "$prefix/secret.key")
 
 # the demo user, with a fresh password each run
 password=$(head -c 12 /dev/urandom | basenc --base64url)
 salt=$(head -c 16 /dev/urandom | base64 | tr -d '=\n')
 printf 'demo:%s\n' "$(printf %s "$password" \
     | argon2 "$salt" -id -t 3 -m 16 -p 1 -e)" > "$prefix/users"
+# a second user, with TOTP on (enrolled below, once Redis runs)
+printf 'demo2:%s\n' "$(printf %s "$password" \
+    | argon2 "$salt" -id -t 3 -m 16 -p 1 -e)" >> "$prefix/users"
 
 sed -e "s|@MODULE@|$module|" -e "s|@PREFIX@|$prefix|" \
     -e "s|@PORT@|$port|" \
@@ -65,6 +69,9 @@ for _ in $(seq 50); do
     redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
     sleep 0.1
 done
+totp=$(scripts/secauth-mfa --redis "redis://127.0.0.1:$redis_port" \
+    --key "$prefix/secret.key" --issuer 'secauth demo' enrol demo2 \
+    | sed 's/^/      /')
 sid=$(head -c 32 /dev/urandom | basenc --base64url | tr -d '=')
 now=$(date +%s)
 redis-cli -p "$redis_port" SET \
@@ -96,6 +103,13 @@ secauth demo on http://127.0.0.1:$port/ (Redis on 127.0.0.1:$redis_port)
 
   and the backend greets you by name; its "Log out" button ends the
   session (and the next visit goes back to the form).
+
+  demo2 has the same password and TOTP on: after the password, a second
+  page asks for a code (add the URI below to an authenticator app, or
+  use oathtool --totp -b SECRET, or a backup code); only such sessions
+  reach http://127.0.0.1:$port/mfa/ (demo's get 403):
+
+$totp
 
   http://127.0.0.1:$port/public   no protection: the backend answers
   http://127.0.0.1:$port/         protected: a browser is sent to /login,

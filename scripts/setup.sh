@@ -34,6 +34,7 @@ packages=(
     libqrencode-dev    # the QR code of TOTP enrolment
     # run the demo: Redis, the backend, the user's hash, a demo token
     redis-server redis-tools python3 python3-jwt argon2
+    libcryptx-perl     # scripts/secauth-mfa: the demo user with TOTP
 )
 
 if [ "$what" = all ]; then
@@ -42,7 +43,6 @@ if [ "$what" = all ]; then
         perl libtest-base-perl libwww-perl
         libhttp-cookies-perl libjson-pp-perl libio-socket-ip-perl
         libcrypt-jwt-perl libcrypt-argon2-perl openssl
-        libcryptx-perl     # t/lib/MfaTest.pm: HKDF, AES-GCM, HMAC
         curl procps whois
         apache2-utils      # htpasswd -B: legacy bcrypt files (t/login/legacy.t)
         iproute2 bc
