@@ -149,7 +149,7 @@ ngx_http_secauth_login_refuse(ngx_http_request_t *r,
 }
 
 
-/* the end of a login or a logout: whatever ended it, the password goes */
+/* the end of a login or a logout: whatever ended it, the secrets go */
 
 void
 ngx_http_secauth_login_finish(ngx_http_request_t *r, ngx_int_t rc)
@@ -164,6 +164,12 @@ ngx_http_secauth_login_finish(ngx_http_request_t *r, ngx_int_t rc)
 
         if (lctx->password.len) {
             ngx_explicit_memzero(lctx->password.data, lctx->password.len);
+        }
+
+        /* a backup code that was not spent is still a secret */
+
+        if (lctx->otp.len) {
+            ngx_explicit_memzero(lctx->otp.data, lctx->otp.len);
         }
     }
 
