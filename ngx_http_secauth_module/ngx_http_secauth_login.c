@@ -379,7 +379,7 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
 
     /* these writes go on without us; the request's cleanup detaches them */
 
-    op = ngx_http_secauth_new_op(r, &ctx->touch);
+    op = ngx_http_secauth_new_op(r, NULL);
     if (op == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -389,7 +389,7 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
     }
 
     if (slcf->throttle) {
-        op = ngx_http_secauth_new_op(r, &ctx->forget);
+        op = ngx_http_secauth_new_op(r, NULL);
         if (op == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -401,7 +401,7 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
     }
 
     if (lctx->task->rehashed && slcf->users->redis) {
-        op = ngx_http_secauth_new_op(r, &ctx->jwt_op);
+        op = ngx_http_secauth_new_op(r, NULL);
         if (op == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
