@@ -16,14 +16,17 @@
 
 
 /*
- * What the module's own locations (login, logout, refresh, revoke) share:
- * reading a small POST body, its form and JSON fields, and sending an
- * answer that no cache keeps.
+ * What the module's own locations (login, logout, refresh, revoke, admin)
+ * share: reading a small POST body, its form and JSON fields, and sending
+ * an answer that no cache keeps.
  */
 
 
 static ngx_int_t ngx_http_secauth_body_filter(ngx_http_request_t *r,
     ngx_chain_t *in);
+static ngx_int_t ngx_http_secauth_same_origin(ngx_http_request_t *r);
+static ngx_table_elt_t *ngx_http_secauth_header(ngx_http_request_t *r,
+    const char *name, size_t len);
 
 
 static ngx_http_request_body_filter_pt  ngx_http_secauth_next_body_filter;
@@ -283,7 +286,7 @@ ngx_http_secauth_media_type(ngx_table_elt_t *ct, const char *type)
  * being tricked.
  */
 
-ngx_int_t
+static ngx_int_t
 ngx_http_secauth_same_origin(ngx_http_request_t *r)
 {
     u_char           *p, *last;
@@ -330,7 +333,7 @@ ngx_http_secauth_same_origin(ngx_http_request_t *r)
 }
 
 
-ngx_table_elt_t *
+static ngx_table_elt_t *
 ngx_http_secauth_header(ngx_http_request_t *r, const char *name, size_t len)
 {
     ngx_uint_t        i;

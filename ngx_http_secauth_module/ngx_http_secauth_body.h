@@ -35,9 +35,6 @@ ngx_int_t ngx_http_secauth_form_field(ngx_http_request_t *r, ngx_str_t *body,
 ngx_int_t ngx_http_secauth_json_field(ngx_http_request_t *r, json_t *obj,
     const char *name, ngx_str_t *value);
 ngx_int_t ngx_http_secauth_media_type(ngx_table_elt_t *ct, const char *type);
-ngx_int_t ngx_http_secauth_same_origin(ngx_http_request_t *r);
-ngx_table_elt_t *ngx_http_secauth_header(ngx_http_request_t *r,
-    const char *name, size_t len);
 /* the whole answer; 401 gets WWW-Authenticate: Bearer */
 ngx_int_t ngx_http_secauth_send(ngx_http_request_t *r, ngx_uint_t status,
     const char *type, ngx_str_t *body);

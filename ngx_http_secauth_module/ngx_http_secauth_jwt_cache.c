@@ -44,7 +44,7 @@ static void ngx_http_secauth_jwt_cache_remove(
 static void ngx_http_secauth_jwt_cache_cleanup(void *data);
 
 
-/* the per-worker cache of verified asymmetric tokens */
+/* the per-worker cache of verified tokens */
 
 ngx_http_secauth_jwt_cache_t *
 ngx_http_secauth_jwt_cache(ngx_http_request_t *r)

@@ -15,7 +15,6 @@
 #include "ngx_http_secauth_store.h"
 
 
-#define NGX_HTTP_SECAUTH_LIMITS_MAX  16        /* in one location */
 
 
 /* secauth_limit_zone KEY zone=NAME:SIZE rate=RATE (http level) */

@@ -455,7 +455,7 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
 
     /* these writes go on without us; the request's cleanup detaches them */
 
-    op = ngx_http_secauth_new_op(r, &ctx->touch);
+    op = ngx_http_secauth_new_op(r, NULL);
     if (op == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -465,7 +465,7 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
     }
 
     if (slcf->throttle) {
-        op = ngx_http_secauth_new_op(r, &ctx->forget);
+        op = ngx_http_secauth_new_op(r, NULL);
         if (op == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -480,7 +480,7 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
         /* the second step of a login: no password was checked now */
 
     } else if (lctx->task->rehashed && slcf->users->redis) {
-        op = ngx_http_secauth_new_op(r, &ctx->jwt_op);
+        op = ngx_http_secauth_new_op(r, NULL);
         if (op == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }

@@ -151,13 +151,12 @@ typedef struct {
     /*
      * every other op of the request, allocated when used and kept in one
      * list that the cleanup cancels (ngx_http_secauth_new_op()); the
-     * pointers below are where their issuers find the latest of a kind
+     * pointers below are where the gate's checks find theirs when the
+     * request comes back (fire-and-forget ops have none)
      */
     ngx_http_secauth_store_op_t    *ops;
-    ngx_http_secauth_store_op_t    *touch;
-    ngx_http_secauth_store_op_t    *jwt_op;
-    ngx_http_secauth_store_op_t    *limit_op;
-    ngx_http_secauth_store_op_t    *forget;     /* a login's attempts */
+    ngx_http_secauth_store_op_t    *jwt_op;     /* revocation check */
+    ngx_http_secauth_store_op_t    *limit_op;   /* limit_take */
     ngx_event_t                     resume;
     ngx_http_request_t             *parked;     /* the one that waits: the
                                                    main request or one of

@@ -14,7 +14,6 @@
 
 
 #define NGX_HTTP_SECAUTH_PASSWORD_MAX      128   /* code points */
-#define NGX_HTTP_SECAUTH_HASH_MAX          256   /* bytes of an encoding */
 
 
 /* secauth_password_hash argon2id [t=3] [m=64m] [p=1] */

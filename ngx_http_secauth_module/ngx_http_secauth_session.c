@@ -177,7 +177,7 @@ ngx_http_secauth_session_touch(ngx_http_request_t *r,
 
     now = ngx_time();
 
-    op = ngx_http_secauth_new_op(r, &ctx->touch);
+    op = ngx_http_secauth_new_op(r, NULL);
     if (op == NULL) {
         return;
     }

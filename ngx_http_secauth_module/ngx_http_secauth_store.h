@@ -54,6 +54,10 @@
 #define NGX_HTTP_SECAUTH_USER_MAX       256
 #define NGX_HTTP_SECAUTH_ID_MAX         64    /* family ids and jtis */
 #define NGX_HTTP_SECAUTH_LIST_MAX       1000  /* sessions user_list gives */
+#define NGX_HTTP_SECAUTH_LIMITS_MAX     16    /* buckets of a limit_take:
+                                                 limits in one location */
+#define NGX_HTTP_SECAUTH_HASH_MAX       256   /* bytes of a password hash
+                                                 (user_get) */
 #define NGX_HTTP_SECAUTH_ONCE_MAX       512   /* bytes of a one-time value */
 
 

@@ -26,9 +26,15 @@
  *   <prefix>limit:<zone>:<hex of the key>               string, TAT in us
  *   <prefix>login_attempts:<user>                       counter, TTL forget
  *   <prefix>login_lock:<user>                           string "1", PX lock
+ *   <prefix>once:<hex>, <prefix>counter:<hex>           see _store_redis_once.c
  *
  * Single-key reads and writes are plain commands; anything touching two
- * keys is a Lua script, so that it is atomic.
+ * keys, or deciding on what it reads, is a Lua script, so that it is
+ * atomic (ngx_http_secauth_store_redis_script.c).
+ *
+ * This file: the ops table, init, and the ops of sessions, users and
+ * tokens; the others, the reply handlers and the keys are in the files
+ * that ngx_http_secauth_store_redis.h lists.
  */
 
 

@@ -23,9 +23,11 @@
  *                                          sessions, users, tokens
  *   ngx_http_secauth_store_redis_limit.c   the ops of rate limits and of
  *                                          the login throttle
- *   ngx_http_secauth_store_redis_once.c    one-time values, counters
+ *   ngx_http_secauth_store_redis_once.c    one-time values, counters, and
+ *                                          their own reply handlers
  *   ngx_http_secauth_store_redis_script.c  the Lua scripts
- *   ngx_http_secauth_store_redis_reply.c   the reply handlers (*_done)
+ *   ngx_http_secauth_store_redis_reply.c   the reply handlers (*_done) of
+ *                                          the others
  *   ngx_http_secauth_store_redis_cmd.c     the keys, and an op's command:
  *                                          start, cancel, finish
  *

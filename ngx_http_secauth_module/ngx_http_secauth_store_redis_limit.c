@@ -9,7 +9,6 @@
 
 #include "ngx_http_secauth_store.h"
 #include "ngx_http_secauth_store_redis.h"
-#include "ngx_http_secauth_limit.h"
 
 
 /*

@@ -10,7 +10,6 @@
 #include "ngx_http_secauth_store.h"
 #include "ngx_http_secauth_store_redis.h"
 #include "ngx_http_secauth_store_record.h"
-#include "ngx_http_secauth_password.h"
 
 
 /*

@@ -13,9 +13,10 @@
 /*
  * The Lua scripts of the store: anything touching two keys, or deciding
  * on what it reads, runs as one script, so that it is atomic. The engine
- * (ngx_http_secauth_redis.c) hashes them, loads them on every new
- * connection and runs them with EVALSHA, EVAL after NOSCRIPT; the order
- * of the table is that of NGX_HTTP_SECAUTH_SCRIPT_*.
+ * hashes them and loads them on every new connection
+ * (ngx_http_secauth_redis.c), and runs them with EVALSHA, EVAL after
+ * NOSCRIPT (ngx_http_secauth_redis_command.c); the order of the table is
+ * that of NGX_HTTP_SECAUTH_SCRIPT_*.
  */
 
 

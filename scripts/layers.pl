@@ -17,9 +17,9 @@ my $dir = 'ngx_http_secauth_module';
 # file name (without ngx_http_secauth_ and .c) => layer; first match wins
 my @layers = (
     [ qr{^core/}                                       => 0, 'core'     ],
-    [ qr{^(shm|redis|redis_\w+)$}                      => 1, 'engine'   ],
-    [ qr{^(store|store_\w+|family_shm)$}                     => 2, 'store'    ],
-    [ qr{^(request|wait|body|challenge)$}              => 3, 'request'  ],
+    [ qr{^(shm|shm_\w+|redis|redis_\w+)$}              => 1, 'engine'   ],
+    [ qr{^(store|store_\w+|family_shm)$}               => 2, 'store'    ],
+    [ qr{^(request|wait|body)$}                        => 3, 'request'  ],
     [ qr{^(session|jwt|jwt_\w+|token|password|users
           |limit|limit_\w+|throttle
           |mfa|mfa_key|mfa_state)$}x                   => 4, 'feature'  ],
@@ -73,6 +73,17 @@ for my $f (glob("$dir/*.c"), glob("$dir/core/*.c"),
         }
         if ($inc eq 'ngx_http_secauth_shm.h' && $l > 2) {
             bad($f, "includes $inc: only the shm engine and backend may");
+        }
+        if ($inc =~ /^ngx_http_secauth_(\w+)\.h$/ && $1 ne 'module') {
+            my $h = $1;
+            my ($hl) = map { $_->[1] } grep { $h =~ $_->[0] } @layers;
+            if (defined $hl && $hl > $l) {
+                bad($f, "includes $inc, a header of layer $hl");
+            }
+        }
+        if ($inc eq 'ngx_http_secauth_module.h' && $l < 3) {
+            bad($f, "includes $inc: below the request layer, include"
+                    . " what you use");
         }
         if ($l == 0 && $inc =~ /^ngx_http_secauth_(\w+)\.h$/
             && !-f "$dir/core/$inc")
