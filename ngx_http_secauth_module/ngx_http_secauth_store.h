@@ -370,6 +370,15 @@ ngx_shm_zone_t *ngx_http_secauth_store_zone_add(ngx_conf_t *cf,
     ngx_str_t *name, size_t size, ngx_http_secauth_store_zone_kind_e kind);
 
 /*
+ * at configuration time, after zone_add: the zone's contents kept in the
+ * file path (relative to the prefix) across restarts and binary upgrades,
+ * written every sync milliseconds without blocking a worker. Logs the
+ * reason and returns NGX_ERROR on failure.
+ */
+ngx_int_t ngx_http_secauth_store_zone_state(ngx_conf_t *cf,
+    ngx_shm_zone_t *zone, ngx_str_t *path, ngx_msec_t sync);
+
+/*
  * a store on a state zone from the function above (in init_process);
  * NGX_ERROR for any other zone
  */

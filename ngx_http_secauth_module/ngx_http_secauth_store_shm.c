@@ -120,6 +120,14 @@ ngx_http_secauth_store_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size,
 
 
 ngx_int_t
+ngx_http_secauth_store_zone_state(ngx_conf_t *cf, ngx_shm_zone_t *zone,
+    ngx_str_t *path, ngx_msec_t sync)
+{
+    return ngx_http_secauth_shm_zone_state(cf, zone, path, sync);
+}
+
+
+ngx_int_t
 ngx_http_secauth_store_shm_init(ngx_http_secauth_store_t *st,
     ngx_shm_zone_t *zone)
 {
@@ -323,7 +331,7 @@ ngx_http_secauth_store_shm_session_put(ngx_http_secauth_store_t *st,
         created = 1;
 
     } else if (user->expire < expire) {
-        ngx_http_secauth_shm_set_expire(user, expire);
+        ngx_http_secauth_shm_set_expire(shm, user, expire);
     }
 
     n = ngx_http_secauth_shm_set(shm, NGX_HTTP_SECAUTH_SHM_SESSION, op->key,
@@ -395,10 +403,10 @@ ngx_http_secauth_store_shm_session_touch(ngx_http_secauth_store_t *st,
         s = (ngx_http_secauth_shm_session_t *) ngx_http_secauth_shm_value(n);
         s->last_seen = op->session.last_seen ? op->session.last_seen : now;
 
-        ngx_http_secauth_shm_set_expire(n, expire);
+        ngx_http_secauth_shm_set_expire(shm, n, expire);
 
         if (n->parent && n->parent->expire < expire) {
-            ngx_http_secauth_shm_set_expire(n->parent, expire);
+            ngx_http_secauth_shm_set_expire(shm, n->parent, expire);
         }
 
         rc = NGX_OK;

@@ -1,0 +1,859 @@
+
+/*
+ * Copyright (C) ngx_http_secauth_module authors
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_event.h>
+
+#include <sys/file.h>
+
+#include "ngx_http_secauth_shm_private.h"
+#include "ngx_http_secauth_state.h"
+
+
+/*
+ * A zone's state file (state=), written without a worker ever waiting for
+ * the disk:
+ *
+ *   - every change of a record (set, set_expire, a value changed in place,
+ *     delete) goes, with the zone locked, into a bounded journal in the
+ *     zone: a memcpy of the record as the file has it;
+ *   - every sync, one process at a time (a flag in the zone) takes the
+ *     journal out and appends it to the file from nginx's thread pool,
+ *     with fdatasync; a journal that overflowed, a file that grew past
+ *     the zone's size or a file not yet ours is rewritten whole instead:
+ *     a snapshot, to PATH.tmp, fsync, rename, fsync of the directory;
+ *   - when nginx exits, the master writes the zone whole (blocking: no
+ *     worker is left).
+ *
+ * Each zone instance has a random generation, in the file's header. The
+ * new nginx of a binary upgrade loads the file and, on its first flush,
+ * rewrites it with its own generation: from then on the old nginx sees a
+ * foreign file and stops writing it (its exit does not overwrite it).
+ * Writers (and the loader) take flock() on PATH.lock.
+ */
+
+
+/* journal bytes in the zone: a 16th of it, at least 8k, at most 4m */
+#define NGX_HTTP_SECAUTH_STATE_JOURNAL_MIN   (8 * 1024)
+#define NGX_HTTP_SECAUTH_STATE_JOURNAL_MAX   (4 * 1024 * 1024)
+
+/* snapshot block payloads at most */
+#define NGX_HTTP_SECAUTH_STATE_CHUNK         (1024 * 1024)
+
+/* a flush not done after this long was a process that died */
+#define NGX_HTTP_SECAUTH_STATE_STALE         60
+
+
+/* one write of the file: what to write, how it went */
+typedef struct {
+    ngx_http_secauth_shm_t             *shm;
+    ngx_http_secauth_shm_state_conf_t  *conf;
+    u_char                             *buf;
+    size_t                              len;
+    uint64_t                            generation;
+    ngx_uint_t                          snapshot;   /* else a journal */
+    ngx_uint_t                          claim;
+    ngx_uint_t                          records;
+
+    /* the result */
+    ngx_int_t                           rc;         /* NGX_OK, NGX_ERROR,
+                                                       NGX_DECLINED: not
+                                                       ours, NGX_AGAIN: no
+                                                       file, a snapshot */
+    const char                         *failed;     /* the call */
+    ngx_err_t                           err;
+} ngx_http_secauth_shm_write_t;
+
+
+static void ngx_http_secauth_shm_state_append(ngx_http_secauth_shm_t *shm,
+    ngx_http_secauth_state_record_t *rec);
+static void ngx_http_secauth_shm_state_record(
+    ngx_http_secauth_shm_node_t *n, ngx_http_secauth_state_record_t *rec);
+static void ngx_http_secauth_shm_state_arm(ngx_http_secauth_shm_t *shm);
+static void ngx_http_secauth_shm_state_flush(ngx_event_t *ev);
+static ngx_uint_t ngx_http_secauth_shm_state_trylock(
+    ngx_http_secauth_shm_t *shm);
+static ngx_int_t ngx_http_secauth_shm_state_take(ngx_http_secauth_shm_t *shm,
+    ngx_http_secauth_shm_write_t *w);
+static u_char *ngx_http_secauth_shm_state_snapshot(
+    ngx_http_secauth_shm_t *shm, size_t *len, ngx_uint_t *records);
+static void ngx_http_secauth_shm_state_write(ngx_http_secauth_shm_write_t *w);
+static ngx_int_t ngx_http_secauth_shm_state_write_all(ngx_fd_t fd,
+    u_char *buf, size_t len);
+#if (NGX_THREADS)
+static void ngx_http_secauth_shm_state_thread(void *data, ngx_log_t *log);
+static void ngx_http_secauth_shm_state_written(ngx_event_t *ev);
+#endif
+static void ngx_http_secauth_shm_state_done(ngx_http_secauth_shm_write_t *w);
+
+
+ngx_int_t
+ngx_http_secauth_shm_state_init(ngx_http_secauth_shm_t *shm)
+{
+    size_t                            size;
+    ngx_http_secauth_shm_state_sh_t  *st;
+
+    st = &shm->sh->state;
+
+    size = shm->zone->shm.size / 16;
+    size = ngx_max(size, NGX_HTTP_SECAUTH_STATE_JOURNAL_MIN);
+    size = ngx_min(size, NGX_HTTP_SECAUTH_STATE_JOURNAL_MAX);
+
+    st->journal = ngx_slab_alloc_locked(shm->shpool, size);
+    if (st->journal == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, shm->zone->shm.log, 0,
+                      "secauth: zone \"%V\" has no room for the journal "
+                      "of its state file (%uz bytes)",
+                      &shm->zone->shm.name, size);
+        return NGX_ERROR;
+    }
+
+    st->journal_size = size;
+    st->journal_len = 0;
+    st->generation = ((uint64_t) ngx_random() << 32)
+                     ^ (uint64_t) ngx_random()
+                     ^ ((uint64_t) ngx_pid << 16) ^ (uint64_t) ngx_time();
+    st->snapshot = 1;
+    st->claim = 1;
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_secauth_shm_state_dirty(ngx_http_secauth_shm_t *shm,
+    ngx_http_secauth_shm_node_t *n)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < shm->ndirty; i++) {
+        if (shm->dirty[i] == n) {
+            return;
+        }
+    }
+
+    if (shm->ndirty == NGX_HTTP_SECAUTH_SHM_DIRTY_MAX) {
+        shm->sh->state.snapshot = 1;
+        return;
+    }
+
+    shm->dirty[shm->ndirty++] = n;
+}
+
+
+void
+ngx_http_secauth_shm_state_freed(ngx_http_secauth_shm_t *shm,
+    ngx_http_secauth_shm_node_t *n)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < shm->ndirty; i++) {
+        if (shm->dirty[i] == n) {
+            shm->dirty[i] = shm->dirty[--shm->ndirty];
+            return;
+        }
+    }
+}
+
+
+/* a delete at once (its key is gone after it); its children go with it */
+
+void
+ngx_http_secauth_shm_state_deleted(ngx_http_secauth_shm_t *shm,
+    ngx_http_secauth_shm_node_t *n)
+{
+    ngx_http_secauth_state_record_t  rec;
+
+    ngx_memzero(&rec, sizeof(ngx_http_secauth_state_record_t));
+
+    rec.op = NGX_HTTP_SECAUTH_STATE_DEL;
+    rec.kind = n->kind;
+    rec.key = ngx_http_secauth_shm_key(n);
+    rec.key_len = n->key_len;
+
+    ngx_http_secauth_shm_state_append(shm, &rec);
+}
+
+
+/* parents first, so that a replayed child finds its parent */
+
+void
+ngx_http_secauth_shm_state_commit(ngx_http_secauth_shm_t *shm)
+{
+    ngx_uint_t                        i, pass;
+    ngx_http_secauth_shm_node_t      *n;
+    ngx_http_secauth_state_record_t   rec;
+
+    for (pass = 0; pass < 2; pass++) {
+        for (i = 0; i < shm->ndirty; i++) {
+            n = shm->dirty[i];
+
+            if ((n->nchildren != 0) == pass) {
+                continue;
+            }
+
+            ngx_http_secauth_shm_state_record(n, &rec);
+            ngx_http_secauth_shm_state_append(shm, &rec);
+        }
+    }
+
+    shm->ndirty = 0;
+
+    if (shm->sh->state.journal_len || shm->sh->state.snapshot) {
+        ngx_http_secauth_shm_state_arm(shm);
+    }
+}
+
+
+static void
+ngx_http_secauth_shm_state_record(ngx_http_secauth_shm_node_t *n,
+    ngx_http_secauth_state_record_t *rec)
+{
+    ngx_memzero(rec, sizeof(ngx_http_secauth_state_record_t));
+
+    rec->op = NGX_HTTP_SECAUTH_STATE_PUT;
+    rec->kind = n->kind;
+    rec->flags = n->nchildren ? NGX_HTTP_SECAUTH_STATE_FLAG_PARENT : 0;
+    rec->key = ngx_http_secauth_shm_key(n);
+    rec->key_len = n->key_len;
+    rec->value = ngx_http_secauth_shm_value(n);
+    rec->value_len = n->value_len;
+    rec->expire = n->expire;
+
+    if (n->parent) {
+        rec->parent_kind = n->parent->kind;
+        rec->parent_key = ngx_http_secauth_shm_key(n->parent);
+        rec->parent_key_len = n->parent->key_len;
+    }
+}
+
+
+/* with a snapshot to come, or a file not ours, the journal is moot */
+
+static void
+ngx_http_secauth_shm_state_append(ngx_http_secauth_shm_t *shm,
+    ngx_http_secauth_state_record_t *rec)
+{
+    size_t                            size;
+    ngx_http_secauth_shm_state_sh_t  *st;
+
+    st = &shm->sh->state;
+
+    if (st->snapshot || st->foreign || st->journal == NULL) {
+        return;
+    }
+
+    size = ngx_http_secauth_state_record_size(rec);
+
+    if (size > st->journal_size - st->journal_len) {
+        st->snapshot = 1;
+        st->journal_len = 0;
+        return;
+    }
+
+    (void) ngx_http_secauth_state_record_write(st->journal + st->journal_len,
+                                               rec);
+    st->journal_len += size;
+}
+
+
+/* a worker's timer, armed by its first change since its last flush */
+
+static void
+ngx_http_secauth_shm_state_arm(ngx_http_secauth_shm_t *shm)
+{
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return;
+    }
+
+    if (shm->flush.timer_set || ngx_exiting || shm->state == NULL) {
+        return;
+    }
+
+    if (shm->flush.handler == NULL) {
+        shm->flush.handler = ngx_http_secauth_shm_state_flush;
+        shm->flush.data = shm;
+        shm->flush.log = ngx_cycle->log;
+        shm->flush.cancelable = 1;
+    }
+
+    ngx_add_timer(&shm->flush, shm->state->sync);
+}
+
+
+static void
+ngx_http_secauth_shm_state_flush(ngx_event_t *ev)
+{
+    ngx_http_secauth_shm_t  *shm = ev->data;
+
+    ngx_int_t                      rc;
+    ngx_http_secauth_shm_write_t  *w;
+#if (NGX_THREADS)
+    ngx_thread_task_t             *task;
+#endif
+
+    if (ngx_exiting || ngx_quit || ngx_terminate) {
+        return;
+    }
+
+    if (!ngx_http_secauth_shm_state_trylock(shm)) {
+        ngx_http_secauth_shm_state_arm(shm);
+        return;
+    }
+
+#if (NGX_THREADS)
+    task = shm->task;
+
+    if (task == NULL) {
+        task = ngx_calloc(sizeof(ngx_thread_task_t)
+                          + sizeof(ngx_http_secauth_shm_write_t), ev->log);
+        if (task == NULL) {
+            ngx_atomic_cmp_set(&shm->sh->state.flush_lock, ngx_pid, 0);
+            return;
+        }
+
+        task->ctx = task + 1;
+        task->handler = ngx_http_secauth_shm_state_thread;
+        task->event.handler = ngx_http_secauth_shm_state_written;
+        task->event.data = task->ctx;
+        shm->task = task;
+    }
+
+    if (task->event.active) {
+        ngx_atomic_cmp_set(&shm->sh->state.flush_lock, ngx_pid, 0);
+        return;
+    }
+
+    w = task->ctx;
+#else
+    w = ngx_calloc(sizeof(ngx_http_secauth_shm_write_t), ev->log);
+    if (w == NULL) {
+        ngx_atomic_cmp_set(&shm->sh->state.flush_lock, ngx_pid, 0);
+        return;
+    }
+#endif
+
+    ngx_memzero(w, sizeof(ngx_http_secauth_shm_write_t));
+    w->shm = shm;
+    w->conf = shm->state;
+
+    ngx_shmtx_lock(&shm->shpool->mutex);
+    rc = ngx_http_secauth_shm_state_take(shm, w);
+    ngx_shmtx_unlock(&shm->shpool->mutex);
+
+    if (rc != NGX_OK) {
+        ngx_atomic_cmp_set(&shm->sh->state.flush_lock, ngx_pid, 0);
+#if !(NGX_THREADS)
+        ngx_free(w);
+#endif
+        return;
+    }
+
+#if (NGX_THREADS)
+    if (ngx_thread_task_post(w->conf->thread_pool, task) == NGX_OK) {
+        return;
+    }
+
+    /* the pool is overloaded: the write is done here, blocking */
+#endif
+
+    ngx_http_secauth_shm_state_write(w);
+    ngx_http_secauth_shm_state_done(w);
+}
+
+
+static ngx_uint_t
+ngx_http_secauth_shm_state_trylock(ngx_http_secauth_shm_t *shm)
+{
+    ngx_pid_t                         pid;
+    ngx_http_secauth_shm_state_sh_t  *st;
+
+    st = &shm->sh->state;
+    pid = (ngx_pid_t) st->flush_lock;
+
+    if (pid != 0
+        && (kill(pid, 0) == 0 || ngx_errno != NGX_ESRCH)
+        && ngx_time() - st->flush_since < NGX_HTTP_SECAUTH_STATE_STALE)
+    {
+        return 0;
+    }
+
+    if (!ngx_atomic_cmp_set(&st->flush_lock, (ngx_atomic_uint_t) pid,
+                            (ngx_atomic_uint_t) ngx_pid))
+    {
+        return 0;
+    }
+
+    st->flush_since = ngx_time();
+
+    return 1;
+}
+
+
+/* locked: what to write, out of the zone; NGX_DECLINED: nothing */
+
+static ngx_int_t
+ngx_http_secauth_shm_state_take(ngx_http_secauth_shm_t *shm,
+    ngx_http_secauth_shm_write_t *w)
+{
+    ngx_http_secauth_shm_state_sh_t  *st;
+
+    st = &shm->sh->state;
+
+    if (st->foreign) {
+        st->journal_len = 0;
+        return NGX_DECLINED;
+    }
+
+    w->generation = st->generation;
+    w->claim = st->claim;
+
+    if (st->snapshot || st->claim
+        || st->file_journal > shm->zone->shm.size)
+    {
+        w->buf = ngx_http_secauth_shm_state_snapshot(shm, &w->len,
+                                                     &w->records);
+        if (w->buf == NULL) {
+            return NGX_ERROR;
+        }
+
+        w->snapshot = 1;
+        st->snapshot = 0;
+        st->journal_len = 0;
+        st->file_journal = 0;
+
+        return NGX_OK;
+    }
+
+    if (st->journal_len == 0) {
+        return NGX_DECLINED;
+    }
+
+    w->len = NGX_HTTP_SECAUTH_STATE_BLOCK_HEADER + st->journal_len;
+
+    w->buf = ngx_alloc(w->len, ngx_cycle->log);
+    if (w->buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(w->buf + NGX_HTTP_SECAUTH_STATE_BLOCK_HEADER, st->journal,
+               st->journal_len);
+    ngx_http_secauth_state_block_close(w->buf, w->buf + w->len,
+                                       NGX_HTTP_SECAUTH_STATE_JOURNAL);
+
+    st->file_journal += w->len;
+    st->journal_len = 0;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Locked: the whole zone as a file, most recently used first (a parent
+ * before its children). Memory only: the disk comes after unlocking.
+ */
+
+static u_char *
+ngx_http_secauth_shm_state_snapshot(ngx_http_secauth_shm_t *shm,
+    size_t *len, ngx_uint_t *records)
+{
+    size_t                            size;
+    u_char                           *buf, *p, *block;
+    time_t                            now;
+    ngx_uint_t                        n;
+    ngx_queue_t                      *q;
+    ngx_http_secauth_shm_node_t      *node;
+    ngx_http_secauth_state_header_t   h;
+    ngx_http_secauth_state_record_t   rec;
+
+    now = ngx_time();
+    size = NGX_HTTP_SECAUTH_STATE_HEADER_SIZE
+           + 2 * NGX_HTTP_SECAUTH_STATE_BLOCK_HEADER + 8;
+
+    for (q = ngx_queue_head(&shm->sh->lru);
+         q != ngx_queue_sentinel(&shm->sh->lru);
+         q = ngx_queue_next(q))
+    {
+        node = ngx_queue_data(q, ngx_http_secauth_shm_node_t, lru);
+        ngx_http_secauth_shm_state_record(node, &rec);
+
+        /* a block per record at worst */
+        size += ngx_http_secauth_state_record_size(&rec)
+                + NGX_HTTP_SECAUTH_STATE_BLOCK_HEADER;
+    }
+
+    buf = ngx_alloc(size, ngx_cycle->log);
+    if (buf == NULL) {
+        return NULL;
+    }
+
+    h.format = NGX_HTTP_SECAUTH_STATE_FORMAT;
+    h.records = NGX_HTTP_SECAUTH_SHM_RECORDS_VERSION;
+    h.zone_size = shm->zone->shm.size;
+    h.generation = shm->sh->state.generation;
+    h.written = now;
+
+    ngx_http_secauth_state_header_write(buf, &h);
+
+    p = buf + NGX_HTTP_SECAUTH_STATE_HEADER_SIZE;
+    block = p;
+    p += NGX_HTTP_SECAUTH_STATE_BLOCK_HEADER;
+    n = 0;
+
+    for (q = ngx_queue_head(&shm->sh->lru);
+         q != ngx_queue_sentinel(&shm->sh->lru);
+         q = ngx_queue_next(q))
+    {
+        node = ngx_queue_data(q, ngx_http_secauth_shm_node_t, lru);
+
+        /* expired (a parent stays while it has children) */
+
+        if (node->expire != 0 && node->expire <= now
+            && node->nchildren == 0)
+        {
+            continue;
+        }
+
+        ngx_http_secauth_shm_state_record(node, &rec);
+
+        if (p - block > NGX_HTTP_SECAUTH_STATE_CHUNK) {
+            ngx_http_secauth_state_block_close(block, p,
+                                            NGX_HTTP_SECAUTH_STATE_SNAPSHOT);
+            block = p;
+            p += NGX_HTTP_SECAUTH_STATE_BLOCK_HEADER;
+        }
+
+        p = ngx_http_secauth_state_record_write(p, &rec);
+        n++;
+    }
+
+    ngx_http_secauth_state_block_close(block, p,
+                                       NGX_HTTP_SECAUTH_STATE_SNAPSHOT);
+
+    p = ngx_http_secauth_state_end_write(p, n);
+
+    *len = p - buf;
+    *records = n;
+
+    return buf;
+}
+
+
+/*
+ * The file written, blocking: in the thread pool, or at exit. Logs
+ * nothing (a thread): the result is in w.
+ */
+
+static void
+ngx_http_secauth_shm_state_write(ngx_http_secauth_shm_write_t *w)
+{
+    u_char                              hdr[NGX_HTTP_SECAUTH_STATE_HEADER_SIZE];
+    ssize_t                             n;
+    ngx_fd_t                            fd, lock, dir;
+    ngx_uint_t                          exists;
+    ngx_http_secauth_state_header_t     h;
+    ngx_http_secauth_shm_state_conf_t  *conf;
+
+    conf = w->conf;
+    w->rc = NGX_ERROR;
+    fd = NGX_INVALID_FILE;
+
+    lock = ngx_open_file(conf->lock.data, NGX_FILE_RDWR,
+                         NGX_FILE_CREATE_OR_OPEN, NGX_FILE_OWNER_ACCESS);
+    if (lock == NGX_INVALID_FILE) {
+        w->failed = ngx_open_file_n " of the lock file";
+        goto failed;
+    }
+
+    if (flock(lock, LOCK_EX) == -1) {
+        w->failed = "flock()";
+        goto failed;
+    }
+
+    /* whose the file is */
+
+    exists = 0;
+
+    fd = ngx_open_file(conf->path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (fd != NGX_INVALID_FILE) {
+        n = read(fd, hdr, sizeof(hdr));
+
+        if (n > 0
+            && ngx_http_secauth_state_header_get(hdr, n, &h) == 0)
+        {
+            exists = 1;
+        }
+
+        (void) ngx_close_file(fd);
+        fd = NGX_INVALID_FILE;
+    }
+
+    if (exists && h.generation != w->generation && !w->claim) {
+        w->rc = NGX_DECLINED;
+        goto done;
+    }
+
+    if (!w->snapshot) {
+        if (!exists) {
+            w->rc = NGX_AGAIN;
+            goto done;
+        }
+
+        fd = ngx_open_file(conf->path.data, NGX_FILE_APPEND, NGX_FILE_OPEN,
+                           0);
+        if (fd == NGX_INVALID_FILE) {
+            w->failed = ngx_open_file_n;
+            goto failed;
+        }
+
+        if (ngx_http_secauth_shm_state_write_all(fd, w->buf, w->len)
+            != NGX_OK)
+        {
+            w->failed = "write()";
+            goto failed;
+        }
+
+        if (fdatasync(fd) == -1) {
+            w->failed = "fdatasync()";
+            goto failed;
+        }
+
+        w->rc = NGX_OK;
+        goto done;
+    }
+
+    fd = ngx_open_file(conf->tmp.data, NGX_FILE_WRONLY, NGX_FILE_TRUNCATE,
+                       NGX_FILE_OWNER_ACCESS);
+    if (fd == NGX_INVALID_FILE) {
+        w->failed = ngx_open_file_n " of the temporary file";
+        goto failed;
+    }
+
+    if (geteuid() == 0 && conf->user != (ngx_uid_t) NGX_CONF_UNSET_UINT) {
+        /* the master at exit: the file stays the workers' */
+
+        if (fchown(fd, conf->user, conf->group) == -1
+            || fchown(lock, conf->user, conf->group) == -1)
+        {
+            w->failed = "fchown()";
+            goto failed;
+        }
+    }
+
+    if (ngx_http_secauth_shm_state_write_all(fd, w->buf, w->len) != NGX_OK) {
+        w->failed = "write() of the temporary file";
+        goto failed;
+    }
+
+    if (fsync(fd) == -1) {
+        w->failed = "fsync() of the temporary file";
+        goto failed;
+    }
+
+    (void) ngx_close_file(fd);
+    fd = NGX_INVALID_FILE;
+
+    if (ngx_rename_file(conf->tmp.data, conf->path.data) == NGX_FILE_ERROR) {
+        w->failed = ngx_rename_file_n;
+        goto failed;
+    }
+
+    dir = ngx_open_file(conf->dir.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (dir != NGX_INVALID_FILE) {
+        (void) fsync(dir);
+        (void) ngx_close_file(dir);
+    }
+
+    w->rc = NGX_OK;
+    goto done;
+
+failed:
+
+    w->err = ngx_errno;
+
+done:
+
+    if (fd != NGX_INVALID_FILE) {
+        (void) ngx_close_file(fd);
+    }
+
+    if (lock != NGX_INVALID_FILE) {
+        (void) ngx_close_file(lock);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_secauth_shm_state_write_all(ngx_fd_t fd, u_char *buf, size_t len)
+{
+    ssize_t  n;
+
+    while (len) {
+        n = write(fd, buf, len);
+
+        if (n == -1) {
+            if (ngx_errno == NGX_EINTR) {
+                continue;
+            }
+
+            return NGX_ERROR;
+        }
+
+        buf += n;
+        len -= n;
+    }
+
+    return NGX_OK;
+}
+
+
+#if (NGX_THREADS)
+
+static void
+ngx_http_secauth_shm_state_thread(void *data, ngx_log_t *log)
+{
+    ngx_http_secauth_shm_state_write(data);
+}
+
+
+static void
+ngx_http_secauth_shm_state_written(ngx_event_t *ev)
+{
+    ngx_http_secauth_shm_state_done(ev->data);
+}
+
+#endif
+
+
+/* back in the worker: the outcome into the zone, the flag released */
+
+static void
+ngx_http_secauth_shm_state_done(ngx_http_secauth_shm_write_t *w)
+{
+    ngx_uint_t                        more;
+    ngx_http_secauth_shm_t           *shm;
+    ngx_http_secauth_shm_state_sh_t  *st;
+
+    shm = w->shm;
+    st = &shm->sh->state;
+
+    ngx_free(w->buf);
+    w->buf = NULL;
+
+    if (w->rc == NGX_ERROR) {
+        ngx_log_error(NGX_LOG_CRIT, ngx_cycle->log, w->err,
+                      "secauth: zone \"%V\": writing state file \"%s\" "
+                      "failed: %s; a snapshot is tried again next time",
+                      &shm->zone->shm.name, w->conf->path.data, w->failed);
+    }
+
+    if (w->rc == NGX_DECLINED) {
+        ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
+                      "secauth: zone \"%V\": state file \"%s\" was taken "
+                      "over by another nginx (a binary upgrade): this one "
+                      "no longer writes it", &shm->zone->shm.name,
+                      w->conf->path.data);
+    }
+
+    ngx_shmtx_lock(&shm->shpool->mutex);
+
+    switch (w->rc) {
+
+    case NGX_OK:
+        if (w->snapshot) {
+            st->claim = 0;
+        }
+
+        break;
+
+    case NGX_DECLINED:
+        st->foreign = 1;
+        st->journal_len = 0;
+        break;
+
+    default:
+        st->snapshot = 1;
+        st->journal_len = 0;
+    }
+
+    more = (st->journal_len || st->snapshot) && !st->foreign;
+
+    ngx_shmtx_unlock(&shm->shpool->mutex);
+
+    ngx_atomic_cmp_set(&st->flush_lock, ngx_pid, 0);
+
+#if !(NGX_THREADS)
+    ngx_free(w);
+#endif
+
+    if (more) {
+        ngx_http_secauth_shm_state_arm(shm);
+    }
+}
+
+
+void
+ngx_http_secauth_shm_state_exit(void *data)
+{
+    ngx_http_secauth_shm_t  *shm = data;
+
+    ngx_int_t                      rc;
+    ngx_http_secauth_shm_write_t   w;
+
+    if ((ngx_process != NGX_PROCESS_MASTER
+         && ngx_process != NGX_PROCESS_SINGLE)
+        || !(ngx_quit || ngx_terminate)
+        || shm->state == NULL || shm->sh == NULL)
+    {
+        return;
+    }
+
+    ngx_memzero(&w, sizeof(ngx_http_secauth_shm_write_t));
+    w.shm = shm;
+    w.conf = shm->state;
+
+    /* no worker is left; a flush of one that was killed is forgotten */
+
+    ngx_shmtx_lock(&shm->shpool->mutex);
+    shm->sh->state.snapshot = 1;
+    rc = ngx_http_secauth_shm_state_take(shm, &w);
+    ngx_shmtx_unlock(&shm->shpool->mutex);
+
+    if (rc != NGX_OK) {
+        return;
+    }
+
+    ngx_http_secauth_shm_state_write(&w);
+
+    ngx_free(w.buf);
+
+    switch (w.rc) {
+
+    case NGX_OK:
+        ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
+                      "secauth: zone \"%V\": %ui records saved to \"%s\"",
+                      &shm->zone->shm.name, w.records, w.conf->path.data);
+        break;
+
+    case NGX_DECLINED:
+        ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
+                      "secauth: zone \"%V\": state file \"%s\" belongs to "
+                      "another nginx (a binary upgrade), not written at "
+                      "exit", &shm->zone->shm.name, w.conf->path.data);
+        break;
+
+    default:
+        ngx_log_error(NGX_LOG_CRIT, ngx_cycle->log, w.err,
+                      "secauth: zone \"%V\": writing state file \"%s\" at "
+                      "exit failed: %s", &shm->zone->shm.name,
+                      w.conf->path.data, w.failed);
+    }
+}

@@ -1,0 +1,141 @@
+# secauth_zone NAME:SIZE state=PATH: the zone's contents survive a
+# restart, a crash (kill -9 of the master and its workers) and a binary
+# upgrade (USR2, WINCH, QUIT), with a private nginx and its master
+# process (t/lib/NginxInstance.pm). Kept: sessions, the user index (log
+# out everywhere), rate-limit buckets... all records of the zone, as the
+# engine keeps them without knowing their kinds.
+
+use strict;
+use warnings;
+
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+
+use Test::More;
+use Time::HiRes qw(sleep);
+
+use NginxInstance;
+
+BEGIN {
+    my ($module) = NginxInstance::modules();
+    plan skip_all => "no module at $module (run scripts/test.sh)"
+        unless -f $module;
+}
+
+use LoginTest;
+
+my $users = LoginTest::write_users('zone-state-users',
+    "alice:$LoginTest::HASH{alice}\nbob:$LoginTest::HASH{alice}\n");
+
+sub http {
+    my ($zone) = @_;
+    return "    secauth_zone $zone;\n"
+           . "    secauth_password_hash $LoginTest::CHEAP;\n";
+}
+
+my $ngx = NginxInstance->new(
+    master => 1,
+    upgradable => 1,
+    http => http('state:1m state=logs/state.zone sync=100ms'),
+    files => { 'p.txt' => "secret\n" },
+    server => <<"CONF");
+        secauth_cookie sid secure=off;
+        secauth_users file=$users;
+        location = /login {
+            secauth_login;
+        }
+        location = /logout {
+            secauth_logout;
+        }
+        location /p {
+            secauth session;
+            alias html/p.txt;
+        }
+CONF
+
+my $file = $ngx->dir . '/logs/state.zone';
+
+sub login {
+    my ($user) = @_;
+    my ($status, $headers) = $ngx->post('/login',
+        'application/x-www-form-urlencoded',
+        "username=$user&password=$LoginTest::PW{alice}");
+    my ($sid) = ($headers->{'set-cookie'} // '') =~ /^sid=([^;]+)/;
+    return ($status, $sid);
+}
+
+sub admits {
+    my ($sid) = @_;
+    my ($status) = $ngx->get('/p', Cookie => "sid=$sid");
+    return $status;
+}
+
+like($ngx->error_log, qr/\[notice\].*zone "state": no state file "\Q$file\E" yet, the zone starts empty/,
+     'first start: no file yet, said at notice');
+
+my ($status, $sid) = login('alice');
+is($status, 303, 'login: 303');
+ok(defined $sid, 'login: a session cookie');
+is(admits($sid), 200, 'the session admits');
+
+my (undef, $sid2) = login('bob');
+is(admits($sid2), 200, "bob's session admits");
+
+# a logout is a change too: it must not come back after a restart
+my (undef, $gone) = login('bob');
+($status) = $ngx->post('/logout', 'application/x-www-form-urlencoded',
+                       '', Cookie => "sid=$gone");
+is($status, 303, 'logout: 303');
+is(admits($gone), 401, 'a session logged out is refused');
+
+# --- restart: the zone written whole at exit, loaded at start
+
+$ngx->stop(10);
+like($ngx->error_log, qr/\[notice\].*zone "state": \d+ records saved to "\Q$file\E"/,
+     'restart: the zone saved at exit');
+$ngx->start;
+like($ngx->error_log, qr/\[notice\].*zone "state": \d+ records loaded from "\Q$file\E"/,
+     'restart: the zone loaded at start');
+is(admits($sid), 200, 'restart: the session still admits');
+is(admits($sid2), 200, "restart: bob's session still admits");
+is(admits($gone), 401, 'restart: the session logged out stays out');
+
+my $mode = (stat $file)[2] & 07777;
+is(sprintf('%04o', $mode), '0600', 'the file is 0600');
+is((stat $file)[4], $>, 'the file belongs to the user of the workers');
+
+# --- crash: what was flushed (sync=100ms) before kill -9 is there
+
+my (undef, $sid3) = login('alice');
+is(admits($sid3), 200, 'a new session admits');
+sleep 0.5;
+$ngx->crash;
+$ngx->start;
+is(admits($sid3), 200, 'kill -9 then start: a session older than the '
+   . 'flush interval admits');
+is(admits($sid), 200, 'kill -9 then start: the older session too');
+unlike($ngx->error_log, qr/\[(alert|crit|emerg)\]/, 'no alert');
+
+# --- binary upgrade: USR2, WINCH, QUIT; the new master loads the file
+
+my (undef, $sid4) = login('alice');
+sleep 0.3;
+my $mark = $ngx->upgrade;
+my $log = $ngx->error_log_since($mark);
+like($log, qr/records loaded from "\Q$file\E"/,
+     'upgrade: the new master loaded the file');
+is(admits($sid), 200, 'upgrade: the first session admits');
+is(admits($sid4), 200, 'upgrade: a session made just before admits');
+is(admits($gone), 401, 'upgrade: the session logged out stays out');
+
+# made after the upgrade: kept by the new master's workers
+my (undef, $sid5) = login('bob');
+sleep 0.3;
+$ngx->crash;
+$ngx->start;
+is(admits($sid5), 200, 'after the upgrade: the new nginx writes the file');
+is(admits($sid4), 200, 'after the upgrade: the older session too');
+
+unlike($ngx->error_log, qr/\[(alert|crit|emerg)\]/, 'no alert at all');
+
+done_testing();
