@@ -289,7 +289,7 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
       NULL },
 
     { ngx_string("secauth_limit_zone"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE3,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
       ngx_http_secauth_limit_zone,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
@@ -1308,6 +1308,7 @@ ngx_http_secauth_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     u_char      *p;
     ssize_t      size;
+    ngx_int_t    rc;
     ngx_str_t   *value, name, s, path;
     ngx_msec_t   sync;
     ngx_uint_t   i;
@@ -1346,45 +1347,18 @@ ngx_http_secauth_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     sync = NGX_CONF_UNSET_MSEC;
 
     for (i = 2; i < cf->args->nelts; i++) {
-
-        if (ngx_strncmp(value[i].data, "state=", 6) == 0
-            && path.data == NULL && value[i].len > 6)
-        {
-            path.data = value[i].data + 6;
-            path.len = value[i].len - 6;
-            continue;
+        rc = ngx_http_secauth_store_zone_state_arg(cf, &value[i], &path,
+                                                   &sync);
+        if (rc == NGX_ERROR) {
+            return NGX_CONF_ERROR;
         }
 
-        if (ngx_strncmp(value[i].data, "sync=", 5) == 0
-            && sync == NGX_CONF_UNSET_MSEC)
-        {
-            s.data = value[i].data + 5;
-            s.len = value[i].len - 5;
-
-            sync = ngx_parse_time(&s, 0);
-
-            if (sync == (ngx_msec_t) NGX_ERROR || sync < 10
-                || sync > 3600 * 1000)
-            {
-                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                                   "invalid \"%V\" in \"%V\": from 10ms "
-                                   "to 1h", &value[i], &cmd->name);
-                return NGX_CONF_ERROR;
-            }
-
-            continue;
+        if (rc == NGX_DECLINED) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\" in \"%V\"",
+                               &value[i], &cmd->name);
+            return NGX_CONF_ERROR;
         }
-
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid parameter \"%V\" in \"%V\"",
-                           &value[i], &cmd->name);
-        return NGX_CONF_ERROR;
-    }
-
-    if (path.data == NULL && sync != NGX_CONF_UNSET_MSEC) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\": sync= needs state=", &cmd->name);
-        return NGX_CONF_ERROR;
     }
 
     smcf->shm_zone = ngx_http_secauth_store_zone_add(cf, &name, size,
@@ -1393,10 +1367,8 @@ ngx_http_secauth_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (path.data
-        && ngx_http_secauth_store_zone_state(cf, smcf->shm_zone, &path,
-                                   sync == NGX_CONF_UNSET_MSEC ? 1000 : sync)
-           != NGX_OK)
+    if (ngx_http_secauth_store_zone_state(cf, smcf->shm_zone, &path, sync)
+        != NGX_OK)
     {
         return NGX_CONF_ERROR;
     }

@@ -670,16 +670,30 @@ ngx_http_secauth_shm_zone_state(ngx_conf_t *cf, ngx_shm_zone_t *zone,
         return NGX_ERROR;
     }
 
-    if (shm->state_conf) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "zone \"%V\" has a state file already",
-                           &zone->shm.name);
-        return NGX_ERROR;
-    }
-
     full = *path;
 
     if (ngx_conf_full_name(cf->cycle, &full, 0) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    if (shm->state_conf) {
+        if (shm->state_conf->path.len == full.len
+            && ngx_strncmp(shm->state_conf->path.data, full.data, full.len)
+               == 0
+            && shm->state_conf->sync == sync)
+        {
+            return NGX_OK;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "zone \"%V\" has another state file or sync "
+                           "already", &zone->shm.name);
+        return NGX_ERROR;
+    }
+
+    if (full.data[full.len - 1] == '/') {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid state file \"%V\"", path);
         return NGX_ERROR;
     }
 

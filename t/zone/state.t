@@ -30,7 +30,12 @@ my $users = LoginTest::write_users('zone-state-users',
 sub http {
     my ($zone) = @_;
     return "    secauth_zone $zone;\n"
-           . "    secauth_password_hash $LoginTest::CHEAP;\n";
+           . "    secauth_password_hash $LoginTest::CHEAP;\n"
+           . "    secauth_limit_zone \$binary_remote_addr zone=per_ip:1m "
+           . "rate=1r/m state=logs/limits.zone sync=100ms;\n"
+           . "    secauth_login_throttle free=2 lock=1h max_lock=1h "
+           . "forget=2h zone=attempts:1m state=logs/attempts.zone "
+           . "sync=100ms;\n";
 }
 
 my $ngx = NginxInstance->new(
@@ -49,6 +54,10 @@ my $ngx = NginxInstance->new(
         }
         location /p {
             secauth session;
+            alias html/p.txt;
+        }
+        location = /limited {
+            secauth_limit zone=per_ip;
             alias html/p.txt;
         }
 CONF
@@ -99,6 +108,29 @@ like($ngx->error_log, qr/\[notice\].*zone "state": \d+ records loaded from "\Q$f
 is(admits($sid), 200, 'restart: the session still admits');
 is(admits($sid2), 200, "restart: bob's session still admits");
 is(admits($gone), 401, 'restart: the session logged out stays out');
+
+# a rate-limit bucket and a login throttle count, then a restart
+
+($status) = $ngx->get('/limited');
+is($status, 200, 'limit: the first request passes');
+($status) = $ngx->get('/limited');
+is($status, 429, 'limit: the second one within the minute is refused');
+
+for my $try (1 .. 3) {
+    ($status) = $ngx->post('/login', 'application/x-www-form-urlencoded',
+                           'username=carol&password=wrong');
+}
+is($status, 429, 'throttle: carol is locked after 2 attempts (the 3rd: 429)');
+
+$ngx->restart;
+($status) = $ngx->get('/limited');
+is($status, 429, 'restart: the bucket is still empty');
+($status) = $ngx->post('/login', 'application/x-www-form-urlencoded',
+                       'username=carol&password=wrong');
+is($status, 429, 'restart: carol is still locked');
+($status) = $ngx->post('/login', 'application/x-www-form-urlencoded',
+                       "username=alice&password=$LoginTest::PW{alice}");
+is($status, 303, 'restart: alice is not');
 
 my $mode = (stat $file)[2] & 07777;
 is(sprintf('%04o', $mode), '0600', 'the file is 0600');
