@@ -12,6 +12,7 @@ use FindBin;
 use lib "$FindBin::Bin/../lib";
 
 use Test::More;
+use POSIX ();
 use Time::HiRes qw(sleep);
 
 use NginxInstance;
@@ -167,6 +168,59 @@ $ngx->crash;
 $ngx->start;
 is(admits($sid5), 200, 'after the upgrade: the new nginx writes the file');
 is(admits($sid4), 200, 'after the upgrade: the older session too');
+
+# --- under load (wrk): a restart and a binary upgrade refuse no valid
+# session; what wrk counts is printed
+
+SKIP: {
+    my $wrk = `sh -c 'command -v wrk'`;
+    chomp $wrk;
+    skip 'no wrk', 6 unless $wrk;
+
+    my (undef, $live) = login('alice');
+    is(admits($live), 200, 'load: a session to send');
+
+    # wrk for $secs seconds while $action runs; its counts
+    my $load = sub {
+        my ($secs, $action) = @_;
+        my $out = $ngx->dir . '/logs/wrk.out';
+        my $pid = fork // die "fork: $!";
+        if ($pid == 0) {
+            open STDOUT, '>', $out or POSIX::_exit(1);
+            open STDERR, '>&', \*STDOUT;
+            exec $wrk, '-t1', '-c4', "-d${secs}s", '-H', "Cookie: sid=$live",
+                 'http://127.0.0.1:' . $ngx->port . '/p'
+                or POSIX::_exit(127);
+        }
+        sleep 0.5;
+        $action->();
+        waitpid $pid, 0;
+        open my $fh, '<', $out or die "$out: $!";
+        my $text = do { local $/; <$fh> };
+        my ($total) = $text =~ /(\d+) requests in/;
+        my ($bad) = $text =~ /Non-2xx or 3xx responses: (\d+)/;
+        my ($errors) = $text =~ /Socket errors: (.*)/;
+        return ($total // 0, $bad // 0, $errors // 'none', $text);
+    };
+
+    my ($total, $bad, $errors, $text) = $load->(3, sub { $ngx->upgrade });
+    diag("binary upgrade under wrk: $total requests, $bad not 2xx, "
+         . "socket errors: $errors");
+    ok($total > 0, 'upgrade under load: requests were made')
+        or diag($text);
+    is($bad, 0, 'upgrade under load: no request refused');
+
+    ($total, $bad, $errors, $text) = $load->(4, sub {
+        $ngx->stop(10);
+        $ngx->start;
+    });
+    diag("restart under wrk: $total requests, $bad not 2xx (connections "
+         . "refused while nginx is down are socket errors: $errors)");
+    ok($total > 0, 'restart under load: requests were made')
+        or diag($text);
+    is($bad, 0, 'restart under load: no answer but 200');
+    is(admits($live), 200, 'after both: the session admits');
+}
 
 unlike($ngx->error_log, qr/\[(alert|crit|emerg)\]/, 'no alert at all');
 
