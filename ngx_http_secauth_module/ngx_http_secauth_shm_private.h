@@ -51,6 +51,9 @@ typedef struct {
     size_t                        journal_len;
     size_t                        file_journal;  /* bytes in the file
                                                     after its snapshot */
+    void                         *last;          /* the record of the last
+                                                    journal entry */
+    size_t                        last_off;      /* where that entry is */
     uint64_t                      generation;    /* of this zone */
     ngx_atomic_t                  flush_lock;    /* pid of the flusher */
     time_t                        flush_since;

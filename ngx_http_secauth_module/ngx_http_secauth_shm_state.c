@@ -70,7 +70,7 @@ typedef struct {
 
 
 static void ngx_http_secauth_shm_state_append(ngx_http_secauth_shm_t *shm,
-    ngx_http_secauth_state_record_t *rec);
+    ngx_http_secauth_state_record_t *rec, ngx_http_secauth_shm_node_t *n);
 static void ngx_http_secauth_shm_state_record(
     ngx_http_secauth_shm_node_t *n, ngx_http_secauth_state_record_t *rec);
 static void ngx_http_secauth_shm_state_arm(ngx_http_secauth_shm_t *shm);
@@ -114,6 +114,7 @@ ngx_http_secauth_shm_state_init(ngx_http_secauth_shm_t *shm)
 
     st->journal_size = size;
     st->journal_len = 0;
+    st->last = NULL;
     st->generation = ((uint64_t) ngx_random() << 32)
                      ^ (uint64_t) ngx_random()
                      ^ ((uint64_t) ngx_pid << 16) ^ (uint64_t) ngx_time();
@@ -151,6 +152,10 @@ ngx_http_secauth_shm_state_freed(ngx_http_secauth_shm_t *shm,
 {
     ngx_uint_t  i;
 
+    if (shm->sh->state.last == n) {
+        shm->sh->state.last = NULL;
+    }
+
     for (i = 0; i < shm->ndirty; i++) {
         if (shm->dirty[i] == n) {
             shm->dirty[i] = shm->dirty[--shm->ndirty];
@@ -175,7 +180,7 @@ ngx_http_secauth_shm_state_deleted(ngx_http_secauth_shm_t *shm,
     rec.key = ngx_http_secauth_shm_key(n);
     rec.key_len = n->key_len;
 
-    ngx_http_secauth_shm_state_append(shm, &rec);
+    ngx_http_secauth_shm_state_append(shm, &rec, NULL);
 }
 
 
@@ -197,7 +202,7 @@ ngx_http_secauth_shm_state_commit(ngx_http_secauth_shm_t *shm)
             }
 
             ngx_http_secauth_shm_state_record(n, &rec);
-            ngx_http_secauth_shm_state_append(shm, &rec);
+            ngx_http_secauth_shm_state_append(shm, &rec, n);
         }
     }
 
@@ -232,11 +237,16 @@ ngx_http_secauth_shm_state_record(ngx_http_secauth_shm_node_t *n,
 }
 
 
-/* with a snapshot to come, or a file not ours, the journal is moot */
+/*
+ * With a snapshot to come, or a file not ours, the journal is moot. A
+ * record changed again right after its last entry (a hot rate-limit key)
+ * replaces that entry: the journal holds states, not operations, so only
+ * the last one of a run of changes matters.
+ */
 
 static void
 ngx_http_secauth_shm_state_append(ngx_http_secauth_shm_t *shm,
-    ngx_http_secauth_state_record_t *rec)
+    ngx_http_secauth_state_record_t *rec, ngx_http_secauth_shm_node_t *n)
 {
     size_t                            size;
     ngx_http_secauth_shm_state_sh_t  *st;
@@ -249,14 +259,23 @@ ngx_http_secauth_shm_state_append(ngx_http_secauth_shm_t *shm,
 
     size = ngx_http_secauth_state_record_size(rec);
 
+    if (n && st->last == n && st->journal_len - st->last_off == size) {
+        (void) ngx_http_secauth_state_record_write(st->journal
+                                                   + st->last_off, rec);
+        return;
+    }
+
     if (size > st->journal_size - st->journal_len) {
         st->snapshot = 1;
         st->journal_len = 0;
+        st->last = NULL;
         return;
     }
 
     (void) ngx_http_secauth_state_record_write(st->journal + st->journal_len,
                                                rec);
+    st->last = n;
+    st->last_off = st->journal_len;
     st->journal_len += size;
 }
 
@@ -360,10 +379,17 @@ ngx_http_secauth_shm_state_flush(ngx_event_t *ev)
         return;
     }
 
-    /* the pool is overloaded: the write is done here, blocking */
-#endif
+    /* the pool is overloaded: no waiting here, a snapshot next time */
+
+    w->rc = NGX_ERROR;
+    w->failed = "ngx_thread_task_post()";
+    w->err = 0;
+#else
+    /* no thread pools in this nginx: the write is done here, blocking */
 
     ngx_http_secauth_shm_state_write(w);
+#endif
+
     ngx_http_secauth_shm_state_done(w);
 }
 
@@ -408,6 +434,7 @@ ngx_http_secauth_shm_state_take(ngx_http_secauth_shm_t *shm,
 
     if (st->foreign) {
         st->journal_len = 0;
+        st->last = NULL;
         return NGX_DECLINED;
     }
 
@@ -426,6 +453,7 @@ ngx_http_secauth_shm_state_take(ngx_http_secauth_shm_t *shm,
         w->snapshot = 1;
         st->snapshot = 0;
         st->journal_len = 0;
+        st->last = NULL;
         st->file_journal = 0;
 
         return NGX_OK;
@@ -449,6 +477,7 @@ ngx_http_secauth_shm_state_take(ngx_http_secauth_shm_t *shm,
 
     st->file_journal += w->len;
     st->journal_len = 0;
+    st->last = NULL;
 
     return NGX_OK;
 }
@@ -777,11 +806,13 @@ ngx_http_secauth_shm_state_done(ngx_http_secauth_shm_write_t *w)
     case NGX_DECLINED:
         st->foreign = 1;
         st->journal_len = 0;
+        st->last = NULL;
         break;
 
     default:
         st->snapshot = 1;
         st->journal_len = 0;
+        st->last = NULL;
     }
 
     more = (st->journal_len || st->snapshot) && !st->foreign;

@@ -227,14 +227,27 @@ ngx_http_secauth_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
         shm->sh = oshm->sh;
         shm->shpool = oshm->shpool;
 
-        if (shm->state_conf && shm->sh->state.journal == NULL) {
-            /* state= added by this reload */
-
+        if (shm->state_conf) {
             ngx_shmtx_lock(&shm->shpool->mutex);
 
-            if (ngx_http_secauth_shm_state_init(shm) != NGX_OK) {
-                ngx_shmtx_unlock(&shm->shpool->mutex);
-                return NGX_ERROR;
+            if (shm->sh->state.journal == NULL) {
+                /* state= added by this reload */
+
+                if (ngx_http_secauth_shm_state_init(shm) != NGX_OK) {
+                    ngx_shmtx_unlock(&shm->shpool->mutex);
+                    return NGX_ERROR;
+                }
+
+            } else if (!ngx_test_config) {
+                /*
+                 * a reload makes this nginx the file's writer again, even
+                 * after another one took it over (a binary upgrade rolled
+                 * back), and writes the file whole (PATH may have changed)
+                 */
+
+                shm->sh->state.foreign = 0;
+                shm->sh->state.claim = 1;
+                shm->sh->state.snapshot = 1;
             }
 
             ngx_shmtx_unlock(&shm->shpool->mutex);
