@@ -303,7 +303,9 @@ ngx_http_secauth_shm_check_dir(ngx_http_secauth_shm_t *shm, ngx_log_t *log)
 
     ccf = (ngx_core_conf_t *) ngx_get_conf(conf->cycle->conf_ctx,
                                            ngx_core_module);
-    conf->user = ccf->user;
+    /* one process (master_process off) keeps its user */
+
+    conf->user = ccf->master ? ccf->user : (ngx_uid_t) NGX_CONF_UNSET_UINT;
     conf->group = ccf->group;
 
     if (ngx_file_info(conf->dir.data, &fi) == NGX_FILE_ERROR) {

@@ -224,4 +224,58 @@ SKIP: {
 
 unlike($ngx->error_log, qr/\[(alert|crit|emerg)\]/, 'no alert at all');
 
+# --- a reload to another size: the new zone gets the old one's records,
+# and takes the file over
+
+my $zone2 = 'state:2m state=logs/state.zone sync=100ms';
+$mark = $ngx->log_mark;
+$ngx->reload(http => http($zone2));
+like($ngx->error_log_since($mark),
+     qr/\[notice\].*zone "state": \d+ records copied from the zone it replaces, 0 did not fit/,
+     'resize: the records copied');
+is(admits($sid), 200, 'resize: the session admits');
+my (undef, $sid6) = login('alice');
+sleep 0.4;
+$ngx->crash;
+$ngx->start;
+like($ngx->error_log, qr/records loaded from "\Q$file\E"/,
+     'resize, then kill -9: the file loads');
+is(admits($sid6), 200, 'resize, then kill -9: the new zone wrote the file');
+is(admits($sid), 200, 'resize, then kill -9: with the copied records');
+
+# --- one process (master_process off): the same, without a master
+
+my $single = NginxInstance->new(
+    http => "    secauth_zone one:1m state=logs/one.zone;\n"
+            . "    secauth_password_hash $LoginTest::CHEAP;\n",
+    files => { 'p.txt' => "secret\n" },
+    server => <<"CONF");
+        secauth_cookie sid secure=off;
+        secauth_users file=$users;
+        location = /login {
+            secauth_login;
+        }
+        location /p {
+            secauth session;
+            alias html/p.txt;
+        }
+CONF
+
+(undef, my $h) = $single->post('/login', 'application/x-www-form-urlencoded',
+                               "username=alice&password=$LoginTest::PW{alice}");
+my ($one) = ($h->{'set-cookie'} // '') =~ /^sid=([^;]+)/;
+($status) = $single->get('/p', Cookie => "sid=$one");
+is($status, 200, 'one process: a session');
+$single->stop(10);
+like($single->error_log, qr/zone "one": \d+ records saved/,
+     'one process: saved at exit');
+$single->start;
+($status) = $single->get('/p', Cookie => "sid=$one");
+is($status, 200, 'one process: the session survives a restart');
+sleep 1.3;
+$single->crash;
+$single->start;
+($status) = $single->get('/p', Cookie => "sid=$one");
+is($status, 200, 'one process: and a kill -9 after the default 1s sync');
+
 done_testing();
