@@ -300,6 +300,23 @@ main(void)
        "no END block: bad snapshot, nothing loaded");
     free(copy);
 
+    /* the header alone, as a writer checks whose the file is */
+
+    {
+        ngx_http_secauth_state_header_t  h;
+
+        ok(ngx_http_secauth_state_header_get(buf, full, &h) == 0
+           && h.generation == 0x1122334455667788ULL,
+           "header_get reads the generation");
+        ok(ngx_http_secauth_state_header_get(buf, 63, &h) != 0,
+           "header_get refuses a header cut short");
+        copy = tap_copy(buf, 64);
+        copy[30] ^= 1;
+        ok(ngx_http_secauth_state_header_get(copy, 64, &h) != 0,
+           "header_get refuses a damaged header");
+        free(copy);
+    }
+
     /* a record size: header + key + parent key + value */
 
     {

@@ -103,6 +103,13 @@ is(admits($gone), 401, 'a session logged out is refused');
 $ngx->stop(10);
 like($ngx->error_log, qr/\[notice\].*zone "state": \d+ records saved to "\Q$file\E"/,
      'restart: the zone saved at exit');
+{
+    open my $fh, '<:raw', $file or die "$file: $!";
+    my $data = do { local $/; <$fh> };
+    ok(index($data, $sid) < 0 && index($data, $sid2) < 0,
+       'the file holds no session id, only their hashes');
+    like($data, qr/alice/, 'but the user names the zone holds');
+}
 $ngx->start;
 like($ngx->error_log, qr/\[notice\].*zone "state": \d+ records loaded from "\Q$file\E"/,
      'restart: the zone loaded at start');
