@@ -330,14 +330,15 @@ ngx_http_secauth_shm_state_flush(ngx_event_t *ev)
     task = shm->task;
 
     if (task == NULL) {
-        task = ngx_calloc(sizeof(ngx_thread_task_t)
-                          + sizeof(ngx_http_secauth_shm_write_t), ev->log);
+        /* once per process and zone, freed with the cycle */
+
+        task = ngx_thread_task_alloc(ngx_cycle->pool,
+                                     sizeof(ngx_http_secauth_shm_write_t));
         if (task == NULL) {
             ngx_atomic_cmp_set(&shm->sh->state.flush_lock, ngx_pid, 0);
             return;
         }
 
-        task->ctx = task + 1;
         task->handler = ngx_http_secauth_shm_state_thread;
         task->event.handler = ngx_http_secauth_shm_state_written;
         task->event.data = task->ctx;

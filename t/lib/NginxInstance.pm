@@ -123,8 +123,15 @@ sub _config {
         }
 GEN
 
+    # nginx clears its environment for the binary a USR2 starts: the
+    # sanitizers' options must be passed on (scripts/test.sh --asan)
+    my $env = join '', map { "env $_;\n" }
+              grep { defined $ENV{$_} }
+              qw(ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS);
+
     return <<"CONF";
 $load
+$env
 daemon @{[ $self->{upgradable} ? 'on' : 'off' ]};
 master_process $self->{master};
 $user
