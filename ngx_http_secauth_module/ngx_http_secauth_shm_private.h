@@ -28,9 +28,10 @@
  *   ngx_http_secauth_shm_fill.c   filling a new zone with records;
  *   ngx_http_secauth_shm_state.c  the state file: the journal of changes,
  *                                 its flush from the thread pool,
- *                                 snapshots, the write at exit.
+ *                                 snapshots, the write at exit;
+ *   ngx_http_secauth_shm_file.c   the file's blocking writes.
  *
- * Calls go zone -> fill -> shm -> state, never back.
+ * Calls go zone -> fill -> shm -> state -> file, never back.
  */
 
 
@@ -191,6 +192,27 @@ void ngx_http_secauth_shm_fill_done(ngx_http_secauth_shm_t *shm,
     ngx_http_secauth_shm_fill_t *fill);
 
 
+/* one write of the state file: what to write, how it went */
+typedef struct {
+    ngx_http_secauth_shm_t             *shm;
+    ngx_http_secauth_shm_state_conf_t  *conf;
+    u_char                             *buf;
+    size_t                              len;
+    uint64_t                            generation;
+    ngx_uint_t                          snapshot;   /* else a journal */
+    ngx_uint_t                          claim;
+    ngx_uint_t                          records;
+
+    /* the result */
+    ngx_int_t                           rc;         /* NGX_OK, NGX_ERROR,
+                                                       NGX_DECLINED: not
+                                                       ours, NGX_AGAIN: no
+                                                       file, a snapshot */
+    const char                         *failed;     /* the call */
+    ngx_err_t                           err;
+} ngx_http_secauth_shm_write_t;
+
+
 /* ngx_http_secauth_shm_state.c */
 
 /* with the zone locked: the journal's hooks */
@@ -210,6 +232,13 @@ ngx_int_t ngx_http_secauth_shm_state_init(ngx_http_secauth_shm_t *shm);
  * exits, the whole zone to the file, blocking
  */
 void ngx_http_secauth_shm_state_exit(void *data);
+
+
+/*
+ * ngx_http_secauth_shm_file.c: the state file written, blocking (in the
+ * thread pool, or at exit); the outcome in w->rc, w->failed, w->err
+ */
+void ngx_http_secauth_shm_file_write(ngx_http_secauth_shm_write_t *w);
 
 
 #endif /* _NGX_HTTP_SECAUTH_SHM_PRIVATE_H_INCLUDED_ */

@@ -8,8 +8,6 @@
 #include <ngx_core.h>
 #include <ngx_event.h>
 
-#include <sys/file.h>
-
 #include "ngx_http_secauth_shm_private.h"
 #include "ngx_http_secauth_state.h"
 
@@ -48,25 +46,6 @@
 #define NGX_HTTP_SECAUTH_STATE_STALE         60
 
 
-/* one write of the file: what to write, how it went */
-typedef struct {
-    ngx_http_secauth_shm_t             *shm;
-    ngx_http_secauth_shm_state_conf_t  *conf;
-    u_char                             *buf;
-    size_t                              len;
-    uint64_t                            generation;
-    ngx_uint_t                          snapshot;   /* else a journal */
-    ngx_uint_t                          claim;
-    ngx_uint_t                          records;
-
-    /* the result */
-    ngx_int_t                           rc;         /* NGX_OK, NGX_ERROR,
-                                                       NGX_DECLINED: not
-                                                       ours, NGX_AGAIN: no
-                                                       file, a snapshot */
-    const char                         *failed;     /* the call */
-    ngx_err_t                           err;
-} ngx_http_secauth_shm_write_t;
 
 
 static void ngx_http_secauth_shm_state_append(ngx_http_secauth_shm_t *shm,
@@ -81,9 +60,6 @@ static ngx_int_t ngx_http_secauth_shm_state_take(ngx_http_secauth_shm_t *shm,
     ngx_http_secauth_shm_write_t *w);
 static u_char *ngx_http_secauth_shm_state_snapshot(
     ngx_http_secauth_shm_t *shm, size_t *len, ngx_uint_t *records);
-static void ngx_http_secauth_shm_state_write(ngx_http_secauth_shm_write_t *w);
-static ngx_int_t ngx_http_secauth_shm_state_write_all(ngx_fd_t fd,
-    u_char *buf, size_t len);
 #if (NGX_THREADS)
 static void ngx_http_secauth_shm_state_thread(void *data, ngx_log_t *log);
 static void ngx_http_secauth_shm_state_written(ngx_event_t *ev);
@@ -388,7 +364,7 @@ ngx_http_secauth_shm_state_flush(ngx_event_t *ev)
 #else
     /* no thread pools in this nginx: the write is done here, blocking */
 
-    ngx_http_secauth_shm_state_write(w);
+    ngx_http_secauth_shm_file_write(w);
 #endif
 
     ngx_http_secauth_shm_state_done(w);
@@ -575,182 +551,12 @@ ngx_http_secauth_shm_state_snapshot(ngx_http_secauth_shm_t *shm,
 }
 
 
-/*
- * The file written, blocking: in the thread pool, or at exit. Logs
- * nothing (a thread): the result is in w.
- */
-
-static void
-ngx_http_secauth_shm_state_write(ngx_http_secauth_shm_write_t *w)
-{
-    u_char                              hdr[NGX_HTTP_SECAUTH_STATE_HEADER_SIZE];
-    ssize_t                             n;
-    ngx_fd_t                            fd, lock, dir;
-    ngx_uint_t                          exists;
-    ngx_http_secauth_state_header_t     h;
-    ngx_http_secauth_shm_state_conf_t  *conf;
-
-    conf = w->conf;
-    w->rc = NGX_ERROR;
-    fd = NGX_INVALID_FILE;
-
-    lock = ngx_open_file(conf->lock.data, NGX_FILE_RDWR,
-                         NGX_FILE_CREATE_OR_OPEN, NGX_FILE_OWNER_ACCESS);
-    if (lock == NGX_INVALID_FILE) {
-        w->failed = ngx_open_file_n " of the lock file";
-        goto failed;
-    }
-
-    if (flock(lock, LOCK_EX) == -1) {
-        w->failed = "flock()";
-        goto failed;
-    }
-
-    /* whose the file is */
-
-    exists = 0;
-
-    fd = ngx_open_file(conf->path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-
-    if (fd != NGX_INVALID_FILE) {
-        n = read(fd, hdr, sizeof(hdr));
-
-        if (n > 0
-            && ngx_http_secauth_state_header_get(hdr, n, &h) == 0)
-        {
-            exists = 1;
-        }
-
-        (void) ngx_close_file(fd);
-        fd = NGX_INVALID_FILE;
-    }
-
-    if (exists && h.generation != w->generation && !w->claim) {
-        w->rc = NGX_DECLINED;
-        goto done;
-    }
-
-    if (!w->snapshot) {
-        if (!exists) {
-            w->rc = NGX_AGAIN;
-            goto done;
-        }
-
-        fd = ngx_open_file(conf->path.data, NGX_FILE_APPEND, NGX_FILE_OPEN,
-                           0);
-        if (fd == NGX_INVALID_FILE) {
-            w->failed = ngx_open_file_n;
-            goto failed;
-        }
-
-        if (ngx_http_secauth_shm_state_write_all(fd, w->buf, w->len)
-            != NGX_OK)
-        {
-            w->failed = "write()";
-            goto failed;
-        }
-
-        if (fdatasync(fd) == -1) {
-            w->failed = "fdatasync()";
-            goto failed;
-        }
-
-        w->rc = NGX_OK;
-        goto done;
-    }
-
-    fd = ngx_open_file(conf->tmp.data, NGX_FILE_WRONLY, NGX_FILE_TRUNCATE,
-                       NGX_FILE_OWNER_ACCESS);
-    if (fd == NGX_INVALID_FILE) {
-        w->failed = ngx_open_file_n " of the temporary file";
-        goto failed;
-    }
-
-    if (geteuid() == 0 && conf->user != (ngx_uid_t) NGX_CONF_UNSET_UINT) {
-        /* the master at exit: the file stays the workers' */
-
-        if (fchown(fd, conf->user, conf->group) == -1
-            || fchown(lock, conf->user, conf->group) == -1)
-        {
-            w->failed = "fchown()";
-            goto failed;
-        }
-    }
-
-    if (ngx_http_secauth_shm_state_write_all(fd, w->buf, w->len) != NGX_OK) {
-        w->failed = "write() of the temporary file";
-        goto failed;
-    }
-
-    if (fsync(fd) == -1) {
-        w->failed = "fsync() of the temporary file";
-        goto failed;
-    }
-
-    (void) ngx_close_file(fd);
-    fd = NGX_INVALID_FILE;
-
-    if (ngx_rename_file(conf->tmp.data, conf->path.data) == NGX_FILE_ERROR) {
-        w->failed = ngx_rename_file_n;
-        goto failed;
-    }
-
-    dir = ngx_open_file(conf->dir.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-
-    if (dir != NGX_INVALID_FILE) {
-        (void) fsync(dir);
-        (void) ngx_close_file(dir);
-    }
-
-    w->rc = NGX_OK;
-    goto done;
-
-failed:
-
-    w->err = ngx_errno;
-
-done:
-
-    if (fd != NGX_INVALID_FILE) {
-        (void) ngx_close_file(fd);
-    }
-
-    if (lock != NGX_INVALID_FILE) {
-        (void) ngx_close_file(lock);
-    }
-}
-
-
-static ngx_int_t
-ngx_http_secauth_shm_state_write_all(ngx_fd_t fd, u_char *buf, size_t len)
-{
-    ssize_t  n;
-
-    while (len) {
-        n = write(fd, buf, len);
-
-        if (n == -1) {
-            if (ngx_errno == NGX_EINTR) {
-                continue;
-            }
-
-            return NGX_ERROR;
-        }
-
-        buf += n;
-        len -= n;
-    }
-
-    return NGX_OK;
-}
-
-
 #if (NGX_THREADS)
 
 static void
 ngx_http_secauth_shm_state_thread(void *data, ngx_log_t *log)
 {
-    ngx_http_secauth_shm_state_write(data);
+    ngx_http_secauth_shm_file_write(data);
 }
 
 
@@ -863,7 +669,7 @@ ngx_http_secauth_shm_state_exit(void *data)
         return;
     }
 
-    ngx_http_secauth_shm_state_write(&w);
+    ngx_http_secauth_shm_file_write(&w);
 
     ngx_free(w.buf);
 
