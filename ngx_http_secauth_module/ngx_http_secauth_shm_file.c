@@ -193,3 +193,84 @@ ngx_http_secauth_shm_file_write_all(ngx_fd_t fd, u_char *buf, size_t len)
 
     return NGX_OK;
 }
+
+
+/*
+ * Catching up, under the writers' lock: whether the file is still the
+ * one this zone was loaded from (same inode, same generation), whether
+ * the master that writes it still runs, and what it appended since.
+ * NGX_DONE: give up catching up (the file was rewritten: take it over).
+ */
+
+void
+ngx_http_secauth_shm_file_catchup(ngx_http_secauth_shm_write_t *w)
+{
+    u_char                              hdr[NGX_HTTP_SECAUTH_STATE_HEADER_SIZE];
+    off_t                               size;
+    ssize_t                             n;
+    ngx_fd_t                            fd, lock;
+    ngx_file_info_t                     fi;
+    ngx_http_secauth_state_header_t     h;
+    ngx_http_secauth_shm_state_conf_t  *conf;
+
+    conf = w->conf;
+    w->rc = NGX_DONE;
+    w->buf = NULL;
+    w->len = 0;
+    fd = NGX_INVALID_FILE;
+
+    lock = ngx_open_file(conf->lock.data, NGX_FILE_RDWR,
+                         NGX_FILE_CREATE_OR_OPEN, NGX_FILE_OWNER_ACCESS);
+    if (lock == NGX_INVALID_FILE || flock(lock, LOCK_EX) == -1) {
+        goto done;
+    }
+
+    fd = ngx_open_file(conf->path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    if (fd == NGX_INVALID_FILE || ngx_fd_info(fd, &fi) == NGX_FILE_ERROR
+        || (ngx_uint_t) fi.st_ino != w->tail_ino)
+    {
+        goto done;
+    }
+
+    n = read(fd, hdr, sizeof(hdr));
+
+    if (n <= 0 || ngx_http_secauth_state_header_get(hdr, n, &h) != 0
+        || h.generation != w->tail_gen)
+    {
+        goto done;
+    }
+
+    w->alive = h.master != 0
+               && (kill((ngx_pid_t) h.master, 0) == 0 || ngx_errno == EPERM);
+
+    size = ngx_file_size(&fi);
+
+    if (size > w->tail_off) {
+        w->len = (size_t) (size - w->tail_off);
+
+        w->buf = malloc(w->len);
+        if (w->buf == NULL) {
+            w->len = 0;
+            goto done;
+        }
+
+        n = pread(fd, w->buf, w->len, w->tail_off);
+        if (n < 0) {
+            n = 0;
+        }
+
+        w->len = n;
+    }
+
+    w->rc = NGX_OK;
+
+done:
+
+    if (fd != NGX_INVALID_FILE) {
+        (void) ngx_close_file(fd);
+    }
+
+    if (lock != NGX_INVALID_FILE) {
+        (void) ngx_close_file(lock);
+    }
+}

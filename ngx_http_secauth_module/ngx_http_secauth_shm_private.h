@@ -16,6 +16,7 @@
 #endif
 
 #include "ngx_http_secauth_shm.h"
+#include "ngx_http_secauth_state.h"
 
 
 /*
@@ -60,6 +61,17 @@ typedef struct {
     time_t                        flush_since;
     ngx_uint_t                    lost;          /* snapshots skipped
                                                     to another nginx */
+    /*
+     * catching up: the nginx before this one (a binary upgrade) still
+     * appends to the file this zone was loaded from; its changes are
+     * replayed here until its master is gone, then the file is taken over
+     */
+    uint64_t                      tail_gen;      /* 0: not catching up */
+    off_t                         tail_off;      /* read up to */
+    ngx_uint_t                    tail_ino;
+    time_t                        tail_since;
+
+    unsigned                      changed:1;     /* since the load */
     unsigned                      snapshot:1;    /* write one whole next */
     unsigned                      claim:1;       /* the file is not ours
                                                     yet: take it over */
@@ -117,6 +129,9 @@ struct ngx_http_secauth_shm_s {
     /* records set while locked, journaled when unlocking */
     ngx_http_secauth_shm_node_t        *dirty[NGX_HTTP_SECAUTH_SHM_DIRTY_MAX];
     ngx_uint_t                          ndirty;
+
+    /* replays a record of another nginx's journal (catching up) */
+    ngx_http_secauth_state_record_pt    replay;     /* data: the shm */
 
     ngx_event_t                         flush;      /* a worker's timer */
     void                               *task;       /* its thread task */
@@ -203,6 +218,13 @@ typedef struct {
     ngx_uint_t                          claim;
     ngx_uint_t                          records;
 
+    /* catching up: the other nginx's appends after tail_off */
+    ngx_uint_t                          catchup;
+    uint64_t                            tail_gen;
+    off_t                               tail_off;
+    ngx_uint_t                          tail_ino;
+    ngx_uint_t                          alive;      /* its master is */
+
     /* the result */
     ngx_int_t                           rc;         /* NGX_OK, NGX_ERROR,
                                                        NGX_DECLINED: not
@@ -239,6 +261,8 @@ void ngx_http_secauth_shm_state_exit(void *data);
  * thread pool, or at exit); the outcome in w->rc, w->failed, w->err
  */
 void ngx_http_secauth_shm_file_write(ngx_http_secauth_shm_write_t *w);
+/* catching up: reads what the other nginx appended (w->catchup) */
+void ngx_http_secauth_shm_file_catchup(ngx_http_secauth_shm_write_t *w);
 
 
 #endif /* _NGX_HTTP_SECAUTH_SHM_PRIVATE_H_INCLUDED_ */

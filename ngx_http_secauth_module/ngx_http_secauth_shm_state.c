@@ -45,6 +45,9 @@
 /* a flush not done after this long was a process that died */
 #define NGX_HTTP_SECAUTH_STATE_STALE         60
 
+/* seconds at most of catching up with the nginx before this one */
+#define NGX_HTTP_SECAUTH_STATE_CATCHUP       600
+
 
 
 
@@ -57,6 +60,10 @@ static void ngx_http_secauth_shm_state_flush(ngx_event_t *ev);
 static ngx_uint_t ngx_http_secauth_shm_state_trylock(
     ngx_http_secauth_shm_t *shm);
 static ngx_int_t ngx_http_secauth_shm_state_take(ngx_http_secauth_shm_t *shm,
+    ngx_http_secauth_shm_write_t *w, ngx_uint_t exiting);
+static void ngx_http_secauth_shm_state_caught_up(
+    ngx_http_secauth_shm_write_t *w);
+static size_t ngx_http_secauth_shm_state_replay(
     ngx_http_secauth_shm_write_t *w);
 static u_char *ngx_http_secauth_shm_state_snapshot(
     ngx_http_secauth_shm_t *shm, size_t *len, ngx_uint_t *records);
@@ -115,6 +122,7 @@ ngx_http_secauth_shm_state_dirty(ngx_http_secauth_shm_t *shm,
 
     if (shm->ndirty == NGX_HTTP_SECAUTH_SHM_DIRTY_MAX) {
         shm->sh->state.snapshot = 1;
+        shm->sh->state.changed = 1;
         return;
     }
 
@@ -228,6 +236,7 @@ ngx_http_secauth_shm_state_append(ngx_http_secauth_shm_t *shm,
     ngx_http_secauth_shm_state_sh_t  *st;
 
     st = &shm->sh->state;
+    st->changed = 1;
 
     if (st->snapshot || st->foreign || st->journal == NULL) {
         return;
@@ -340,7 +349,7 @@ ngx_http_secauth_shm_state_flush(ngx_event_t *ev)
     w->conf = shm->state;
 
     ngx_shmtx_lock(&shm->shpool->mutex);
-    rc = ngx_http_secauth_shm_state_take(shm, w);
+    rc = ngx_http_secauth_shm_state_take(shm, w, 0);
     ngx_shmtx_unlock(&shm->shpool->mutex);
 
     if (rc != NGX_OK) {
@@ -364,7 +373,12 @@ ngx_http_secauth_shm_state_flush(ngx_event_t *ev)
 #else
     /* no thread pools in this nginx: the write is done here, blocking */
 
-    ngx_http_secauth_shm_file_write(w);
+    if (w->catchup) {
+        ngx_http_secauth_shm_file_catchup(w);
+
+    } else {
+        ngx_http_secauth_shm_file_write(w);
+    }
 #endif
 
     ngx_http_secauth_shm_state_done(w);
@@ -399,11 +413,15 @@ ngx_http_secauth_shm_state_trylock(ngx_http_secauth_shm_t *shm)
 }
 
 
-/* locked: what to write, out of the zone; NGX_DECLINED: nothing */
+/*
+ * Locked: what to write, out of the zone; NGX_DECLINED: nothing. At exit
+ * a file never taken over is left as it is: it is still the one loaded
+ * (nothing changed), or another nginx's (an upgrade rolled back).
+ */
 
 static ngx_int_t
 ngx_http_secauth_shm_state_take(ngx_http_secauth_shm_t *shm,
-    ngx_http_secauth_shm_write_t *w)
+    ngx_http_secauth_shm_write_t *w, ngx_uint_t exiting)
 {
     ngx_http_secauth_shm_state_sh_t  *st;
 
@@ -415,11 +433,23 @@ ngx_http_secauth_shm_state_take(ngx_http_secauth_shm_t *shm,
         return NGX_DECLINED;
     }
 
+    if (exiting && st->claim && (st->tail_gen || !st->changed)) {
+        return NGX_DECLINED;
+    }
+
+    if (!exiting && st->claim && st->tail_gen) {
+        w->catchup = 1;
+        w->tail_gen = st->tail_gen;
+        w->tail_off = st->tail_off;
+        w->tail_ino = st->tail_ino;
+        return NGX_OK;
+    }
+
     w->generation = st->generation;
     w->claim = st->claim;
 
     if (st->snapshot || st->claim
-        || st->file_journal > shm->zone->shm.size)
+        || (st->file_journal > shm->zone->shm.size && !exiting))
     {
         w->buf = ngx_http_secauth_shm_state_snapshot(shm, &w->len,
                                                      &w->records);
@@ -504,6 +534,8 @@ ngx_http_secauth_shm_state_snapshot(ngx_http_secauth_shm_t *shm,
     h.zone_size = shm->zone->shm.size;
     h.generation = shm->sh->state.generation;
     h.written = now;
+    h.master = (uint32_t) ((ngx_process == NGX_PROCESS_WORKER)
+                           ? ngx_parent : ngx_pid);
 
     ngx_http_secauth_state_header_write(buf, &h);
 
@@ -556,7 +588,14 @@ ngx_http_secauth_shm_state_snapshot(ngx_http_secauth_shm_t *shm,
 static void
 ngx_http_secauth_shm_state_thread(void *data, ngx_log_t *log)
 {
-    ngx_http_secauth_shm_file_write(data);
+    ngx_http_secauth_shm_write_t  *w = data;
+
+    if (w->catchup) {
+        ngx_http_secauth_shm_file_catchup(w);
+
+    } else {
+        ngx_http_secauth_shm_file_write(w);
+    }
 }
 
 
@@ -580,6 +619,11 @@ ngx_http_secauth_shm_state_done(ngx_http_secauth_shm_write_t *w)
 
     shm = w->shm;
     st = &shm->sh->state;
+
+    if (w->catchup) {
+        ngx_http_secauth_shm_state_caught_up(w);
+        return;
+    }
 
     ngx_free(w->buf);
     w->buf = NULL;
@@ -638,13 +682,91 @@ ngx_http_secauth_shm_state_done(ngx_http_secauth_shm_write_t *w)
 }
 
 
+/*
+ * Back from reading what the other nginx appended: replayed into the
+ * zone (as the load would have), then, once its master is gone, the
+ * file is taken over by the next flush. Catching up ends after a while
+ * anyway: its master's pid may have been taken by another process.
+ */
+
+static void
+ngx_http_secauth_shm_state_caught_up(ngx_http_secauth_shm_write_t *w)
+{
+    size_t                              used;
+    ngx_http_secauth_shm_t             *shm;
+    ngx_http_secauth_shm_state_sh_t    *st;
+
+    shm = w->shm;
+    st = &shm->sh->state;
+
+    ngx_shmtx_lock(&shm->shpool->mutex);
+
+    used = ngx_http_secauth_shm_state_replay(w);
+
+    if (w->rc != NGX_OK || used < w->len || !w->alive
+        || ngx_time() - st->tail_since > NGX_HTTP_SECAUTH_STATE_CATCHUP)
+    {
+        st->tail_gen = 0;
+
+    } else {
+        st->tail_off += used;
+    }
+
+    ngx_shmtx_unlock(&shm->shpool->mutex);
+
+    ngx_free(w->buf);
+    w->buf = NULL;
+
+    ngx_atomic_cmp_set(&st->flush_lock, ngx_pid, 0);
+
+#if !(NGX_THREADS)
+    ngx_free(w);
+#endif
+
+    /* the takeover, or the next look at the file */
+    ngx_http_secauth_shm_state_arm(shm);
+}
+
+
+/* locked: the other nginx's changes read, into the zone */
+
+static size_t
+ngx_http_secauth_shm_state_replay(ngx_http_secauth_shm_write_t *w)
+{
+    size_t                              used;
+    ngx_http_secauth_shm_t             *shm;
+    ngx_http_secauth_shm_state_conf_t  *conf;
+
+    shm = w->shm;
+
+    if (w->rc != NGX_OK || w->len == 0 || shm->replay == NULL) {
+        return 0;
+    }
+
+    /* not journaled: the snapshot of the takeover holds it all */
+
+    conf = shm->state;
+    shm->state = NULL;
+
+    used = ngx_http_secauth_state_parse_journal(w->buf, w->len, shm->replay,
+                                                shm);
+
+    shm->state = conf;
+    shm->ndirty = 0;
+    shm->sh->state.changed = 1;
+
+    return used;
+}
+
+
 void
 ngx_http_secauth_shm_state_exit(void *data)
 {
     ngx_http_secauth_shm_t  *shm = data;
 
-    ngx_int_t                      rc;
-    ngx_http_secauth_shm_write_t   w;
+    ngx_int_t                         rc;
+    ngx_http_secauth_shm_write_t      w;
+    ngx_http_secauth_shm_state_sh_t  *st;
 
     if ((ngx_process != NGX_PROCESS_MASTER
          && ngx_process != NGX_PROCESS_SINGLE)
@@ -658,11 +780,51 @@ ngx_http_secauth_shm_state_exit(void *data)
     w.shm = shm;
     w.conf = shm->state;
 
-    /* no worker is left; a flush of one that was killed is forgotten */
+    st = &shm->sh->state;
+
+    if (st->claim && st->tail_gen && !st->foreign) {
+        /*
+         * never taken over: a file still another nginx's (a binary
+         * upgrade rolled back) is left to it; else what the nginx before
+         * this one appended after the load is taken in first
+         */
+
+        w.catchup = 1;
+        w.tail_gen = st->tail_gen;
+        w.tail_off = st->tail_off;
+        w.tail_ino = st->tail_ino;
+
+        ngx_http_secauth_shm_file_catchup(&w);
+
+        if (w.rc == NGX_OK && w.alive) {
+            ngx_free(w.buf);
+
+            ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
+                          "secauth: zone \"%V\": state file \"%s\" is "
+                          "still another nginx's, not written at exit",
+                          &shm->zone->shm.name, w.conf->path.data);
+            return;
+        }
+
+        ngx_shmtx_lock(&shm->shpool->mutex);
+        (void) ngx_http_secauth_shm_state_replay(&w);
+        st->tail_gen = 0;
+        ngx_shmtx_unlock(&shm->shpool->mutex);
+
+        ngx_free(w.buf);
+
+        ngx_memzero(&w, sizeof(ngx_http_secauth_shm_write_t));
+        w.shm = shm;
+        w.conf = shm->state;
+    }
+
+    /*
+     * no worker is left (a flush of one that was killed is forgotten):
+     * what the file lacks, appended, or the whole zone
+     */
 
     ngx_shmtx_lock(&shm->shpool->mutex);
-    shm->sh->state.snapshot = 1;
-    rc = ngx_http_secauth_shm_state_take(shm, &w);
+    rc = ngx_http_secauth_shm_state_take(shm, &w, 1);
     ngx_shmtx_unlock(&shm->shpool->mutex);
 
     if (rc != NGX_OK) {
@@ -676,9 +838,19 @@ ngx_http_secauth_shm_state_exit(void *data)
     switch (w.rc) {
 
     case NGX_OK:
-        ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
-                      "secauth: zone \"%V\": %ui records saved to \"%s\"",
-                      &shm->zone->shm.name, w.records, w.conf->path.data);
+        if (w.snapshot) {
+            ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
+                          "secauth: zone \"%V\": %ui records saved to "
+                          "\"%s\"", &shm->zone->shm.name, w.records,
+                          w.conf->path.data);
+
+        } else {
+            ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
+                          "secauth: zone \"%V\": the last changes saved to "
+                          "\"%s\"", &shm->zone->shm.name,
+                          w.conf->path.data);
+        }
+
         break;
 
     case NGX_DECLINED:

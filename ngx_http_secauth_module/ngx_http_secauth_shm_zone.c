@@ -37,8 +37,10 @@ static void ngx_http_secauth_shm_copy(ngx_http_secauth_shm_t *shm,
 static void ngx_http_secauth_shm_load(ngx_http_secauth_shm_t *shm,
     ngx_log_t *log);
 static u_char *ngx_http_secauth_shm_read(ngx_http_secauth_shm_t *shm,
-    size_t *len, ngx_log_t *log);
+    size_t *len, ngx_uint_t *ino, ngx_log_t *log);
 static void ngx_http_secauth_shm_load_record(void *data,
+    const ngx_http_secauth_state_record_t *r);
+static void ngx_http_secauth_shm_catchup_record(void *data,
     const ngx_http_secauth_state_record_t *r);
 static void ngx_http_secauth_shm_set_aside(ngx_http_secauth_shm_t *shm,
     ngx_log_t *log, const char *why, size_t offset, const char *then);
@@ -248,17 +250,21 @@ ngx_http_secauth_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
                 shm->sh->state.foreign = 0;
                 shm->sh->state.claim = 1;
                 shm->sh->state.snapshot = 1;
+                shm->sh->state.changed = 1;
+                shm->sh->state.tail_gen = 0;
             }
 
             ngx_shmtx_unlock(&shm->shpool->mutex);
         }
 
         shm->state = shm->state_conf;
+        shm->replay = ngx_http_secauth_shm_catchup_record;
 
         return NGX_OK;
     }
 
     shm->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+    shm->replay = ngx_http_secauth_shm_catchup_record;
 
     if (shm_zone->shm.exists) {
         shm->sh = shm->shpool->data;
@@ -277,6 +283,11 @@ ngx_http_secauth_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     if (shm->resized_from) {
         ngx_http_secauth_shm_copy(shm, shm->resized_from, log);
+
+        if (shm->state_conf) {
+            /* what the old zone had not written yet, the file lacks */
+            shm->sh->state.changed = 1;
+        }
 
     } else if (shm->state_conf) {
         ngx_http_secauth_shm_load(shm, log);
@@ -424,7 +435,7 @@ ngx_http_secauth_shm_load(ngx_http_secauth_shm_t *shm, ngx_log_t *log)
     size_t                              len;
     u_char                             *buf;
     ngx_str_t                          *name;
-    ngx_uint_t                          level;
+    ngx_uint_t                          level, ino;
     ngx_http_secauth_shm_load_t         ld;
     ngx_http_secauth_state_result_t     res;
     ngx_http_secauth_shm_state_conf_t  *conf;
@@ -432,7 +443,7 @@ ngx_http_secauth_shm_load(ngx_http_secauth_shm_t *shm, ngx_log_t *log)
     conf = shm->state_conf;
     name = &shm->zone->shm.name;
 
-    buf = ngx_http_secauth_shm_read(shm, &len, log);
+    buf = ngx_http_secauth_shm_read(shm, &len, &ino, log);
     if (buf == NULL) {
         return;
     }
@@ -480,6 +491,18 @@ ngx_http_secauth_shm_load(ngx_http_secauth_shm_t *shm, ngx_log_t *log)
 
     ngx_http_secauth_shm_fill_done(shm, &ld.fill);
 
+    if (res.status != NGX_HTTP_SECAUTH_STATE_BAD_JOURNAL) {
+        /*
+         * the nginx that wrote the file may still append to it (a binary
+         * upgrade): the workers catch up with it before taking it over
+         */
+
+        shm->sh->state.tail_gen = res.header.generation;
+        shm->sh->state.tail_off = (off_t) res.offset;
+        shm->sh->state.tail_ino = ino;
+        shm->sh->state.tail_since = ngx_time();
+    }
+
     if (res.header.zone_size != shm->zone->shm.size) {
         ngx_log_error(NGX_LOG_NOTICE, log, 0,
                       "secauth: zone \"%V\": state file \"%s\" was written "
@@ -504,7 +527,7 @@ ngx_http_secauth_shm_load(ngx_http_secauth_shm_t *shm, ngx_log_t *log)
 
 static u_char *
 ngx_http_secauth_shm_read(ngx_http_secauth_shm_t *shm, size_t *len,
-    ngx_log_t *log)
+    ngx_uint_t *ino, ngx_log_t *log)
 {
     u_char                             *buf;
     size_t                              size;
@@ -559,6 +582,7 @@ ngx_http_secauth_shm_read(ngx_http_secauth_shm_t *shm, size_t *len,
     }
 
     size = (size_t) ngx_file_size(&fi);
+    *ino = (ngx_uint_t) fi.st_ino;
 
     buf = ngx_alloc(size + 1, log);
     if (buf == NULL) {
@@ -622,6 +646,21 @@ ngx_http_secauth_shm_load_record(void *data,
     } else {
         ngx_http_secauth_shm_fill(ld->shm, &rec, &ld->fill);
     }
+}
+
+
+/* a change the nginx before this one made, while catching up with it */
+
+static void
+ngx_http_secauth_shm_catchup_record(void *data,
+    const ngx_http_secauth_state_record_t *r)
+{
+    ngx_http_secauth_shm_load_t  ld;
+
+    ngx_memzero(&ld, sizeof(ngx_http_secauth_shm_load_t));
+    ld.shm = data;
+
+    ngx_http_secauth_shm_load_record(&ld, r);
 }
 
 

@@ -133,6 +133,7 @@ ngx_http_secauth_state_header_write(unsigned char *buf,
     ngx_http_secauth_state_put64(buf + 16, h->zone_size);
     ngx_http_secauth_state_put64(buf + 24, h->generation);
     ngx_http_secauth_state_put64(buf + 32, (uint64_t) h->written);
+    ngx_http_secauth_state_put32(buf + 40, h->master);
 
     ngx_http_secauth_state_put32(buf + 60,
                                  ngx_http_secauth_state_crc32c(0, buf, 60));
@@ -273,6 +274,7 @@ ngx_http_secauth_state_header_read(const unsigned char *buf, size_t len,
     h->zone_size = ngx_http_secauth_state_get64(buf + 16);
     h->generation = ngx_http_secauth_state_get64(buf + 24);
     h->written = (int64_t) ngx_http_secauth_state_get64(buf + 32);
+    h->master = ngx_http_secauth_state_get32(buf + 40);
 
     if (h->format != NGX_HTTP_SECAUTH_STATE_FORMAT) {
         res->status = NGX_HTTP_SECAUTH_STATE_VERSION;
@@ -567,4 +569,39 @@ bad_snapshot:
     res->offset = off;
 
     return res->status;
+}
+
+
+size_t
+ngx_http_secauth_state_parse_journal(const unsigned char *buf, size_t len,
+    ngx_http_secauth_state_record_pt handler, void *data)
+{
+    size_t                off, plen;
+    uint64_t              n;
+    unsigned              type;
+    const char           *reason;
+    const unsigned char  *payload;
+
+    off = 0;
+    n = 0;
+
+    while (off < len) {
+        if (ngx_http_secauth_state_block(buf + off, len - off, &type,
+                                         &payload, &plen, &reason)
+            != 0
+            || type != NGX_HTTP_SECAUTH_STATE_JOURNAL
+            || ngx_http_secauth_state_records(payload, plen, 1, NULL, NULL,
+                                              &n)
+               != 0)
+        {
+            break;
+        }
+
+        (void) ngx_http_secauth_state_records(payload, plen, 1, handler,
+                                              data, &n);
+
+        off += NGX_HTTP_SECAUTH_STATE_BLOCK_HEADER + plen;
+    }
+
+    return off;
 }

@@ -23,8 +23,9 @@
  *   version (u32: the meaning of the record kinds' values), the size of
  *   the zone that wrote it (u64), its generation (u64: random, one per
  *   zone instance, so that two nginx of a binary upgrade can tell whose
- *   the file is), the time it was written (i64), 20 bytes reserved (0),
- *   CRC32C of the 60 bytes before it (u32).
+ *   the file is), the time it was written (i64), the pid of the nginx
+ *   master that wrote it (u32), 16 bytes reserved (0), CRC32C of the 60
+ *   bytes before it (u32).
  *
  *   block: magic "BLK1" (u32), type (u32), payload length (u32), CRC32C of
  *   type, length and payload (u32), then the payload. A snapshot is one or
@@ -67,6 +68,7 @@ typedef struct {
     uint64_t              zone_size;
     uint64_t              generation;
     int64_t               written;
+    uint32_t              master;        /* pid */
 } ngx_http_secauth_state_header_t;
 
 
@@ -155,6 +157,15 @@ ngx_http_secauth_state_status_e ngx_http_secauth_state_parse(
     const unsigned char *buf, size_t len, uint32_t records,
     ngx_http_secauth_state_record_pt handler, void *data,
     ngx_http_secauth_state_result_t *res);
+
+
+/*
+ * Journal blocks only (what was appended to a file after a known offset):
+ * calls handler for the records of each good block, stops at the first
+ * block cut short or damaged. Returns the bytes of good blocks read.
+ */
+size_t ngx_http_secauth_state_parse_journal(const unsigned char *buf,
+    size_t len, ngx_http_secauth_state_record_pt handler, void *data);
 
 
 #endif /* _NGX_HTTP_SECAUTH_STATE_H_INCLUDED_ */

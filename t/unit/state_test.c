@@ -80,6 +80,7 @@ build(unsigned char *buf, int with_journal)
     h.zone_size = 10485760;
     h.generation = 0x1122334455667788ULL;
     h.written = 1700000000;
+    h.master = 4242;
 
     ngx_http_secauth_state_header_write(buf, &h);
     p = buf + NGX_HTTP_SECAUTH_STATE_HEADER_SIZE;
@@ -190,7 +191,8 @@ main(void)
        "journal records come last, in order");
     ok(res.header.zone_size == 10485760
        && res.header.generation == 0x1122334455667788ULL
-       && res.header.written == 1700000000, "header fields read back");
+       && res.header.written == 1700000000 && res.header.master == 4242,
+       "header fields read back");
     ok(res.offset == full, "offset at the end");
     free(copy);
 
@@ -316,6 +318,24 @@ main(void)
            "header_get refuses a damaged header");
         free(copy);
     }
+
+    /* the journal alone, from the end of the snapshot */
+
+    memset(&c, 0, sizeof(c));
+    len = ngx_http_secauth_state_parse_journal(buf + snap, full - snap,
+                                               collect, &c);
+    ok(len == full - snap && c.n == 2 && c.dels == 1,
+       "parse_journal: the 2 journal records");
+
+    memset(&c, 0, sizeof(c));
+    len = ngx_http_secauth_state_parse_journal(buf + snap, full - snap - 3,
+                                               collect, &c);
+    ok(len < full - snap && len > 0 && c.n == 1,
+       "parse_journal: stops before a block cut short (%zu bytes)", len);
+
+    memset(&c, 0, sizeof(c));
+    len = ngx_http_secauth_state_parse_journal(buf, full, collect, &c);
+    ok(len == 0 && c.n == 0, "parse_journal: a header is no journal");
 
     /* a record size: header + key + parent key + value */
 

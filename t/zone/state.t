@@ -160,13 +160,26 @@ unlike($ngx->error_log, qr/\[(alert|crit|emerg)\]/, 'no alert');
 
 my (undef, $sid4) = login('alice');
 sleep 0.3;
-my $mark = $ngx->upgrade;
+# logins while both nginx run (between USR2 and WINCH): served by old and
+# new workers alike; the new nginx catches up with what the old one
+# appends to the file until the old master is gone
+my @window;
+my $mark = $ngx->upgrade(between => sub {
+    for (1 .. 12) {
+        my (undef, $s) = login('alice');
+        push @window, $s if $s;
+    }
+    sleep 0.3;
+});
 my $log = $ngx->error_log_since($mark);
 like($log, qr/records loaded from "\Q$file\E"/,
      'upgrade: the new master loaded the file');
 is(admits($sid), 200, 'upgrade: the first session admits');
 is(admits($sid4), 200, 'upgrade: a session made just before admits');
 is(admits($gone), 401, 'upgrade: the session logged out stays out');
+is(scalar @window, 12, 'upgrade: 12 logins while both nginx ran');
+is(scalar(grep { admits($_) == 200 } @window), 12,
+   'upgrade: all of them admit, whichever nginx made them');
 
 # made after the upgrade: kept by the new master's workers
 my (undef, $sid5) = login('bob');
@@ -175,6 +188,8 @@ $ngx->crash;
 $ngx->start;
 is(admits($sid5), 200, 'after the upgrade: the new nginx writes the file');
 is(admits($sid4), 200, 'after the upgrade: the older session too');
+is(scalar(grep { admits($_) == 200 } @window), 12,
+   'after the upgrade, kill -9: the logins of the window are in the file');
 
 # --- under load (wrk): a restart and a binary upgrade refuse no valid
 # session; what wrk counts is printed
