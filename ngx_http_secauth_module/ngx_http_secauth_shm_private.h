@@ -29,10 +29,13 @@
  *   ngx_http_secauth_shm_fill.c   filling a new zone with records;
  *   ngx_http_secauth_shm_state.c  the state file: the journal of changes,
  *                                 its flush from the thread pool,
- *                                 snapshots, the write at exit;
- *   ngx_http_secauth_shm_file.c   the file's blocking writes.
+ *                                 snapshots, catching up with another
+ *                                 nginx;
+ *   ngx_http_secauth_shm_exit.c   the write at exit;
+ *   ngx_http_secauth_shm_file.c   the file's blocking reads and writes.
  *
- * Calls go zone -> fill -> shm -> state -> file, never back.
+ * Calls go zone -> fill -> shm -> state -> file, exit -> state, never
+ * back.
  */
 
 
@@ -250,8 +253,18 @@ void ngx_http_secauth_shm_state_commit(ngx_http_secauth_shm_t *shm);
 /* a new zone's state: the journal allocated, a generation drawn */
 ngx_int_t ngx_http_secauth_shm_state_init(ngx_http_secauth_shm_t *shm);
 /*
- * a cleanup of the cycle's pool: when the master (or a single process)
- * exits, the whole zone to the file, blocking
+ * locked: what to write next, out of the zone, into w (NGX_DECLINED:
+ * nothing); exiting: at exit, by the master
+ */
+ngx_int_t ngx_http_secauth_shm_state_take(ngx_http_secauth_shm_t *shm,
+    ngx_http_secauth_shm_write_t *w, ngx_uint_t exiting);
+/* locked: what another nginx appended (w->buf) replayed into the zone */
+size_t ngx_http_secauth_shm_state_replay(ngx_http_secauth_shm_write_t *w);
+
+
+/*
+ * ngx_http_secauth_shm_exit.c: a cleanup of the cycle's pool; when the
+ * master (or a single process) exits, what the file lacks, blocking
  */
 void ngx_http_secauth_shm_state_exit(void *data);
 

@@ -24,8 +24,8 @@
  *     with fdatasync; a journal that overflowed, a file that grew past
  *     the zone's size or a file not yet ours is rewritten whole instead:
  *     a snapshot, to PATH.tmp, fsync, rename, fsync of the directory;
- *   - when nginx exits, the master writes the zone whole (blocking: no
- *     worker is left).
+ *   - when nginx exits, the master writes what the file lacks (blocking:
+ *     no worker is left; ngx_http_secauth_shm_exit.c).
  *
  * Each zone instance has a random generation, in the file's header. The
  * new nginx of a binary upgrade loads the file and, on its first flush,
@@ -59,12 +59,9 @@ static void ngx_http_secauth_shm_state_arm(ngx_http_secauth_shm_t *shm);
 static void ngx_http_secauth_shm_state_flush(ngx_event_t *ev);
 static ngx_uint_t ngx_http_secauth_shm_state_trylock(
     ngx_http_secauth_shm_t *shm);
-static ngx_int_t ngx_http_secauth_shm_state_take(ngx_http_secauth_shm_t *shm,
-    ngx_http_secauth_shm_write_t *w, ngx_uint_t exiting);
 static void ngx_http_secauth_shm_state_caught_up(
     ngx_http_secauth_shm_write_t *w);
-static size_t ngx_http_secauth_shm_state_replay(
-    ngx_http_secauth_shm_write_t *w);
+
 static u_char *ngx_http_secauth_shm_state_snapshot(
     ngx_http_secauth_shm_t *shm, size_t *len, ngx_uint_t *records);
 #if (NGX_THREADS)
@@ -419,7 +416,7 @@ ngx_http_secauth_shm_state_trylock(ngx_http_secauth_shm_t *shm)
  * (nothing changed), or another nginx's (an upgrade rolled back).
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_secauth_shm_state_take(ngx_http_secauth_shm_t *shm,
     ngx_http_secauth_shm_write_t *w, ngx_uint_t exiting)
 {
@@ -730,7 +727,7 @@ ngx_http_secauth_shm_state_caught_up(ngx_http_secauth_shm_write_t *w)
 
 /* locked: the other nginx's changes read, into the zone */
 
-static size_t
+size_t
 ngx_http_secauth_shm_state_replay(ngx_http_secauth_shm_write_t *w)
 {
     size_t                              used;
@@ -756,114 +753,4 @@ ngx_http_secauth_shm_state_replay(ngx_http_secauth_shm_write_t *w)
     shm->sh->state.changed = 1;
 
     return used;
-}
-
-
-void
-ngx_http_secauth_shm_state_exit(void *data)
-{
-    ngx_http_secauth_shm_t  *shm = data;
-
-    ngx_int_t                         rc;
-    ngx_http_secauth_shm_write_t      w;
-    ngx_http_secauth_shm_state_sh_t  *st;
-
-    if ((ngx_process != NGX_PROCESS_MASTER
-         && ngx_process != NGX_PROCESS_SINGLE)
-        || !(ngx_quit || ngx_terminate)
-        || shm->state == NULL || shm->sh == NULL)
-    {
-        return;
-    }
-
-    ngx_memzero(&w, sizeof(ngx_http_secauth_shm_write_t));
-    w.shm = shm;
-    w.conf = shm->state;
-
-    st = &shm->sh->state;
-
-    if (st->claim && st->tail_gen && !st->foreign) {
-        /*
-         * never taken over: a file still another nginx's (a binary
-         * upgrade rolled back) is left to it; else what the nginx before
-         * this one appended after the load is taken in first
-         */
-
-        w.catchup = 1;
-        w.tail_gen = st->tail_gen;
-        w.tail_off = st->tail_off;
-        w.tail_ino = st->tail_ino;
-
-        ngx_http_secauth_shm_file_catchup(&w);
-
-        if (w.rc == NGX_OK && w.alive) {
-            ngx_free(w.buf);
-
-            ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
-                          "secauth: zone \"%V\": state file \"%s\" is "
-                          "still another nginx's, not written at exit",
-                          &shm->zone->shm.name, w.conf->path.data);
-            return;
-        }
-
-        ngx_shmtx_lock(&shm->shpool->mutex);
-        (void) ngx_http_secauth_shm_state_replay(&w);
-        st->tail_gen = 0;
-        ngx_shmtx_unlock(&shm->shpool->mutex);
-
-        ngx_free(w.buf);
-
-        ngx_memzero(&w, sizeof(ngx_http_secauth_shm_write_t));
-        w.shm = shm;
-        w.conf = shm->state;
-    }
-
-    /*
-     * no worker is left (a flush of one that was killed is forgotten):
-     * what the file lacks, appended, or the whole zone
-     */
-
-    ngx_shmtx_lock(&shm->shpool->mutex);
-    rc = ngx_http_secauth_shm_state_take(shm, &w, 1);
-    ngx_shmtx_unlock(&shm->shpool->mutex);
-
-    if (rc != NGX_OK) {
-        return;
-    }
-
-    ngx_http_secauth_shm_file_write(&w);
-
-    ngx_free(w.buf);
-
-    switch (w.rc) {
-
-    case NGX_OK:
-        if (w.snapshot) {
-            ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
-                          "secauth: zone \"%V\": %ui records saved to "
-                          "\"%s\"", &shm->zone->shm.name, w.records,
-                          w.conf->path.data);
-
-        } else {
-            ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
-                          "secauth: zone \"%V\": the last changes saved to "
-                          "\"%s\"", &shm->zone->shm.name,
-                          w.conf->path.data);
-        }
-
-        break;
-
-    case NGX_DECLINED:
-        ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
-                      "secauth: zone \"%V\": state file \"%s\" belongs to "
-                      "another nginx (a binary upgrade), not written at "
-                      "exit", &shm->zone->shm.name, w.conf->path.data);
-        break;
-
-    default:
-        ngx_log_error(NGX_LOG_CRIT, ngx_cycle->log, w.err,
-                      "secauth: zone \"%V\": writing state file \"%s\" at "
-                      "exit failed: %s", &shm->zone->shm.name,
-                      w.conf->path.data, w.failed);
-    }
 }
