@@ -67,6 +67,7 @@ static u_char *ngx_http_secauth_shm_state_snapshot(
 #if (NGX_THREADS)
 static void ngx_http_secauth_shm_state_thread(void *data, ngx_log_t *log);
 static void ngx_http_secauth_shm_state_written(ngx_event_t *ev);
+static void ngx_http_secauth_shm_state_cleanup(void *data);
 #endif
 static void ngx_http_secauth_shm_state_done(ngx_http_secauth_shm_write_t *w);
 
@@ -297,6 +298,7 @@ ngx_http_secauth_shm_state_flush(ngx_event_t *ev)
     ngx_http_secauth_shm_write_t  *w;
 #if (NGX_THREADS)
     ngx_thread_task_t             *task;
+    ngx_pool_cleanup_t            *cln;
 #endif
 
     if (ngx_exiting || ngx_quit || ngx_terminate) {
@@ -320,6 +322,21 @@ ngx_http_secauth_shm_state_flush(ngx_event_t *ev)
             ngx_atomic_cmp_set(&shm->sh->state.flush_lock, ngx_pid, 0);
             return;
         }
+
+        /*
+         * a write under way when the worker exits is finished by its
+         * thread (the pool is joined first), but its completion never
+         * runs: the buffer goes with the cycle
+         */
+
+        cln = ngx_pool_cleanup_add(ngx_cycle->pool, 0);
+        if (cln == NULL) {
+            ngx_atomic_cmp_set(&shm->sh->state.flush_lock, ngx_pid, 0);
+            return;
+        }
+
+        cln->handler = ngx_http_secauth_shm_state_cleanup;
+        cln->data = task->ctx;
 
         task->handler = ngx_http_secauth_shm_state_thread;
         task->event.handler = ngx_http_secauth_shm_state_written;
@@ -600,6 +617,18 @@ static void
 ngx_http_secauth_shm_state_written(ngx_event_t *ev)
 {
     ngx_http_secauth_shm_state_done(ev->data);
+}
+
+
+static void
+ngx_http_secauth_shm_state_cleanup(void *data)
+{
+    ngx_http_secauth_shm_write_t  *w = data;
+
+    if (w->buf) {
+        ngx_free(w->buf);
+        w->buf = NULL;
+    }
 }
 
 #endif
