@@ -86,6 +86,13 @@ ngx_http_secauth_shm_state_exit(void *data)
     rc = ngx_http_secauth_shm_state_take(shm, &w, 1);
     ngx_shmtx_unlock(&shm->shpool->mutex);
 
+    if (rc == NGX_DECLINED && !st->foreign) {
+        ngx_log_error(NGX_LOG_NOTICE, ngx_cycle->log, 0,
+                      "secauth: zone \"%V\": state file \"%s\" is up to "
+                      "date at exit", &shm->zone->shm.name,
+                      w.conf->path.data);
+    }
+
     if (rc != NGX_OK) {
         return;
     }
