@@ -303,6 +303,17 @@ sub crash {
     kill 'KILL', $pid, @workers;
     waitpid $pid, 0;
     sleep 0.02 while grep { kill(0, $_) && !_zombie($_) } @workers;
+
+    # the port closed too (a process still tearing down, e.g. an ASan
+    # one, may hold it), so that start() sees the new nginx answer
+    my $deadline = time + 10;
+    while (time < $deadline) {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                      PeerPort => $self->{port},
+                                      Timeout => 1) or last;
+        close $s;
+        sleep 0.02;
+    }
 }
 
 # upgrade: a binary upgrade as the documentation describes it (USR2: a
