@@ -83,7 +83,7 @@ ngx_http_secauth_family_create_shm(ngx_http_secauth_store_t *st,
         created = 1;
 
     } else if (user->expire && user->expire < f->exp) {
-        ngx_http_secauth_shm_set_expire(user, f->exp);
+        ngx_http_secauth_shm_set_expire(shm, user, f->exp);
     }
 
     n = ngx_http_secauth_shm_set(shm, NGX_HTTP_SECAUTH_SHM_FAMILY,
@@ -157,6 +157,7 @@ ngx_http_secauth_family_rotate_shm(ngx_http_secauth_store_t *st,
     } else {
         v->cur_len = (uint32_t) f->next.len;
         ngx_memcpy(v->cur, f->next.data, f->next.len);
+        ngx_http_secauth_shm_changed(shm, n);
 
         f->exp = (time_t) v->exp;
         f->pwv = (ngx_uint_t) v->pwv;

@@ -41,9 +41,10 @@ ngx_http_secauth_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     u_char                             *p;
     ssize_t                             size;
-    ngx_int_t                           rate, per;
-    ngx_str_t                          *value, s, name;
+    ngx_int_t                           rate, per, rc;
+    ngx_str_t                          *value, s, name, path;
     ngx_uint_t                          i;
+    ngx_msec_t                          sync;
     ngx_http_secauth_limit_zone_t      *zone, **zp;
     ngx_http_compile_complex_value_t    ccv;
 
@@ -100,8 +101,20 @@ ngx_http_secauth_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     rate = 0;
     per = 0;
     ngx_str_null(&name);
+    ngx_str_null(&path);
+    sync = NGX_CONF_UNSET_MSEC;
 
     for (i = 2; i < cf->args->nelts; i++) {
+
+        rc = ngx_http_secauth_store_zone_state_arg(cf, &value[i], &path,
+                                                   &sync);
+        if (rc == NGX_ERROR) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (rc == NGX_OK) {
+            continue;
+        }
 
         if (ngx_strncmp(value[i].data, "zone=", 5) == 0) {
 
@@ -194,6 +207,12 @@ ngx_http_secauth_limit_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     zone->shm_zone = ngx_http_secauth_store_zone_add(cf, &name, size,
                                           NGX_HTTP_SECAUTH_STORE_ZONE_LIMITS);
     if (zone->shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_secauth_store_zone_state(cf, zone->shm_zone, &path, sync)
+        != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 

@@ -247,7 +247,7 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
       NULL },
 
     { ngx_string("secauth_limit_zone"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE3,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
       ngx_http_secauth_limit_zone,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
@@ -289,7 +289,7 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
       NULL },
 
     { ngx_string("secauth_zone"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE123,
       ngx_http_secauth_zone,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
@@ -651,16 +651,22 @@ ngx_http_secauth_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/* secauth_zone NAME:SIZE, as limit_req_zone's zone= */
+/*
+ * secauth_zone NAME:SIZE [state=PATH] [sync=TIME], NAME:SIZE as
+ * limit_req_zone's zone=, state= as keyval_zone's
+ */
 
 static char *
 ngx_http_secauth_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_secauth_main_conf_t *smcf = conf;
 
-    u_char     *p;
-    ssize_t     size;
-    ngx_str_t  *value, name, s;
+    u_char      *p;
+    ssize_t      size;
+    ngx_int_t    rc;
+    ngx_str_t   *value, name, s, path;
+    ngx_msec_t   sync;
+    ngx_uint_t   i;
 
     if (smcf->shm_zone) {
         return "is duplicate";
@@ -692,9 +698,33 @@ ngx_http_secauth_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    ngx_str_null(&path);
+    sync = NGX_CONF_UNSET_MSEC;
+
+    for (i = 2; i < cf->args->nelts; i++) {
+        rc = ngx_http_secauth_store_zone_state_arg(cf, &value[i], &path,
+                                                   &sync);
+        if (rc == NGX_ERROR) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (rc == NGX_DECLINED) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\" in \"%V\"",
+                               &value[i], &cmd->name);
+            return NGX_CONF_ERROR;
+        }
+    }
+
     smcf->shm_zone = ngx_http_secauth_store_zone_add(cf, &name, size,
                                           NGX_HTTP_SECAUTH_STORE_ZONE_STATE);
     if (smcf->shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_secauth_store_zone_state(cf, smcf->shm_zone, &path, sync)
+        != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 

@@ -7,22 +7,18 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 
-#include "ngx_http_secauth_shm.h"
+#include "ngx_http_secauth_shm_private.h"
 
 
 /*
- * The shm engine (ngx_http_secauth_shm.h): zones, and in each a red-black
- * tree of records in a slab pool, with their LRU queue and their parents.
- * It knows records, not what they mean: the store on top of it
- * (ngx_http_secauth_store_shm*.c) gives each kind its value.
+ * The shm engine (ngx_http_secauth_shm.h): in each zone a red-black tree
+ * of records in a slab pool, with their LRU queue and their parents. It
+ * knows records, not what they mean: the store on top of it
+ * (ngx_http_secauth_store_shm*.c) gives each kind its value. The zones
+ * themselves are ngx_http_secauth_shm_zone.c's; each change of a record
+ * is told to the state file's journal (ngx_http_secauth_shm_state.c).
  */
 
-
-/*
- * of the layout in the zone and its hash: a reload keeps a zone of the
- * same version (2: murmur instead of crc32)
- */
-#define NGX_HTTP_SECAUTH_SHM_VERSION        2
 
 /* records evicted at most to make room for one */
 #define NGX_HTTP_SECAUTH_SHM_EVICT_MAX      64
@@ -34,59 +30,13 @@
 #define NGX_HTTP_SECAUTH_SHM_LOG_INTERVAL   60
 
 
-/* the zone's shared part, at shpool->data */
-typedef struct {
-    ngx_rbtree_t                  rbtree;
-    ngx_rbtree_node_t             sentinel;
-    ngx_queue_t                   lru;           /* most recent first */
-    ngx_uint_t                    version;
-    ngx_uint_t                    evicted;
-    ngx_uint_t                    failed;
-    time_t                        evict_logged;
-    time_t                        fail_logged;
-} ngx_http_secauth_shm_sh_t;
-
-
-/* per process: the zone's data */
-struct ngx_http_secauth_shm_s {
-    ngx_http_secauth_shm_sh_t    *sh;
-    ngx_slab_pool_t              *shpool;
-    ngx_shm_zone_t               *zone;
-    const char                   *purpose;    /* one per zone name */
-
-    /* log lines decided while locked, written after unlocking */
-    ngx_uint_t                    log_evicted;
-    ngx_uint_t                    log_failed;
-    ngx_uint_t                    log_invalid;
-};
-
-
-/* the zones' tag: every zone of the module, whatever its purpose */
-extern ngx_module_t  ngx_http_secauth_module;
-
-
-static void ngx_http_secauth_shm_resized(ngx_conf_t *cf,
-    ngx_shm_zone_t *zone, const char *purpose);
-static ngx_int_t ngx_http_secauth_shm_init_zone(ngx_shm_zone_t *shm_zone,
-    void *data);
 static void ngx_http_secauth_shm_rbtree_insert_value(ngx_rbtree_node_t *temp,
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel);
-static uint32_t ngx_http_secauth_shm_hash(ngx_uint_t kind, u_char *key,
-    size_t len);
 static ngx_int_t ngx_http_secauth_shm_cmp(ngx_uint_t kind, u_char *key,
     size_t len, ngx_http_secauth_shm_node_t *n);
-static ngx_http_secauth_shm_node_t *ngx_http_secauth_shm_find(
-    ngx_http_secauth_shm_t *shm, uint32_t hash, ngx_uint_t kind, u_char *key,
-    size_t len);
-static ngx_uint_t ngx_http_secauth_shm_expired(ngx_http_secauth_shm_node_t *n,
-    time_t now);
 static void ngx_http_secauth_shm_used(ngx_http_secauth_shm_t *shm,
     ngx_http_secauth_shm_node_t *n);
-static void ngx_http_secauth_shm_link(ngx_http_secauth_shm_node_t *parent,
-    ngx_http_secauth_shm_node_t *n);
 static void ngx_http_secauth_shm_unlink(ngx_http_secauth_shm_node_t *n);
-static void ngx_http_secauth_shm_free(ngx_http_secauth_shm_t *shm,
-    ngx_http_secauth_shm_node_t *n);
 static ngx_uint_t ngx_http_secauth_shm_protected(
     ngx_http_secauth_shm_node_t *n, ngx_http_secauth_shm_node_t **protect);
 static void ngx_http_secauth_shm_reclaim(ngx_http_secauth_shm_t *shm,
@@ -97,177 +47,12 @@ static void *ngx_http_secauth_shm_alloc(ngx_http_secauth_shm_t *shm,
     size_t size, ngx_http_secauth_shm_node_t **protect);
 
 
-ngx_shm_zone_t *
-ngx_http_secauth_shm_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size,
-    const char *purpose)
+ngx_int_t
+ngx_http_secauth_shm_create(ngx_http_secauth_shm_t *shm)
 {
-    ngx_shm_zone_t          *zone;
-    ngx_http_secauth_shm_t  *shm;
-
-    if (size < 8 * ngx_pagesize) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "zone \"%V\" is too small: %uz bytes, "
-                           "the minimum is %uz", name, size,
-                           (size_t) (8 * ngx_pagesize));
-        return NULL;
-    }
-
-    zone = ngx_shared_memory_add(cf, name, size, &ngx_http_secauth_module);
-    if (zone == NULL) {
-        return NULL;
-    }
-
-    if (zone->data == NULL) {
-        ngx_http_secauth_shm_resized(cf, zone, purpose);
-    }
-
-    if (zone->data) {
-        shm = zone->data;
-
-        /* the same zone named again, for the same thing only */
-
-        if (shm->purpose != purpose) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "zone \"%V\" is already used for %s, "
-                               "it cannot also hold %s", name, shm->purpose,
-                               purpose);
-            return NULL;
-        }
-
-        return zone;
-    }
-
-    shm = ngx_pcalloc(cf->pool, sizeof(ngx_http_secauth_shm_t));
-    if (shm == NULL) {
-        return NULL;
-    }
-
-    shm->zone = zone;
-    shm->purpose = purpose;
-
-    zone->init = ngx_http_secauth_shm_init_zone;
-    zone->data = shm;
-
-    return zone;
-}
-
-
-ngx_http_secauth_shm_t *
-ngx_http_secauth_shm_get(ngx_shm_zone_t *zone)
-{
-    if (zone == NULL || zone->init != ngx_http_secauth_shm_init_zone) {
-        return NULL;
-    }
-
-    return zone->data;
-}
-
-
-ngx_str_t *
-ngx_http_secauth_shm_name(ngx_http_secauth_shm_t *shm)
-{
-    return &shm->zone->shm.name;
-}
-
-
-/*
- * nginx keeps a zone across a reload only if its size is the same, and
- * says nothing otherwise: the records in it (sessions that users are
- * logged in with, rate-limit buckets...) are gone, which an operator must
- * be able to tell from the log.
- */
-
-static void
-ngx_http_secauth_shm_resized(ngx_conf_t *cf, ngx_shm_zone_t *zone,
-    const char *purpose)
-{
-    ngx_uint_t        i;
-    ngx_cycle_t      *old;
-    ngx_list_part_t  *part;
-    ngx_shm_zone_t   *ozone;
-
-    old = cf->cycle->old_cycle;
-
-    if (old == NULL || ngx_is_init_cycle(old)) {
-        return;
-    }
-
-    part = &old->shared_memory.part;
-    ozone = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return;
-            }
-
-            part = part->next;
-            ozone = part->elts;
-            i = 0;
-        }
-
-        if (ozone[i].tag != &ngx_http_secauth_module
-            || ozone[i].shm.name.len != zone->shm.name.len
-            || ngx_strncmp(ozone[i].shm.name.data, zone->shm.name.data,
-                           zone->shm.name.len)
-               != 0)
-        {
-            continue;
-        }
-
-        if (ozone[i].shm.size != zone->shm.size) {
-            ngx_log_error(NGX_LOG_NOTICE, cf->log, 0,
-                          "secauth: zone \"%V\" resized from %uz to %uz "
-                          "bytes: a new, empty zone replaces it, the %s "
-                          "kept in it until this reload are gone",
-                          &zone->shm.name, ozone[i].shm.size,
-                          zone->shm.size, purpose);
-        }
-
-        return;
-    }
-}
-
-
-/*
- * On reload nginx passes the old cycle's data of a zone with the same name,
- * size and tag: the records in it are kept.
- */
-
-static ngx_int_t
-ngx_http_secauth_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
-{
-    ngx_http_secauth_shm_t  *oshm = data;
-
     size_t                      len;
-    ngx_http_secauth_shm_t     *shm;
+    ngx_str_t                  *name;
     ngx_http_secauth_shm_sh_t  *sh;
-
-    shm = shm_zone->data;
-
-    if (oshm) {
-        if (oshm->sh->version != NGX_HTTP_SECAUTH_SHM_VERSION) {
-            ngx_log_error(NGX_LOG_EMERG, shm_zone->shm.log, 0,
-                          "secauth zone \"%V\" was created by an "
-                          "incompatible version of the module, "
-                          "restart nginx", &shm_zone->shm.name);
-            return NGX_ERROR;
-        }
-
-        shm->sh = oshm->sh;
-        shm->shpool = oshm->shpool;
-
-        return NGX_OK;
-    }
-
-    shm->shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
-
-    if (shm_zone->shm.exists) {
-        shm->sh = shm->shpool->data;
-
-        return NGX_OK;
-    }
 
     sh = ngx_slab_calloc(shm->shpool, sizeof(ngx_http_secauth_shm_sh_t));
     if (sh == NULL) {
@@ -284,15 +69,15 @@ ngx_http_secauth_shm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
 
     sh->version = NGX_HTTP_SECAUTH_SHM_VERSION;
 
-    len = sizeof(" in secauth zone \"\"") + shm_zone->shm.name.len;
+    name = &shm->zone->shm.name;
+    len = sizeof(" in secauth zone \"\"") + name->len;
 
     shm->shpool->log_ctx = ngx_slab_alloc(shm->shpool, len);
     if (shm->shpool->log_ctx == NULL) {
         return NGX_ERROR;
     }
 
-    ngx_sprintf(shm->shpool->log_ctx, " in secauth zone \"%V\"%Z",
-                &shm_zone->shm.name);
+    ngx_sprintf(shm->shpool->log_ctx, " in secauth zone \"%V\"%Z", name);
 
     /* failures are handled (evict, then log once in a while) by us */
     shm->shpool->log_nomem = 0;
@@ -312,6 +97,10 @@ void
 ngx_http_secauth_shm_unlock(ngx_http_secauth_shm_t *shm)
 {
     ngx_uint_t  evicted, failed, invalid;
+
+    if (shm->state) {
+        ngx_http_secauth_shm_state_commit(shm);
+    }
 
     evicted = shm->log_evicted;
     failed = shm->log_failed;
@@ -475,6 +264,11 @@ ngx_http_secauth_shm_set(ngx_http_secauth_shm_t *shm, ngx_uint_t kind,
             if (parent->nchildren >= NGX_HTTP_SECAUTH_SHM_CHILDREN_MAX) {
                 q = ngx_queue_head(&parent->children);
                 c = ngx_queue_data(q, ngx_http_secauth_shm_node_t, sibling);
+
+                if (shm->state) {
+                    ngx_http_secauth_shm_state_deleted(shm, c);
+                }
+
                 ngx_http_secauth_shm_free(shm, c);
             }
 
@@ -483,6 +277,10 @@ ngx_http_secauth_shm_set(ngx_http_secauth_shm_t *shm, ngx_uint_t kind,
     }
 
     ngx_http_secauth_shm_used(shm, n);
+
+    if (shm->state) {
+        ngx_http_secauth_shm_state_dirty(shm, n);
+    }
 
     return n;
 }
@@ -499,6 +297,10 @@ ngx_http_secauth_shm_delete(ngx_http_secauth_shm_t *shm,
 
     now = ngx_time();
     live = 0;
+
+    if (shm->state) {
+        ngx_http_secauth_shm_state_deleted(shm, n);
+    }
 
     while (!ngx_queue_empty(&n->children)) {
         q = ngx_queue_head(&n->children);
@@ -518,9 +320,24 @@ ngx_http_secauth_shm_delete(ngx_http_secauth_shm_t *shm,
 
 
 void
-ngx_http_secauth_shm_set_expire(ngx_http_secauth_shm_node_t *n, time_t expire)
+ngx_http_secauth_shm_set_expire(ngx_http_secauth_shm_t *shm,
+    ngx_http_secauth_shm_node_t *n, time_t expire)
 {
     n->expire = expire;
+
+    if (shm->state) {
+        ngx_http_secauth_shm_state_dirty(shm, n);
+    }
+}
+
+
+void
+ngx_http_secauth_shm_changed(ngx_http_secauth_shm_t *shm,
+    ngx_http_secauth_shm_node_t *n)
+{
+    if (shm->state) {
+        ngx_http_secauth_shm_state_dirty(shm, n);
+    }
 }
 
 
@@ -573,7 +390,7 @@ ngx_http_secauth_shm_rbtree_insert_value(ngx_rbtree_node_t *temp,
  * (user names, addresses) cost a deeper search, never a linear one.
  */
 
-static uint32_t
+uint32_t
 ngx_http_secauth_shm_hash(ngx_uint_t kind, u_char *key, size_t len)
 {
     /* murmur takes 4 bytes a step, crc32 one (a third of a session check) */
@@ -594,7 +411,7 @@ ngx_http_secauth_shm_cmp(ngx_uint_t kind, u_char *key, size_t len,
 }
 
 
-static ngx_http_secauth_shm_node_t *
+ngx_http_secauth_shm_node_t *
 ngx_http_secauth_shm_find(ngx_http_secauth_shm_t *shm, uint32_t hash,
     ngx_uint_t kind, u_char *key, size_t len)
 {
@@ -636,7 +453,7 @@ ngx_http_secauth_shm_find(ngx_http_secauth_shm_t *shm, uint32_t hash,
 
 /* a parent stays while it has children, whatever its expiry */
 
-static ngx_uint_t
+ngx_uint_t
 ngx_http_secauth_shm_expired(ngx_http_secauth_shm_node_t *n, time_t now)
 {
     return n->expire != 0 && n->expire <= now && n->nchildren == 0;
@@ -659,7 +476,7 @@ ngx_http_secauth_shm_used(ngx_http_secauth_shm_t *shm,
 }
 
 
-static void
+void
 ngx_http_secauth_shm_link(ngx_http_secauth_shm_node_t *parent,
     ngx_http_secauth_shm_node_t *n)
 {
@@ -680,12 +497,16 @@ ngx_http_secauth_shm_unlink(ngx_http_secauth_shm_node_t *n)
 
 /* a node without children */
 
-static void
+void
 ngx_http_secauth_shm_free(ngx_http_secauth_shm_t *shm,
     ngx_http_secauth_shm_node_t *n)
 {
     if (n->parent) {
         ngx_http_secauth_shm_unlink(n);
+    }
+
+    if (shm->state) {
+        ngx_http_secauth_shm_state_freed(shm, n);
     }
 
     ngx_queue_remove(&n->lru);

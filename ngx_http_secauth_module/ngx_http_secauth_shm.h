@@ -70,6 +70,13 @@
                                                     SHA-256; value:
                                                     uint64_t */
 
+/*
+ * the version of the records' values, kind by kind: a state file
+ * (state=) written with another one is refused. A change to the value of
+ * a kind (a field added to a session...) takes the next number.
+ */
+#define NGX_HTTP_SECAUTH_SHM_RECORDS_VERSION  1
+
 
 typedef struct ngx_http_secauth_shm_s       ngx_http_secauth_shm_t;
 typedef struct ngx_http_secauth_shm_node_s  ngx_http_secauth_shm_node_t;
@@ -110,6 +117,16 @@ ngx_shm_zone_t *ngx_http_secauth_shm_zone_add(ngx_conf_t *cf, ngx_str_t *name,
     size_t size, const char *purpose);
 
 /*
+ * at configuration time, after zone_add: the zone's records are kept in
+ * the file path (relative to the prefix), loaded when the zone is created
+ * (start, binary upgrade), journaled and written every sync from the
+ * thread pool, written whole when nginx exits. Logs the reason and
+ * returns NGX_ERROR on failure.
+ */
+ngx_int_t ngx_http_secauth_shm_zone_state(ngx_conf_t *cf,
+    ngx_shm_zone_t *zone, ngx_str_t *path, ngx_msec_t sync);
+
+/*
  * the engine's data of a zone from the function above, to pass to the
  * functions below; NULL for any other zone (or none)
  */
@@ -141,8 +158,15 @@ ngx_http_secauth_shm_node_t *ngx_http_secauth_shm_set(
 ngx_uint_t ngx_http_secauth_shm_delete(ngx_http_secauth_shm_t *shm,
     ngx_http_secauth_shm_node_t *n);
 
-void ngx_http_secauth_shm_set_expire(ngx_http_secauth_shm_node_t *n,
-    time_t expire);
+void ngx_http_secauth_shm_set_expire(ngx_http_secauth_shm_t *shm,
+    ngx_http_secauth_shm_node_t *n, time_t expire);
+
+/*
+ * after writing a record's value in place: the change is kept in the
+ * zone's state file (state=), as set and set_expire's are
+ */
+void ngx_http_secauth_shm_changed(ngx_http_secauth_shm_t *shm,
+    ngx_http_secauth_shm_node_t *n);
 
 
 #endif /* _NGX_HTTP_SECAUTH_SHM_H_INCLUDED_ */

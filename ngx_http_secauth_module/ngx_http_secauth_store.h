@@ -383,6 +383,30 @@ typedef enum {
 ngx_shm_zone_t *ngx_http_secauth_store_zone_add(ngx_conf_t *cf,
     ngx_str_t *name, size_t size, ngx_http_secauth_store_zone_kind_e kind);
 
+/* sync= of a zone with state=, when none is given */
+#define NGX_HTTP_SECAUTH_STORE_SYNC_DEFAULT   1000
+
+/*
+ * state=PATH or sync=TIME among the parameters of a zone's directive:
+ * NGX_OK when value is one of them (into *path or *sync, which start
+ * NULL and NGX_CONF_UNSET_MSEC), NGX_DECLINED when it is neither,
+ * NGX_ERROR (logged) when it is invalid or given twice
+ */
+ngx_int_t ngx_http_secauth_store_zone_state_arg(ngx_conf_t *cf,
+    ngx_str_t *value, ngx_str_t *path, ngx_msec_t *sync);
+
+/*
+ * at configuration time, after zone_add, with what the function above
+ * collected: the zone's contents kept in the file path (relative to the
+ * prefix) across restarts and binary upgrades, written every sync
+ * milliseconds without blocking a worker; nothing when path is empty.
+ * The same zone may be given the same path again. Logs the reason and
+ * returns NGX_ERROR on failure.
+ */
+ngx_int_t ngx_http_secauth_store_zone_state(ngx_conf_t *cf,
+    ngx_shm_zone_t *zone, ngx_str_t *path, ngx_msec_t sync);
+
+
 /*
  * a store on a state zone from the function above (in init_process);
  * NGX_ERROR for any other zone

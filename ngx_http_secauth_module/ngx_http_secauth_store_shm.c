@@ -121,6 +121,74 @@ ngx_http_secauth_store_zone_add(ngx_conf_t *cf, ngx_str_t *name, size_t size,
 
 
 ngx_int_t
+ngx_http_secauth_store_zone_state_arg(ngx_conf_t *cf, ngx_str_t *value,
+    ngx_str_t *path, ngx_msec_t *sync)
+{
+    ngx_str_t  s;
+
+    if (value->len > 6 && ngx_strncmp(value->data, "state=", 6) == 0) {
+        if (path->data) {
+            goto invalid;
+        }
+
+        path->data = value->data + 6;
+        path->len = value->len - 6;
+
+        return NGX_OK;
+    }
+
+    if (ngx_strncmp(value->data, "sync=", 5) == 0) {
+        s.data = value->data + 5;
+        s.len = value->len - 5;
+
+        if (*sync != NGX_CONF_UNSET_MSEC) {
+            goto invalid;
+        }
+
+        *sync = ngx_parse_time(&s, 0);
+
+        if (*sync == (ngx_msec_t) NGX_ERROR || *sync < 10
+            || *sync > 3600 * 1000)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid \"%V\": from 10ms to 1h", value);
+            return NGX_ERROR;
+        }
+
+        return NGX_OK;
+    }
+
+    return NGX_DECLINED;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "duplicate \"%V\"", value);
+
+    return NGX_ERROR;
+}
+
+
+ngx_int_t
+ngx_http_secauth_store_zone_state(ngx_conf_t *cf, ngx_shm_zone_t *zone,
+    ngx_str_t *path, ngx_msec_t sync)
+{
+    if (path->data == NULL) {
+        if (sync != NGX_CONF_UNSET_MSEC) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "sync= needs state=");
+            return NGX_ERROR;
+        }
+
+        return NGX_OK;
+    }
+
+    return ngx_http_secauth_shm_zone_state(cf, zone, path,
+                               sync == NGX_CONF_UNSET_MSEC
+                               ? NGX_HTTP_SECAUTH_STORE_SYNC_DEFAULT : sync);
+}
+
+
+ngx_int_t
 ngx_http_secauth_store_shm_init(ngx_http_secauth_store_t *st,
     ngx_shm_zone_t *zone)
 {
@@ -324,7 +392,7 @@ ngx_http_secauth_store_shm_session_put(ngx_http_secauth_store_t *st,
         created = 1;
 
     } else if (user->expire < expire) {
-        ngx_http_secauth_shm_set_expire(user, expire);
+        ngx_http_secauth_shm_set_expire(shm, user, expire);
     }
 
     n = ngx_http_secauth_shm_set(shm, NGX_HTTP_SECAUTH_SHM_SESSION, op->key,
@@ -396,10 +464,10 @@ ngx_http_secauth_store_shm_session_touch(ngx_http_secauth_store_t *st,
         s = (ngx_http_secauth_shm_session_t *) ngx_http_secauth_shm_value(n);
         s->last_seen = op->session.last_seen ? op->session.last_seen : now;
 
-        ngx_http_secauth_shm_set_expire(n, expire);
+        ngx_http_secauth_shm_set_expire(shm, n, expire);
 
         if (n->parent && n->parent->expire < expire) {
-            ngx_http_secauth_shm_set_expire(n->parent, expire);
+            ngx_http_secauth_shm_set_expire(shm, n->parent, expire);
         }
 
         rc = NGX_OK;

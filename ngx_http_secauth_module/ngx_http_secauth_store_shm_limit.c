@@ -152,7 +152,7 @@ ngx_http_secauth_limit_take_bucket(ngx_http_secauth_bucket_t *b,
 
     if (node) {
         ngx_memcpy(ngx_http_secauth_shm_value(node), &next, sizeof(uint64_t));
-        ngx_http_secauth_shm_set_expire(node, expire);
+        ngx_http_secauth_shm_set_expire(shm, node, expire);
 
     } else if (ngx_http_secauth_shm_set(shm, NGX_HTTP_SECAUTH_SHM_LIMIT,
                                         b->key.data, b->key.len,
@@ -194,6 +194,7 @@ ngx_http_secauth_limit_give_back(ngx_http_secauth_bucket_t *b)
         ngx_memcpy(&tat, ngx_http_secauth_shm_value(node), sizeof(uint64_t));
         tat = ngx_http_secauth_gcra_give_back(tat, b->interval);
         ngx_memcpy(ngx_http_secauth_shm_value(node), &tat, sizeof(uint64_t));
+        ngx_http_secauth_shm_changed(shm, node);
     }
 
     ngx_http_secauth_shm_unlock(shm);
@@ -340,6 +341,7 @@ ngx_http_secauth_login_release_shm(ngx_http_secauth_store_t *st,
 
     } else {
         ngx_memcpy(ngx_http_secauth_shm_value(node), &a, sizeof(a));
+        ngx_http_secauth_shm_changed(shm, node);
     }
 
     ngx_http_secauth_shm_unlock(shm);

@@ -195,7 +195,7 @@ ngx_http_secauth_counter_advance_shm(ngx_http_secauth_store_t *st,
         if (op->counter->value > stored) {
             ngx_memcpy(ngx_http_secauth_shm_value(n), &op->counter->value,
                        sizeof(uint64_t));
-            ngx_http_secauth_shm_set_expire(n, expire);
+            ngx_http_secauth_shm_set_expire(shm, n, expire);
 
             rc = NGX_OK;
 

@@ -67,9 +67,10 @@ ngx_http_secauth_login_throttle(ngx_conf_t *cf, ngx_command_t *cmd,
 
     u_char                       *p;
     ssize_t                       size;
-    ngx_int_t                     n;
-    ngx_str_t                    *value, s, name;
+    ngx_int_t                     n, rc;
+    ngx_str_t                    *value, s, name, path;
     ngx_uint_t                    i;
+    ngx_msec_t                    sync;
     ngx_http_secauth_throttle_t  *t;
 
     if (slcf->throttle != NGX_CONF_UNSET_PTR) {
@@ -90,8 +91,20 @@ ngx_http_secauth_login_throttle(ngx_conf_t *cf, ngx_command_t *cmd,
 
     size = NGX_HTTP_SECAUTH_THROTTLE_ZONE_SIZE;
     name = ngx_http_secauth_throttle_zone;
+    ngx_str_null(&path);
+    sync = NGX_CONF_UNSET_MSEC;
 
     for (i = 1; i < cf->args->nelts; i++) {
+
+        rc = ngx_http_secauth_store_zone_state_arg(cf, &value[i], &path,
+                                                   &sync);
+        if (rc == NGX_ERROR) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (rc == NGX_OK) {
+            continue;
+        }
 
         if (ngx_strncmp(value[i].data, "free=", 5) == 0) {
             n = ngx_atoi(value[i].data + 5, value[i].len - 5);
@@ -173,6 +186,12 @@ ngx_http_secauth_login_throttle(ngx_conf_t *cf, ngx_command_t *cmd,
     t->zone = ngx_http_secauth_store_zone_add(cf, &name, size,
                                         NGX_HTTP_SECAUTH_STORE_ZONE_ATTEMPTS);
     if (t->zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_secauth_store_zone_state(cf, t->zone, &path, sync)
+        != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 

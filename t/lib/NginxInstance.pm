@@ -16,9 +16,16 @@ package NginxInstance;
 #   my $req = $ngx->start_get('/p');   # ... $ngx->collect($req)
 #   $ngx->error_log;  $ngx->pid;  $ngx->stop;
 #   $ngx->reload(http => "secauth_zone s:2m;");   # SIGHUP, new http part
+#   $ngx->restart;        # stop (QUIT), start again in the same prefix
+#   $ngx->crash;          # kill -9 of the master and its workers
+#   $ngx->start;          # after crash: start again
+#   $ngx->upgrade;        # binary upgrade: USR2, WINCH, QUIT of the old
 #
 # master => 1 runs a master process (the pid is then the master's, and
-# one worker serves): nginx reloads only with a master.
+# one worker serves): nginx reloads only with a master. upgradable => 1
+# runs that master as a daemon (`daemon on`), as in production: nginx
+# takes USR2 and WINCH only then. The daemon is still our child
+# (PR_SET_CHILD_SUBREAPER), so stop and crash wait for it as for any.
 #
 # The module comes from $TEST_NGINX_LOAD_MODULES (scripts/test.sh), else
 # build/ngx_http_secauth_module.so of this repository. Every instance is
@@ -67,6 +74,7 @@ sub new {
         files  => $opt{files} // {},
         level  => $opt{log_level} // 'info',
         master => $opt{master} ? 'on' : 'off',
+        upgradable => $opt{upgradable} // 0,
         owner  => $$,
         tmp    => File::Temp->newdir('secauth-ngx-XXXXXX', TMPDIR => 1),
     }, $class;
@@ -115,9 +123,16 @@ sub _config {
         }
 GEN
 
+    # nginx clears its environment for the binary a USR2 starts: the
+    # sanitizers' options must be passed on (scripts/test.sh --asan)
+    my $env = join '', map { "env $_;\n" }
+              grep { defined $ENV{$_} }
+              qw(ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS);
+
     return <<"CONF";
 $load
-daemon off;
+$env
+daemon @{[ $self->{upgradable} ? 'on' : 'off' ]};
 master_process $self->{master};
 $user
 worker_processes 1;
@@ -193,23 +208,43 @@ sub _start {
     _write("$d/html/$_", $self->{files}{$_}) for keys %{ $self->{files} };
 
     my $bin = $ENV{TEST_NGINX_BINARY} || '/usr/sbin/nginx';
-    my $pid = fork // die "fork: $!";
+    my @cmd = ($bin, '-p', "$d/", '-c', "$d/conf/nginx.conf",
+               '-e', "$d/logs/error.log");
+    my ($pid, $parent);
 
-    if ($pid == 0) {
-        open STDIN, '<', '/dev/null';
-        open STDOUT, '>>', "$d/logs/stderr.log";
-        open STDERR, '>&', \*STDOUT;
-        exec $bin, '-p', "$d/", '-c', "$d/conf/nginx.conf",
-             '-e', "$d/logs/error.log"
-            or POSIX::_exit(127);
+    if ($self->{upgradable}) {
+        # a daemon: its parent exits, the daemon becomes ours
+        _subreaper() or die "upgradable: no PR_SET_CHILD_SUBREAPER here\n";
+        unlink "$d/logs/nginx.pid";
+        my $launcher = fork // die "fork: $!";
+        _exec_nginx($d, @cmd) if $launcher == 0;
+        waitpid $launcher, 0;
+        if ($? != 0) {
+            return sprintf "exit status %d: %s%s", $? >> 8,
+                $self->_slurp("$d/logs/stderr.log"), $self->error_log;
+        }
+        $pid = $self->_slurp("$d/logs/nginx.pid");
+        chomp $pid;
+        return "no pid file: " . $self->error_log unless $pid =~ /^\d+$/;
+        $parent = 1;
+
+    } else {
+        $pid = fork // die "fork: $!";
+        _exec_nginx($d, @cmd) if $pid == 0;
     }
 
     $self->{pid} = $pid;
 
     my $deadline = time + 10;
     while (time < $deadline) {
-        if (waitpid($pid, WNOHANG) == $pid) {
+        if ($parent ? !kill(0, $pid) || _zombie($pid)
+                    : waitpid($pid, WNOHANG) == $pid)
+        {
             my $status = $?;
+            if ($parent) {
+                waitpid $pid, 0;
+                $status = $?;
+            }
             delete $self->{pid};
             return sprintf "exit status %d: %s%s", $status >> 8,
                 $self->_slurp("$d/logs/stderr.log"), $self->error_log;
@@ -223,6 +258,145 @@ sub _start {
 
     $self->stop;
     return "port $self->{port} not open after 10 s: " . $self->error_log;
+}
+
+# the worker processes of the master (master => 1)
+sub workers {
+    my $self = shift;
+    return () unless $self->{pid};
+    my @pids;
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        open my $fh, '<', $stat or next;
+        my $line = <$fh> // '';
+        close $fh;
+        my ($pid, $ppid) = $line =~ /^(\d+) \(.*\) \S+ (\d+)/s or next;
+        push @pids, $pid if $ppid == $self->{pid};
+    }
+    return @pids;
+}
+
+# restart(%opt): a graceful stop, then a start in the same prefix with
+# the parts given replaced (http, server, main)
+sub restart {
+    my ($self, %opt) = @_;
+    $self->stop(10);
+    return $self->start(%opt);
+}
+
+# start(%opt): after stop or crash; dies when nginx does not start
+sub start {
+    my ($self, %opt) = @_;
+    for my $part (qw(http server main)) {
+        $self->{$part} = $opt{$part} if defined $opt{$part};
+    }
+    my $err = $self->_start;
+    die "nginx did not start: $err\n" if defined $err;
+    return 1;
+}
+
+# crash: SIGKILL to the master and its workers at once, as a power cut
+# would leave them (nothing written at exit)
+sub crash {
+    my $self = shift;
+    my $pid = delete $self->{pid} or return;
+    my @workers = do { local $self->{pid} = $pid; $self->workers };
+    kill 'KILL', $pid, @workers;
+    waitpid $pid, 0;
+    sleep 0.02 while grep { kill(0, $_) && !_zombie($_) } @workers;
+
+    # the port closed too (a process still tearing down, e.g. an ASan
+    # one, may hold it), so that start() sees the new nginx answer
+    my $deadline = time + 10;
+    while (time < $deadline) {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                      PeerPort => $self->{port},
+                                      Timeout => 1) or last;
+        close $s;
+        sleep 0.02;
+    }
+}
+
+# upgrade: a binary upgrade as the documentation describes it (USR2: a
+# new master with new workers; WINCH: the old workers stop; QUIT: the old
+# master exits). Returns once only the new master and its workers run;
+# the instance then follows the new master. Needs upgradable => 1.
+sub upgrade {
+    my ($self, %opt) = @_;
+    my $d = $self->{dir};
+    my $old = $self->{pid} or die "upgrade: nginx is not running\n";
+    die "upgrade: needs master => 1\n" unless $self->{master} eq 'on';
+
+    die "upgrade: needs upgradable => 1\n" unless $self->{upgradable};
+
+    # the new master is the old one's child: once the old one exits, it
+    # is ours (see upgradable), so that waitpid works for it
+
+    my $mark = $self->log_mark;
+    kill 'USR2', $old;
+
+    my $new;
+    my $deadline = time + 10;
+    while (time < $deadline) {
+        if (-f "$d/logs/nginx.pid.oldbin" && open my $fh, '<',
+            "$d/logs/nginx.pid")
+        {
+            my $pid = <$fh> // '';
+            chomp $pid;
+            if ($pid =~ /^\d+$/ && $pid != $old) {
+                $new = $pid;
+                last;
+            }
+        }
+        sleep 0.02;
+    }
+    die "upgrade: no new master after 10 s:\n" . $self->error_log
+        unless $new;
+
+    # the new workers up before the old ones go
+    $deadline = time + 10;
+    while (time < $deadline) {
+        last if do { local $self->{pid} = $new; $self->workers };
+        sleep 0.02;
+    }
+
+    $opt{between}->() if $opt{between};
+
+    # the new master is a child of the old one too
+    kill 'WINCH', $old;
+    $deadline = time + 10;
+    while (time < $deadline) {
+        last unless grep { $_ != $new }
+                    do { local $self->{pid} = $old; $self->workers };
+        sleep 0.02;
+    }
+
+    kill 'QUIT', $old;
+    waitpid $old, 0;
+
+    $self->{pid} = $new;
+    return $mark;
+}
+
+sub _exec_nginx {
+    my ($d, @cmd) = @_;
+    open STDIN, '<', '/dev/null';
+    open STDOUT, '>>', "$d/logs/stderr.log";
+    open STDERR, '>&', \*STDOUT;
+    exec @cmd or POSIX::_exit(127);
+}
+
+# orphans of our children become ours (x86_64 Linux prctl)
+sub _subreaper {
+    require Config;
+    return $Config::Config{archname} =~ /^x86_64-linux/
+           && syscall(157, 36, 1, 0, 0, 0) == 0;
+}
+
+sub _zombie {
+    my ($pid) = @_;
+    open my $fh, '<', "/proc/$pid/stat" or return 1;
+    my $line = <$fh> // '';
+    return $line =~ /^\d+ \(.*\) Z/s;
 }
 
 sub alive {

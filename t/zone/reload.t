@@ -5,8 +5,9 @@
 #   - the same size: nginx keeps the zone, a session made before the
 #     reload still admits, and nothing is logged about the zone;
 #   - another size: nginx makes a new, empty zone and says nothing; the
-#     module logs at notice that the sessions of the old one are gone
-#     (and they are: the session is refused).
+#     module fills it with the records of the old one that fit, most
+#     recently used first, and says so at notice: the session still
+#     admits. A zone too small for them keeps the most recent ones.
 
 use strict;
 use warnings;
@@ -61,7 +62,8 @@ ok(defined $sid, 'login: a session cookie');
 ($status) = $ngx->get('/p', Cookie => "sid=$sid");
 is($status, 200, 'the session admits');
 
-my $resized = qr/\[notice\].*secauth: zone "state" resized from (\d+) to (\d+) bytes: a new, empty zone replaces it, the sessions and tokens kept in it until this reload are gone/;
+my $resized = qr/\[notice\].*secauth: zone "state" resized from (\d+) to (\d+) bytes: a new zone replaces it, filled with the sessions and tokens of the old one that fit, most recently used first/;
+my $copied = qr/\[notice\].*secauth: zone "state": (\d+) records copied from the zone it replaces, 0 did not fit/;
 
 my $mark = $ngx->log_mark;
 $ngx->reload(http => http('1m'));
@@ -73,11 +75,44 @@ unlike($ngx->error_log_since($mark), qr/secauth: zone/,
 $mark = $ngx->log_mark;
 $ngx->reload(http => http('2m'));
 my $log = $ngx->error_log_since($mark);
-like($log, $resized, 'reload, 2m: the notice says the sessions are gone');
+like($log, $resized, 'reload, 2m: the notice says the zone is refilled');
 my ($from, $to) = $log =~ $resized;
 is("$from $to", 1024 * 1024 . ' ' . 2 * 1024 * 1024,
    'reload, 2m: with the old and new sizes');
+my ($copies) = $log =~ $copied;
+ok($copies && $copies >= 2, 'reload, 2m: the session and its user copied, '
+   . 'nothing lost (' . ($copies // 'none') . ')');
 ($status) = $ngx->get('/p', Cookie => "sid=$sid");
-is($status, 401, 'reload, 2m: the session is gone indeed');
+is($status, 200, 'reload, 2m: the session still admits');
+
+# a zone too small for all: the most recently used records are kept
+
+my @sids;
+for my $i (1 .. 150) {
+    my (undef, $h) = $ngx->post('/login',
+        'application/x-www-form-urlencoded',
+        "username=alice&password=$LoginTest::PW{alice}");
+    my ($s) = ($h->{'set-cookie'} // '') =~ /^sid=([^;]+)/;
+    push @sids, $s if $s;
+}
+is(scalar @sids, 150, '150 more sessions');
+($status) = $ngx->get('/p', Cookie => "sid=$sids[-1]");
+is($status, 200, 'the last one admits');
+($status) = $ngx->get('/p', Cookie => "sid=$sids[1]");
+is($status, 200, 'an old one admits');
+# the most recent use of each: the last one stays the most recent
+($status) = $ngx->get('/p', Cookie => "sid=$sids[-1]");
+
+$mark = $ngx->log_mark;
+$ngx->reload(http => http('32k'));
+$log = $ngx->error_log_since($mark);
+like($log, qr/\[warn\].*zone "state": \d+ records copied from the zone it replaces, [1-9]\d* did not fit/,
+     'reload, 32k: a warning says how many did not fit');
+($status) = $ngx->get('/p', Cookie => "sid=$sids[-1]");
+is($status, 200, 'reload, 32k: the most recent session still admits');
+($status) = $ngx->get('/p', Cookie => "sid=$sids[2]");
+is($status, 401, 'reload, 32k: a session used long ago did not fit');
+($status) = $ngx->get('/p', Cookie => "sid=$sids[1]");
+is($status, 200, 'reload, 32k: an old session used recently did');
 
 done_testing();
