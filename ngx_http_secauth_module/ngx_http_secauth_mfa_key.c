@@ -127,9 +127,9 @@ ngx_http_secauth_mfa_durable(ngx_conf_t *cf, void *conf)
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "\"secauth_secret_key\": the second factor needs "
-                       "durable state: \"secauth_redis\", or a "
-                       "\"secauth_zone\" kept in a state file "
-                       "(\"state=\", not in this build yet)");
+                       "durable state: \"secauth_redis\" (a "
+                       "\"secauth_zone\" with \"state=\" is not "
+                       "supported for it yet)");
 
     return NGX_CONF_ERROR;
 }
