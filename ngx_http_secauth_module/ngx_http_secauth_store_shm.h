@@ -59,7 +59,7 @@ ngx_int_t ngx_http_secauth_once_consume_shm(ngx_http_secauth_store_t *st,
 ngx_int_t ngx_http_secauth_counter_advance_shm(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op);
 
-/* values read without consuming them (_store_shm_value.c) */
+/* values read without consuming them (_store_shm_once.c) */
 ngx_int_t ngx_http_secauth_value_get_shm(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op);
 

@@ -23,6 +23,8 @@
  */
 
 
+static ngx_int_t ngx_http_secauth_once_read_shm(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op, ngx_flag_t consume);
 static ngx_int_t ngx_http_secauth_once_valid(ngx_http_secauth_store_op_t *op,
     void *what);
 
@@ -79,6 +81,30 @@ ngx_int_t
 ngx_http_secauth_once_consume_shm(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op)
 {
+    return ngx_http_secauth_once_read_shm(st, op, 1);
+}
+
+
+/*
+ * value_get: the record once_put stored, copied out under the zone's lock
+ * and left in place. A user's MFA record is one: put replaces it, consume
+ * deletes it, this reads it.
+ */
+
+ngx_int_t
+ngx_http_secauth_value_get_shm(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op)
+{
+    return ngx_http_secauth_once_read_shm(st, op, 0);
+}
+
+
+/* the value under op->key, NUL-terminated, and deleted when consumed */
+
+static ngx_int_t
+ngx_http_secauth_once_read_shm(ngx_http_secauth_store_t *st,
+    ngx_http_secauth_store_op_t *op, ngx_flag_t consume)
+{
     u_char                       *p;
     size_t                        len;
     ngx_int_t                     rc;
@@ -87,12 +113,13 @@ ngx_http_secauth_once_consume_shm(ngx_http_secauth_store_t *st,
 
     if (op->once == NULL) {
         ngx_log_error(NGX_LOG_ALERT, op->log, 0,
-                      "secauth: invalid one-time operation for the zone");
+                      "secauth: invalid %s operation for the zone",
+                      consume ? "one-time" : "value");
         op->rc = NGX_ERROR;
         return NGX_OK;
     }
 
-    p = ngx_pnalloc(op->pool, NGX_HTTP_SECAUTH_ONCE_MAX);
+    p = ngx_pnalloc(op->pool, NGX_HTTP_SECAUTH_ONCE_MAX + 1);
     if (p == NULL) {
         op->rc = NGX_ERROR;
         return NGX_OK;
@@ -120,22 +147,25 @@ ngx_http_secauth_once_consume_shm(ngx_http_secauth_store_t *st,
 
     /* spent, or not one of ours: gone either way */
 
-    if (n) {
+    if (n && consume) {
         (void) ngx_http_secauth_shm_delete(shm, n);
     }
 
     ngx_http_secauth_shm_unlock(shm);
 
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, op->log, 0,
-                   "secauth shm once consume: %i", rc);
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, op->log, 0,
+                   "secauth shm %s: %i", consume ? "once consume" : "value get",
+                   rc);
 
     if (rc == NGX_ERROR) {
         ngx_log_error(NGX_LOG_ALERT, op->log, 0,
-                      "secauth: invalid one-time record in zone \"%V\"",
+                      "secauth: invalid %s record in zone \"%V\"",
+                      consume ? "one-time" : "value",
                       ngx_http_secauth_shm_name(shm));
     }
 
     if (rc == NGX_OK) {
+        p[len] = '\0';
         op->once->data.data = p;
         op->once->data.len = len;
     }
