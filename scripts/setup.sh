@@ -46,6 +46,8 @@ if [ "$what" = all ]; then
         iproute2 bc
         # bench and lint
         wrk
+        # the fuzz targets of t/fuzz (scripts/fuzz.sh): clang's libFuzzer
+        clang libfuzzer-14-dev
     )
 fi
 
