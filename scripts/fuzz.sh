@@ -52,7 +52,7 @@ command -v clang >/dev/null \
     || { echo "fuzz: clang is missing (scripts/setup.sh)" >&2; exit 1; }
 
 # shellcheck disable=SC2086
-make -s -C t/fuzz OUT="$out" $run >&2
+make -s -j2 -C t/fuzz OUT="$out" $run >&2
 
 # a leak is a finding too; reports go to the log (never to the paths of
 # scripts/test.sh --asan's options, which are not inherited)

@@ -3,7 +3,9 @@
 # the module, runs the lint, starts a private redis-server, runs every
 # Test::Nginx suite under t/ (and the C unit tests), stops Redis.
 #
-#   scripts/test.sh               everything
+#   scripts/test.sh               everything, then a 20 s smoke run of each
+#                                 fuzz target (scripts/fuzz.sh all 20;
+#                                 SECAUTH_FUZZ_SECONDS=N, 0: none)
 #   scripts/test.sh t/gate.t ...  only these suites (after setup and build)
 #   scripts/test.sh --asan [...]  the same under AddressSanitizer + UBSan:
 #                                 nginx and the module from
