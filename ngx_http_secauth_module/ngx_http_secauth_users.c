@@ -92,11 +92,12 @@ ngx_http_secauth_users_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static ngx_int_t
 ngx_http_secauth_users_load(ngx_conf_t *cf, ngx_http_secauth_users_t *users)
 {
-    u_char                   *buf, *p, *last, *eol, *colon;
+    u_char                   *buf, *p, *last, *eol;
+    const u_char             *np, *hp;
     ssize_t                   n;
     ngx_fd_t                  fd;
     ngx_int_t                 rc;
-    ngx_str_t                 name, hash, line;
+    ngx_str_t                 name, hash;
     ngx_uint_t                lineno;
     const char               *reason;
     ngx_array_t               weak;
@@ -158,33 +159,21 @@ ngx_http_secauth_users_load(ngx_conf_t *cf, ngx_http_secauth_users_t *users)
             eol = last;
         }
 
-        line.data = p;
-        line.len = eol - p;
+        switch (ngx_http_secauth_userfile_line(p, eol - p, &np, &name.len,
+                                               &hp, &hash.len))
+        {
+        case NGX_HTTP_SECAUTH_USERFILE_ENTRY:
+            name.data = (u_char *) np;
+            hash.data = (u_char *) hp;
+            break;
 
-        if (line.len && line.data[line.len - 1] == '\r') {
-            line.len--;
-        }
-
-        while (line.len && (line.data[0] == ' ' || line.data[0] == '\t')) {
-            line.data++;
-            line.len--;
-        }
-
-        if (line.len == 0 || line.data[0] == '#') {
-            continue;
-        }
-
-        colon = ngx_strlchr(line.data, line.data + line.len, ':');
-
-        if (colon == NULL) {
+        case NGX_HTTP_SECAUTH_USERFILE_NO_COLON:
             reason = "has no \"name:hash\"";
             goto invalid;
-        }
 
-        name.data = line.data;
-        name.len = colon - line.data;
-        hash.data = colon + 1;
-        hash.len = line.data + line.len - hash.data;
+        default: /* NGX_HTTP_SECAUTH_USERFILE_SKIP */
+            continue;
+        }
 
         switch (ngx_http_secauth_username(cf->pool, &name, &name)) {
 
@@ -390,113 +379,38 @@ ngx_http_secauth_users_find(ngx_http_secauth_users_t *users, ngx_str_t *name)
  * folded to lower case, nothing else is changed. NUL, CR, LF, spaces,
  * ":" and other punctuation are refused (NGX_DECLINED), and so is what
  * is not valid UTF-8 (NGX_ABORT): a name must always be encodable in a
- * session record or a token.
+ * session record or a token. The check is core/ngx_http_secauth_userfile.c;
+ * this copies the name into the pool.
  */
 
 ngx_int_t
 ngx_http_secauth_username(ngx_pool_t *pool, ngx_str_t *in, ngx_str_t *out)
 {
-    u_char  *p, *d, c;
-    size_t   i;
+    u_char  *d;
 
     if (in->len == 0 || in->len > NGX_HTTP_SECAUTH_USERNAME_MAX) {
         return NGX_DECLINED;
     }
-
-    if (!ngx_http_secauth_utf8_valid(in->data, in->len)) {
-        return NGX_ABORT;
-    }
-
-    p = in->data;
 
     d = ngx_pnalloc(pool, in->len);
     if (d == NULL) {
         return NGX_ERROR;
     }
 
-    for (i = 0; i < in->len; i++) {
-        c = p[i];
+    switch (ngx_http_secauth_username_fold(d, in->data, in->len)) {
 
-        if (c >= 'A' && c <= 'Z') {
-            c |= 0x20;
+    case NGX_HTTP_SECAUTH_USERNAME_OK:
+        break;
 
-        } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-                     || c == '.' || c == '_' || c == '-' || c == '@'
-                     || c == '+' || c >= 0x80))
-        {
-            return NGX_DECLINED;
-        }
+    case NGX_HTTP_SECAUTH_USERNAME_NOT_UTF8:
+        return NGX_ABORT;
 
-        d[i] = c;
+    default:
+        return NGX_DECLINED;
     }
 
     out->data = d;
     out->len = in->len;
 
     return NGX_OK;
-}
-
-
-/*
- * Strict UTF-8 (RFC 3629, as jansson checks it): no overlong forms, no
- * surrogates, nothing above U+10FFFF, no truncated sequence.
- */
-
-ngx_flag_t
-ngx_http_secauth_utf8_valid(u_char *p, size_t len)
-{
-    u_char  *last, c, lo, hi;
-    size_t   n;
-
-    last = p + len;
-
-    while (p < last) {
-        c = *p++;
-
-        if (c < 0x80) {
-            continue;
-        }
-
-        lo = 0x80;
-        hi = 0xbf;
-
-        if (c >= 0xc2 && c <= 0xdf) {
-            n = 1;
-
-        } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2;
-
-            if (c == 0xe0) {
-                lo = 0xa0;
-
-            } else if (c == 0xed) {
-                hi = 0x9f;
-            }
-
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3;
-
-            if (c == 0xf0) {
-                lo = 0x90;
-
-            } else if (c == 0xf4) {
-                hi = 0x8f;
-            }
-
-        } else {
-            return 0;
-        }
-
-        if ((size_t) (last - p) < n || *p < lo || *p > hi) {
-            return 0;
-        }
-
-        for (p++, n--; n; p++, n--) {
-            if ((*p & 0xc0) != 0x80) {
-                return 0;
-            }
-        }
-    }
-
-    return 1;
 }

@@ -11,8 +11,10 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 
+#include "ngx_http_secauth_userfile.h"
 
-#define NGX_HTTP_SECAUTH_USERNAME_MAX  64
+
+#define NGX_HTTP_SECAUTH_USERNAME_MAX  NGX_HTTP_SECAUTH_USERFILE_NAME_MAX
 
 
 typedef struct {
@@ -35,7 +37,6 @@ ngx_str_t *ngx_http_secauth_users_find(ngx_http_secauth_users_t *users,
     ngx_str_t *name);
 ngx_int_t ngx_http_secauth_username(ngx_pool_t *pool, ngx_str_t *in,
     ngx_str_t *out);
-ngx_flag_t ngx_http_secauth_utf8_valid(u_char *p, size_t len);
 
 
 #endif /* _NGX_HTTP_SECAUTH_USERS_H_INCLUDED_ */

@@ -50,6 +50,8 @@ if [ "$what" = all ]; then
         zbar-tools         # zbarimg: the enrolment QR code decodes back
         # bench and lint
         wrk
+        # the fuzz targets of t/fuzz (scripts/fuzz.sh): clang's libFuzzer
+        clang libfuzzer-14-dev
     )
 fi
 

@@ -3,7 +3,9 @@
 # the module, runs the lint, starts a private redis-server, runs every
 # Test::Nginx suite under t/ (and the C unit tests), stops Redis.
 #
-#   scripts/test.sh               everything
+#   scripts/test.sh               everything, then a 20 s smoke run of each
+#                                 fuzz target (scripts/fuzz.sh all 20;
+#                                 SECAUTH_FUZZ_SECONDS=N, 0: none)
 #   scripts/test.sh t/gate.t ...  only these suites (after setup and build)
 #   scripts/test.sh --asan [...]  the same under AddressSanitizer + UBSan:
 #                                 nginx and the module from
@@ -111,6 +113,15 @@ if [ $# -gt 0 ]; then
     prove "$@" || status=$?
 else
     prove -r t || status=$?
+
+    # the full run only: a smoke run of every fuzz target of t/fuzz
+    # (SECAUTH_FUZZ_SECONDS each, 20 by default: about 3.5 minutes with
+    # the build; 0 skips it), which fails the run on a finding
+    fuzz_seconds=${SECAUTH_FUZZ_SECONDS:-20}
+    if [ "$fuzz_seconds" -gt 0 ]; then
+        echo "test: fuzz smoke run, ${fuzz_seconds}s per target"
+        scripts/fuzz.sh all "$fuzz_seconds" || status=1
+    fi
 fi
 
 # true when a report holds nothing but the pool that nginx's main()

@@ -116,6 +116,20 @@ test_refused(void)
         "%",
         "%2",
         "%2f",
+
+        /*
+         * t/fuzz/fuzz_redirect.c's findings: a broken escape that nginx's
+         * decoding swallows with what follows, hiding an escape that an
+         * RFC 3986 decoder (which leaves a broken escape as it is) sees
+         */
+        "/%f/%1%12%2",              /* the crash file: 0x12 to RFC */
+        "/%1%0d%0aSet-Cookie:x=y",  /* CR LF to RFC, "0d0a" to nginx */
+        "/a%1%5c",                  /* a backslash to RFC */
+        "/a%1%7f",                  /* DEL to RFC */
+        "/%2%66evil.example",       /* "/%2f" to RFC once, "//" twice */
+        "/%2%46evil.example",       /* the same, upper case */
+        "/%5%63evil.example",       /* "/%5c", then "/\\" */
+        "/a%1%2500",                /* "%00" to RFC, then a NUL */
     };
 
     tap_diag("refused");
@@ -166,6 +180,8 @@ test_kept(void)
         "/%",                       /* incomplete escapes decode to "" */
         "/%2",
         "/a%zz",
+        "/a%zz%41",                 /* both decoders: "/a%zzA", "/aA" */
+        "/%1x",                     /* nginx "/", RFC "/%1x" */
         "/~user",
         "/x;y",
     };
