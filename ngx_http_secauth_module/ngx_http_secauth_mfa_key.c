@@ -32,7 +32,6 @@
 static char *ngx_http_secauth_secret_key_read(ngx_conf_t *cf,
     ngx_str_t *name, ngx_str_t *path, ngx_http_secauth_subkeys_t *sub);
 static void ngx_http_secauth_secret_key_cleanup(void *data);
-static ngx_flag_t ngx_http_secauth_zone_durable(ngx_shm_zone_t *zone);
 
 
 static u_char  ngx_http_secauth_info_seal[] = "secauth totp secret v1";
@@ -121,32 +120,18 @@ ngx_http_secauth_mfa_durable(ngx_conf_t *cf, void *conf)
         return NGX_CONF_OK;
     }
 
-    if (smcf->shm_zone && ngx_http_secauth_zone_durable(smcf->shm_zone)) {
+    if (smcf->shm_zone
+        && ngx_http_secauth_store_zone_durable(smcf->shm_zone))
+    {
         return NGX_CONF_OK;
     }
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "\"secauth_secret_key\": the second factor needs "
-                       "durable state: \"secauth_redis\" (a "
-                       "\"secauth_zone\" with \"state=\" is not "
-                       "supported for it yet)");
+                       "durable state: \"secauth_redis\", or "
+                       "\"secauth_zone\" with \"state=\"");
 
     return NGX_CONF_ERROR;
-}
-
-
-/*
- * Whether the state zone is kept in a file across restarts. Until
- * "secauth_zone ... state=PATH" (issue 14) lands no zone is: this is
- * the one line to change then (e.g. the zone's conf has a state path).
- */
-
-static ngx_flag_t
-ngx_http_secauth_zone_durable(ngx_shm_zone_t *zone)
-{
-    (void) zone;
-
-    return 0;
 }
 
 

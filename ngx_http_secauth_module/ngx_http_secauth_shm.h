@@ -126,6 +126,9 @@ ngx_shm_zone_t *ngx_http_secauth_shm_zone_add(ngx_conf_t *cf, ngx_str_t *name,
 ngx_int_t ngx_http_secauth_shm_zone_state(ngx_conf_t *cf,
     ngx_shm_zone_t *zone, ngx_str_t *path, ngx_msec_t sync);
 
+/* whether the function above gave the zone a state file */
+ngx_flag_t ngx_http_secauth_shm_zone_durable(ngx_shm_zone_t *zone);
+
 /*
  * the engine's data of a zone from the function above, to pass to the
  * functions below; NULL for any other zone (or none)

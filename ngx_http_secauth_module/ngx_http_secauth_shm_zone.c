@@ -709,6 +709,17 @@ ngx_http_secauth_shm_set_aside(ngx_http_secauth_shm_t *shm, ngx_log_t *log,
 }
 
 
+ngx_flag_t
+ngx_http_secauth_shm_zone_durable(ngx_shm_zone_t *zone)
+{
+    ngx_http_secauth_shm_t  *shm;
+
+    shm = ngx_http_secauth_shm_get(zone);
+
+    return shm != NULL && shm->state_conf != NULL;
+}
+
+
 ngx_int_t
 ngx_http_secauth_shm_zone_state(ngx_conf_t *cf, ngx_shm_zone_t *zone,
     ngx_str_t *path, ngx_msec_t sync)

@@ -406,6 +406,9 @@ ngx_int_t ngx_http_secauth_store_zone_state_arg(ngx_conf_t *cf,
 ngx_int_t ngx_http_secauth_store_zone_state(ngx_conf_t *cf,
     ngx_shm_zone_t *zone, ngx_str_t *path, ngx_msec_t sync);
 
+/* whether the zone is kept in a file by the function above */
+ngx_flag_t ngx_http_secauth_store_zone_durable(ngx_shm_zone_t *zone);
+
 
 /*
  * a store on a state zone from the function above (in init_process);

@@ -188,6 +188,13 @@ ngx_http_secauth_store_zone_state(ngx_conf_t *cf, ngx_shm_zone_t *zone,
 }
 
 
+ngx_flag_t
+ngx_http_secauth_store_zone_durable(ngx_shm_zone_t *zone)
+{
+    return ngx_http_secauth_shm_zone_durable(zone);
+}
+
+
 ngx_int_t
 ngx_http_secauth_store_shm_init(ngx_http_secauth_store_t *st,
     ngx_shm_zone_t *zone)

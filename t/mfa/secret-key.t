@@ -230,7 +230,7 @@ qr{\[emerg\].*"secauth_secret_key" directive is not allowed here}
     location /p { secauth session; return 200; }
 --- must_die
 --- error_log eval
-qr{\[emerg\].*the second factor needs durable state: "secauth_redis" \(a "secauth_zone" with "state=" is not supported for it yet\)}
+qr{\[emerg\].*the second factor needs durable state: "secauth_redis", or "secauth_zone" with "state="}
 
 
 
@@ -244,3 +244,18 @@ qr{\[emerg\].*the second factor needs durable state: "secauth_redis" \(a "secaut
 --- must_die
 --- error_log eval
 qr{\[emerg\].*the second factor needs durable state}
+
+
+
+=== TEST 19: MFA on a shm zone with a state file: accepted
+--- http_config
+    # no_redis
+    secauth_zone mfa:1m state=mfa.state;
+    secauth_secret_key $TEST_NGINX_KEY_DIR/good;
+--- config
+    location /p { secauth session; return 200 "in\n"; }
+--- request
+GET /p
+--- error_code: 401
+--- no_error_log
+[emerg]
