@@ -253,7 +253,7 @@ qr{\[emerg\].*the second factor needs durable state}
     secauth_zone mfa:1m state=mfa.state;
     secauth_secret_key $TEST_NGINX_KEY_DIR/good;
 --- config
-    location /p { secauth session; return 200 "in\n"; }
+    location /p { secauth session; }
 --- request
 GET /p
 --- error_code: 401
