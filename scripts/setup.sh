@@ -48,6 +48,7 @@ if [ "$what" = all ]; then
         iproute2 bc
         oathtool           # TOTP codes from an independent implementation
         zbar-tools         # zbarimg: the enrolment QR code decodes back
+        qrencode           # scripts/secauth-mfa prints the QR code
         # bench and lint
         wrk
         # the fuzz targets of t/fuzz (scripts/fuzz.sh): clang's libFuzzer
