@@ -61,7 +61,8 @@ ngx_http_secauth_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%V\": unknown algorithm \"%V\", expected "
                            "HS256, HS384, HS512, RS256, RS384, RS512, "
-                           "ES256, ES384 or ES512", &cmd->name, &value[1]);
+                           "PS256, PS384, PS512, ES256, ES384, ES512 or "
+                           "EdDSA", &cmd->name, &value[1]);
         return NGX_CONF_ERROR;
     }
 
