@@ -41,6 +41,8 @@ char *ngx_http_secauth_jwt_issued(ngx_http_request_t *r, ngx_str_t *token,
 
 char *ngx_http_secauth_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+char *ngx_http_secauth_jwt_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 char *ngx_http_secauth_jwt_merge(ngx_conf_t *cf,
     ngx_http_secauth_loc_conf_t *prev, ngx_http_secauth_loc_conf_t *conf);
 
