@@ -15,6 +15,7 @@
 #include "ngx_http_secauth_limit.h"
 #include "ngx_http_secauth_throttle.h"
 #include "ngx_http_secauth_verify.h"
+#include "ngx_http_secauth_jwks.h"
 #include "ngx_http_secauth_admin.h"
 #include "ngx_http_secauth_refresh.h"
 #include "ngx_http_secauth_gate.h"
@@ -200,6 +201,13 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
     { ngx_string("secauth_logout"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_secauth_logout,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("secauth_jwks"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_secauth_jwks,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -613,7 +621,11 @@ ngx_http_secauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
-    return ngx_http_secauth_jwt_merge(cf, prev, conf);
+    if (ngx_http_secauth_jwt_merge(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_secauth_jwks_merge(cf, conf);
 }
 
 

@@ -50,6 +50,7 @@ typedef enum {
 #define NGX_HTTP_SECAUTH_HANDLER_REVOKE  4
 #define NGX_HTTP_SECAUTH_HANDLER_VERIFY  5
 #define NGX_HTTP_SECAUTH_HANDLER_ADMIN   6
+#define NGX_HTTP_SECAUTH_HANDLER_JWKS    7
 
 #define NGX_HTTP_SECAUTH_FAIL_CLOSED  0
 #define NGX_HTTP_SECAUTH_FAIL_OPEN    1
@@ -110,6 +111,7 @@ typedef struct {
     ngx_flag_t                  jwt_revocation;
     time_t                      jwt_access_ttl;
     time_t                      jwt_refresh_ttl;
+    ngx_str_t                   jwks;        /* secauth_jwks: the set */
 
     ngx_array_t                *limits;      /* ngx_http_secauth_limit_t */
     ngx_uint_t                  limit_status;

@@ -271,3 +271,39 @@ qr/\[emerg\].*invalid parameter "alg=none" in "secauth_jwt_key_file"/
 --- must_die
 --- error_log eval
 qr/\[emerg\].*"secauth_jwt_key_file": cannot open/
+
+
+
+=== TEST 15: secauth_jwks with only an HS signing key: nothing to publish
+--- config
+    secauth_jwt_signing_key HS256 $TEST_NGINX_JWT_DIR/hs256;
+    location = /jwks { secauth_jwks; }
+--- must_die
+--- error_log eval
+qr/\[emerg\].*"secauth_jwks" has no public key to publish/
+
+
+
+=== TEST 16: secauth_jwks: a key without kid is published, with a warning
+--- config
+    secauth_jwt_signing_key ES256 $TEST_NGINX_JWT_DIR/ec256.key;
+    location = /jwks { secauth_jwks; }
+--- request
+GET /jwks
+--- error_code: 200
+--- response_headers
+Content-Type: application/jwk-set+json
+Cache-Control: no-store
+--- response_body_like: ^\{"keys":\[\{"kty":"EC","crv":"P-256","x":"[\w-]{43}","y":"[\w-]{43}","alg":"ES256","use":"sig"\}\]\}$
+--- error_log eval
+qr/\[warn\].*"secauth_jwks": the ES256 key published has no kid=/
+
+
+
+=== TEST 17: secauth_jwks is a location's content
+--- config
+    secauth_jwt_signing_key ES256 $TEST_NGINX_JWT_DIR/ec256.key;
+    secauth_jwks;
+--- must_die
+--- error_log eval
+qr/\[emerg\].*"secauth_jwks" directive is not allowed here/
