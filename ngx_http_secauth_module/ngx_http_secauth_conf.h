@@ -17,6 +17,8 @@
 
 char *ngx_http_secauth_set_enum_slot(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+char *ngx_http_secauth_zone(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 char *ngx_http_secauth_realm(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_secauth_login_url(ngx_conf_t *cf, ngx_command_t *cmd,

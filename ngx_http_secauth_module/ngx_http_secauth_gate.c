@@ -13,6 +13,7 @@
 #include "ngx_http_secauth_session.h"
 #include "ngx_http_secauth_jwt.h"
 #include "ngx_http_secauth_mfa.h"
+#include "ngx_http_secauth_require.h"
 
 
 static ngx_int_t ngx_http_secauth_check_jwt(ngx_http_request_t *r,
@@ -183,12 +184,19 @@ static ngx_int_t
 ngx_http_secauth_mfa_gate(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx)
 {
+    ngx_int_t  rc;
+
     if (slcf->mfa && !(ctx->level & NGX_HTTP_SECAUTH_AMR_OTP)) {
         ngx_str_set(&ctx->error, "mfa_required");
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "secauth: \"%V\" has no second factor, which this "
                       "location requires", &ctx->user);
         return NGX_HTTP_FORBIDDEN;
+    }
+
+    rc = ngx_http_secauth_require_check(r, slcf, ctx);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     ctx->admitted = 1;

@@ -123,6 +123,7 @@ typedef struct {
     ngx_http_secauth_throttle_t *throttle;    /* NULL: off */
     ngx_http_secauth_hash_conf_t *password_hash;
     ngx_flag_t                  mfa;          /* secauth_mfa */
+    ngx_array_t                *require;      /* ngx_http_secauth_require_t */
 } ngx_http_secauth_loc_conf_t;
 
 
