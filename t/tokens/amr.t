@@ -11,6 +11,10 @@
 #     (403, $secauth_error mfa_required), with $secauth_amr;
 #   - on the shared-memory store (a zone with state=, where MFA may be
 #     on): a password login's tokens stay ["pwd"] through refreshes;
+#   - with SECAUTH_OLD_MODULE=PATH (a build of before the level, e.g.
+#     main's): families it wrote, in Redis and in a shm state file,
+#     refresh as ["pwd"] with this one; back on the old module, a shm
+#     family of this one is refused (400), never misread;
 #   - outside issuers' tokens (PyJWT, HS256): amr ["mfa"], ["pwd"], a
 #     string, numbers, control bytes, spaces, repeats, 10000 members,
 #     none: the status and $secauth_amr each gives.
@@ -128,7 +132,10 @@ sub node {
             alias html/;
         }
 CONF
+    local $ENV{TEST_NGINX_LOAD_MODULES} = $opt{module}
+        if $opt{module};
     my $n = NginxInstance->new(http => $http, server => $server,
+                               master => $opt{master},
                                defined $port ? (port => $port++) : (),
                                files => { 'p.txt' => "in\n" });
     my $deadline = time + 3;
@@ -263,6 +270,46 @@ my $pw = $LoginTest::PW{alice};
               'shm: ["pwd"], kept through two refreshes');
     is(join(' ', get($sn, '/strong/p.txt', $last->{access_token})),
        '403 pwd mfa_required', '... and refused where MFA is required');
+}
+
+# --- records of a module of before the level (SECAUTH_OLD_MODULE=.so) ---
+
+SKIP: {
+    my $old = $ENV{SECAUTH_OLD_MODULE};
+    skip 'SECAUTH_OLD_MODULE (a module of before amr) is not set', 5
+        unless $old && -f $old;
+
+    for my $store ('redis', 'shm') {
+        my %opt = $store eq 'redis'
+            ? (redis => 1, http => $signing . "    secauth_redis "
+                                  . "redis://127.0.0.1:$rport "
+                                  . "prefix=$prefix;\n")
+            : (master => 1, http => $signing . "    secauth_zone "
+                                    . "old:1m state=$state/old;\n");
+        my $on = node(%opt, module => $old);
+        my ($s, $pair) = login($on, username => 'grace',
+                               password => $LoginTest::PW{grace});
+        $on->stop;
+        my $nn = node(%opt);
+        ($s, my $next) = refresh($nn, $pair->{refresh_token});
+        is("$s " . amr_of($next->{access_token}), "200 $PWD",
+           "$store: a family the old module made refreshes as [\"pwd\"]")
+            or diag(join '', grep { /secauth/ } split /^/, $nn->error_log);
+        ($s, $next) = refresh($nn, $next->{refresh_token});
+        is("$s " . amr_of($next->{access_token}), "200 $PWD",
+           '... and again');
+        ($s, $pair) = login($nn, username => 'grace',
+                            password => $LoginTest::PW{grace});
+        $nn->stop;
+        next unless $store eq 'shm';
+
+        # back to the old module: the longer value is unknown to it
+        $on = node(%opt, module => $old);
+        ($s) = refresh($on, $pair->{refresh_token});
+        is($s, 400, 'shm: the old module refuses (400) a family the new '
+                    . 'one wrote: the client logs in again');
+        $on->stop;
+    }
 }
 
 # --- outside issuers' tokens ---
