@@ -27,7 +27,6 @@ use lib "$FindBin::Bin/../lib";
 
 use File::Temp qw(tempdir);
 use JSON::PP ();
-use MIME::Base64 ();
 use Test::More;
 use Time::HiRes qw(time sleep);
 
@@ -73,27 +72,10 @@ END {
 
 # PyJWT, Debian's python3-jwt: the claims of a token it verifies, else
 # {error => why}
-my $PYTHON = -x '/usr/bin/python3' ? '/usr/bin/python3' : 'python3';
-my $VERIFY = <<'PY';
-import json, sys, jwt
-token, key = sys.argv[1:3]
-try:
-    print(json.dumps(jwt.decode(token, open(key, 'rb').read(),
-                                algorithms=['HS256'], audience='api',
-                                issuer='https://auth.test')))
-except Exception as e:
-    print(json.dumps({'error': type(e).__name__ + ': ' + str(e)}))
-PY
-
 sub claims {
     my ($token) = @_;
-    open my $fh, '-|', $PYTHON, '-c', $VERIFY, $token // '',
-         JwtTest::key_path('hs256')
-        or die "python3: $!";
-    local $/;
-    my $out = <$fh>;
-    close $fh;
-    return eval { $JSON->decode($out) } // { error => "no JSON: $out" };
+    return JwtTest::pyjwt_decode($token, 'HS256', 'hs256',
+                                 'https://auth.test', 'api');
 }
 
 # the amr of an access token, as JSON text ("none" without the claim)
