@@ -24,6 +24,11 @@ our $HTTP = <<'CONF';
     secauth_claim_var $roles_piped realm_access.roles sep=|;
     secauth_claim_var $first_group groups.0;
     secauth_claim_has $realm_admin realm_access.roles admin;
+    map "$request_method:$can_write" $may_call {
+        ~^(GET|HEAD|OPTIONS):  1;
+        ~:1$                   1;
+        default                0;
+    }
 CONF
 
 master_on();
@@ -181,7 +186,7 @@ __DATA__
 ["X-Groups:\nX-Error: forbidden", "X-Groups:\nX-Error: forbidden",
  "X-Groups:\nX-Error: forbidden", "X-Groups:\nX-Error: forbidden",
  "X-Groups:\nX-Error: forbidden",
- "X-Groups: " . join(',', ('g') x 1000) . "\nX-Error:"]
+ "X-Groups: " . CORE::join(',', ('g') x 1000) . "\nX-Error:"]
 
 
 
@@ -296,3 +301,20 @@ qr/\[emerg\].*invalid claim path "realm\.\.roles"/
 --- must_die
 --- error_log eval
 qr/\[emerg\].*the duplicate "x" variable/
+
+
+
+=== TEST 15: docs/jwt.md's "scope contains write" for the methods that write
+--- config
+    location /api {
+        secauth jwt;
+        secauth_require $may_call;
+        alias html/p.txt;
+    }
+--- request eval
+["GET /api", "POST /api\n", "POST /api\n", "DELETE /api"]
+--- more_headers eval
+[main::tok(scope => 'read'), main::tok(scope => 'read write'),
+ main::tok(scope => 'read'), main::tok(scope => 'read')]
+--- error_code eval
+[200, 405, 403, 403]
