@@ -529,27 +529,45 @@ ngx_http_secauth_policy_blocklisted(
 }
 
 
+/* the reasons in bit order: code, sentence (with min, max or neither) */
+
+static const struct {
+    unsigned     bit;
+    const char  *code;
+    const char  *sentence;
+    int          number;     /* 1: pol->min, 2: pol->max */
+} ngx_http_secauth_policy_reasons[] = {
+    { NGX_HTTP_SECAUTH_POLICY_INVALID_UTF8, "invalid_utf8",
+      "The password contains characters that cannot be used.", 0 },
+    { NGX_HTTP_SECAUTH_POLICY_TOO_SHORT, "too_short",
+      "The password is too short: use at least %zu characters.", 1 },
+    { NGX_HTTP_SECAUTH_POLICY_TOO_LONG, "too_long",
+      "The password is too long: use at most %zu characters.", 2 },
+    { NGX_HTTP_SECAUTH_POLICY_TOO_WEAK, "too_weak",
+      "The password is too easy to guess: try a few unrelated words.", 0 },
+    { NGX_HTTP_SECAUTH_POLICY_BLOCKLISTED, "blocklisted",
+      "The password is on a list of common or leaked passwords.", 0 },
+    { NGX_HTTP_SECAUTH_POLICY_CONTAINS_USERNAME, "contains_username",
+      "The password must not contain your user name.", 0 },
+    { NGX_HTTP_SECAUTH_POLICY_ERROR, "internal_error",
+      "The password could not be checked: try again later.", 0 }
+};
+
+
 const char *
 ngx_http_secauth_policy_code(unsigned reason)
 {
-    switch (reason) {
-    case NGX_HTTP_SECAUTH_POLICY_INVALID_UTF8:
-        return "invalid_utf8";
-    case NGX_HTTP_SECAUTH_POLICY_TOO_SHORT:
-        return "too_short";
-    case NGX_HTTP_SECAUTH_POLICY_TOO_LONG:
-        return "too_long";
-    case NGX_HTTP_SECAUTH_POLICY_TOO_WEAK:
-        return "too_weak";
-    case NGX_HTTP_SECAUTH_POLICY_BLOCKLISTED:
-        return "blocklisted";
-    case NGX_HTTP_SECAUTH_POLICY_CONTAINS_USERNAME:
-        return "contains_username";
-    case NGX_HTTP_SECAUTH_POLICY_ERROR:
-        return "internal_error";
-    default:
-        return NULL;
+    size_t  i;
+
+    for (i = 0; i < sizeof(ngx_http_secauth_policy_reasons)
+                    / sizeof(ngx_http_secauth_policy_reasons[0]); i++)
+    {
+        if (ngx_http_secauth_policy_reasons[i].bit == reason) {
+            return ngx_http_secauth_policy_reasons[i].code;
+        }
     }
+
+    return NULL;
 }
 
 
@@ -558,93 +576,59 @@ ngx_http_secauth_policy_text(unsigned reasons,
     const ngx_http_secauth_policy_t *pol, int json, char *buf, size_t size)
 {
     int          k;
-    size_t       n;
-    unsigned     bit;
-    const char  *code;
+    size_t       n, i, l, c;
     char         one[160];
 
     n = 0;
+    k = 0;
 
     if (size > 0) {
         buf[0] = '\0';
     }
 
-#define ngx_http_secauth_policy_put(s)                                      \
-    do {                                                                    \
-        size_t  l_ = strlen(s);                                             \
-        if (n < size) {                                                     \
-            size_t  c_ = (size - 1 - n < l_) ? size - 1 - n : l_;           \
-            memcpy(buf + n, s, c_);                                         \
-            buf[n + c_] = '\0';                                             \
-        }                                                                   \
-        n += l_;                                                            \
-    } while (0)
+    for (i = 0; i <= sizeof(ngx_http_secauth_policy_reasons)
+                     / sizeof(ngx_http_secauth_policy_reasons[0]); i++)
+    {
+        if (i == sizeof(ngx_http_secauth_policy_reasons)
+                 / sizeof(ngx_http_secauth_policy_reasons[0]))
+        {
+            /* the end: "]" for JSON */
+            if (!json) {
+                break;
+            }
 
-    if (json) {
-        ngx_http_secauth_policy_put("[");
-    }
+            snprintf(one, sizeof(one), "%s]", k ? "" : "[");
 
-    k = 0;
-
-    for (bit = 1; bit <= NGX_HTTP_SECAUTH_POLICY_ERROR; bit <<= 1) {
-        if (!(reasons & bit)) {
+        } else if (!(reasons & ngx_http_secauth_policy_reasons[i].bit)) {
             continue;
-        }
 
-        code = ngx_http_secauth_policy_code(bit);
-        if (code == NULL) {
-            continue;
-        }
-
-        if (json) {
-            snprintf(one, sizeof(one), "%s\"%s\"", k ? "," : "", code);
+        } else if (json) {
+            snprintf(one, sizeof(one), "%s\"%s\"", k ? "," : "[",
+                     ngx_http_secauth_policy_reasons[i].code);
+            k++;
 
         } else {
-            switch (bit) {
-            case NGX_HTTP_SECAUTH_POLICY_INVALID_UTF8:
-                snprintf(one, sizeof(one), "The password contains "
-                         "characters that cannot be used.");
-                break;
-            case NGX_HTTP_SECAUTH_POLICY_TOO_SHORT:
-                snprintf(one, sizeof(one), "The password is too short: "
-                         "use at least %zu characters.", pol->min);
-                break;
-            case NGX_HTTP_SECAUTH_POLICY_TOO_LONG:
-                snprintf(one, sizeof(one), "The password is too long: "
-                         "use at most %zu characters.", pol->max);
-                break;
-            case NGX_HTTP_SECAUTH_POLICY_TOO_WEAK:
-                snprintf(one, sizeof(one), "The password is too easy to "
-                         "guess: try a few unrelated words.");
-                break;
-            case NGX_HTTP_SECAUTH_POLICY_BLOCKLISTED:
-                snprintf(one, sizeof(one), "The password is on a list "
-                         "of common or leaked passwords.");
-                break;
-            case NGX_HTTP_SECAUTH_POLICY_CONTAINS_USERNAME:
-                snprintf(one, sizeof(one), "The password must not "
-                         "contain your user name.");
-                break;
-            default:
-                snprintf(one, sizeof(one), "The password could not be "
-                         "checked: try again later.");
-                break;
-            }
-
-            if (k) {
-                ngx_http_secauth_policy_put(" ");
-            }
+            l = k ? 1 : 0;
+            one[0] = ' ';
+            snprintf(one + l, sizeof(one) - l,
+                     ngx_http_secauth_policy_reasons[i].sentence,
+                     ngx_http_secauth_policy_reasons[i].number == 1
+                     ? pol->min : pol->max);
+            k++;
         }
 
-        ngx_http_secauth_policy_put(one);
-        k++;
-    }
+        /* append, cut short at size, counting the whole */
 
-    if (json) {
-        ngx_http_secauth_policy_put("]");
-    }
+        l = strlen(one);
 
-#undef ngx_http_secauth_policy_put
+        if (n + 1 < size) {
+            c = (size - 1 - n < l) ? size - 1 - n : l;
+            memcpy(buf + n, one, c);
+            buf[n + c] = '\0';
+        }
+
+        n += l;
+    }
 
     return n;
 }
