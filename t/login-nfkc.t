@@ -3,7 +3,8 @@
 # full-width, decomposed accents), and a hash made before NFKC came in,
 # of the bytes as typed, still logs in with those bytes (the typed form
 # is tried when the NFKC form does not match), with a notice to set it
-# again. ASCII passwords are their own NFKC form: nothing changes there.
+# again; in Redis it is rewritten from the NFKC form at that login.
+# ASCII passwords are their own NFKC form: nothing changes there.
 
 use strict;
 use warnings;
@@ -11,6 +12,7 @@ use warnings;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use LoginTest;
+use SecauthTest;
 use Test::Nginx::Socket 'no_plan';
 
 # "finance file café" in its NFKC form, and typed with the U+FB01 fi
@@ -39,14 +41,16 @@ add_block_preprocessor(sub {
     my $block = shift;
 
     $block->set_value('http_config',
-        "    secauth_password_hash $LoginTest::CHEAP;\n");
+        "    secauth_password_hash $LoginTest::CHEAP;\n"
+        . ($block->http_config // ''));
+    $block->set_value('more_headers',
+        'Content-Type: application/x-www-form-urlencoded');
+    return if defined $block->config;
     $block->set_value('config', <<'END');
     secauth_cookie sid secure=off;
     secauth_users file=$TEST_NGINX_LOGIN_DIR/nfkc;
     location = /login { secauth_login; }
 END
-    $block->set_value('more_headers',
-        'Content-Type: application/x-www-form-urlencoded');
 });
 
 no_shuffle();
@@ -114,3 +118,38 @@ main::login('alice', $LoginTest::PW{alice})
 --- error_code: 303
 --- no_error_log
 typed, not of its NFKC form
+
+
+
+=== TEST 9: Redis: a hash of the typed bytes logs in and is rewritten
+--- http_config
+    secauth_redis redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
+                  prefix=$TEST_NGINX_LOGIN_PREFIX;
+--- config
+    secauth_cookie sid secure=off;
+    secauth_users redis;
+    location = /login { secauth_login; }
+--- init
+SecauthTest::redis('HSET', "${LoginTest::PREFIX}user:olga", 'password',
+                   LoginTest::argon2id(main::bytes($main::OLD)));
+--- request eval
+main::login('olga', $main::OLD)
+--- error_code: 303
+--- error_log eval
+qr/\[notice\] .*password hash of "olga" upgraded/
+
+
+
+=== TEST 10: ...from the NFKC form: that form now logs in with the new hash
+--- http_config
+    secauth_redis redis://127.0.0.1:$TEST_NGINX_REDIS_PORT
+                  prefix=$TEST_NGINX_LOGIN_PREFIX;
+--- config
+    secauth_cookie sid secure=off;
+    secauth_users redis;
+    location = /login { secauth_login; }
+--- request eval
+main::login('olga', "fifi legacy file")
+--- error_code: 303
+--- no_error_log
+upgraded
