@@ -495,6 +495,13 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
 
         (void) ngx_http_secauth_store_call(st, user_set_password, op);
 
+    } else if (lctx->task->typed_form && !slcf->users->redis) {
+        ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
+                      "secauth: the password hash of \"%V\" in \"%V\" is "
+                      "of the password as typed, not of its NFKC form: "
+                      "set it again with scripts/secauth-user",
+                      &lctx->username, &slcf->users->path);
+
     } else if (lctx->task->weak && !slcf->users->redis) {
         ngx_log_error(NGX_LOG_NOTICE, r->connection->log, 0,
                       "secauth: the password hash of \"%V\" in \"%V\" is "

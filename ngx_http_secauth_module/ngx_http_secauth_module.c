@@ -267,6 +267,13 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
       offsetof(ngx_http_secauth_loc_conf_t, password_hash),
       NULL },
 
+    { ngx_string("secauth_password_policy"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_ANY,
+      ngx_http_secauth_password_policy_conf,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_secauth_loc_conf_t, password_policy),
+      NULL },
+
     { ngx_string("secauth_thread_pool"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
@@ -519,6 +526,7 @@ ngx_http_secauth_create_loc_conf(ngx_conf_t *cf)
     slcf->users = NGX_CONF_UNSET_PTR;
     slcf->throttle = NGX_CONF_UNSET_PTR;
     slcf->password_hash = NGX_CONF_UNSET_PTR;
+    slcf->password_policy = NGX_CONF_UNSET_PTR;
     slcf->mfa = NGX_CONF_UNSET;
 
     return slcf;
@@ -544,6 +552,13 @@ ngx_http_secauth_login_merge(ngx_conf_t *cf, ngx_http_secauth_loc_conf_t *prev,
 
     if (ngx_http_secauth_password_hash_merge(cf, &conf->password_hash,
                                              prev->password_hash)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_secauth_password_policy_merge(cf, &conf->password_policy,
+                                               prev->password_policy)
         != NGX_CONF_OK)
     {
         return NGX_CONF_ERROR;

@@ -16,6 +16,7 @@
 #include "ngx_http_secauth_redis_conf.h"
 #include "ngx_http_secauth_jws.h"
 #include "ngx_http_secauth_password.h"
+#include "ngx_http_secauth_policy_conf.h"
 #include "ngx_http_secauth_users.h"
 #include "ngx_http_secauth_mfa_key.h"
 
@@ -74,6 +75,8 @@ typedef struct {
     ngx_array_t                    *cookie_servers;  /* core srv confs
                                                        with Secure cookies */
     ngx_http_secauth_secret_t      *secret;       /* secauth_secret_key */
+    ngx_array_t                    *blocklists;   /* password blocklists,
+                                                     one per file */
 
     /* per worker, set up in init_process or on first use */
     ngx_http_secauth_store_t        store;
@@ -122,6 +125,7 @@ typedef struct {
     ngx_http_secauth_users_t   *users;
     ngx_http_secauth_throttle_t *throttle;    /* NULL: off */
     ngx_http_secauth_hash_conf_t *password_hash;
+    ngx_http_secauth_policy_conf_t *password_policy;   /* never NULL */
     ngx_flag_t                  mfa;          /* secauth_mfa */
     ngx_array_t                *require;      /* ngx_http_secauth_require_t */
 } ngx_http_secauth_loc_conf_t;

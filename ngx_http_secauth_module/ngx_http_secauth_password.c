@@ -17,6 +17,7 @@
 #include "ngx_http_secauth_module.h"
 #include "ngx_http_secauth_password.h"
 #include "ngx_http_secauth_ct.h"
+#include "ngx_http_secauth_policy.h"
 
 
 /*
@@ -42,6 +43,8 @@ static uint64_t ngx_http_secauth_password_now(void);
 static void ngx_http_secauth_password_full(ngx_http_request_t *r,
     ngx_http_secauth_main_conf_t *smcf);
 static void ngx_http_secauth_password_thread(void *data, ngx_log_t *log);
+static ngx_flag_t ngx_http_secauth_password_match(
+    ngx_http_secauth_thread_ctx_t *tc, u_char *password, size_t len);
 static void ngx_http_secauth_password_event(ngx_event_t *ev);
 static ngx_int_t ngx_http_secauth_argon2_params(const u_char *hash,
     ngx_uint_t *t, ngx_uint_t *m, ngx_uint_t *p);
@@ -331,6 +334,18 @@ ngx_http_secauth_password_task(ngx_http_request_t *r, ngx_str_t *password,
 
     ngx_memcpy(t->password, password->data, password->len);
     t->password_len = password->len;
+
+    /* not UTF-8, or an NFKC form too long for any policy: typed only */
+
+    if (ngx_http_secauth_nfkc(t->nfkc, NGX_HTTP_SECAUTH_PASSWORD_BYTES,
+                              password->data, password->len, &t->nfkc_len)
+        != NGX_HTTP_SECAUTH_NFKC_OK
+        || (t->nfkc_len == password->len
+            && ngx_memcmp(t->nfkc, password->data, password->len) == 0))
+    {
+        ngx_explicit_memzero(t->nfkc, sizeof(t->nfkc));
+        t->nfkc_len = 0;
+    }
     ngx_memcpy(t->hash, hash->data, hash->len);
     t->t = hc->t;
     t->m = hc->m;
@@ -480,9 +495,6 @@ ngx_http_secauth_password_thread(void *data, ngx_log_t *log)
 {
     ngx_http_secauth_thread_ctx_t *tc = data;
 
-    int                                rc;
-    char                              *out;
-    size_t                             len;
     uint64_t                           start;
     ngx_uint_t                         t, m, p;
     ngx_http_secauth_password_task_t  *task;
@@ -500,41 +512,23 @@ ngx_http_secauth_password_thread(void *data, ngx_log_t *log)
 
     start = ngx_http_secauth_password_now();
 
-    if (ngx_strncmp(task->hash, "$argon2id$", 10) == 0) {
-        rc = argon2id_verify((char *) task->hash, task->password,
-                             task->password_len);
-        task->valid = (rc == ARGON2_OK);
+    /*
+     * The NFKC form first (what passwords are hashed from), then the typed
+     * bytes. A password whose forms differ costs two verifications,
+     * whether its user exists or not (the dummy's task is the same), so
+     * the time says nothing about the user; only about the password's
+     * own characters, which its sender knows.
+     */
 
-        if (rc != ARGON2_OK && rc != ARGON2_VERIFY_MISMATCH) {
-            task->error = argon2_error_message(rc);
-        }
+    if (task->nfkc_len) {
+        task->valid = ngx_http_secauth_password_match(tc, task->nfkc,
+                                                      task->nfkc_len);
+    }
 
-    } else if (ngx_strncmp(task->hash, "$argon2i$", 9) == 0) {
-        rc = argon2i_verify((char *) task->hash, task->password,
-                            task->password_len);
-        task->valid = (rc == ARGON2_OK);
-
-        if (rc != ARGON2_OK && rc != ARGON2_VERIFY_MISMATCH) {
-            task->error = argon2_error_message(rc);
-        }
-
-    } else if (tc->crypt) {
-        task->password[task->password_len] = '\0';
-
-        out = crypt_r((char *) task->password, (char *) task->hash,
-                      tc->crypt);
-        len = ngx_strlen(task->hash);
-
-        if (out == NULL || out[0] == '*') {
-            task->error = "crypt(3) cannot use this hash";
-
-        } else {
-            task->valid = (ngx_strlen(out) == len
-                           && ngx_http_secauth_ct_equal(out, task->hash,
-                                                        len));
-        }
-
-        ngx_explicit_memzero(tc->crypt, sizeof(struct crypt_data));
+    if (!task->valid && task->error == NULL) {
+        task->valid = ngx_http_secauth_password_match(tc, task->password,
+                                                      task->password_len);
+        task->typed_form = task->valid && task->nfkc_len;
     }
 
     /* the verification only: a rehash is for successes */
@@ -548,10 +542,13 @@ ngx_http_secauth_password_thread(void *data, ngx_log_t *log)
                         != NGX_OK
                      || t < task->t || m < task->m);
 
-    if (task->weak && task->rehash
+    if ((task->weak || task->typed_form) && task->rehash
         && ngx_http_secauth_argon2_encode(task->new_hash,
                                           sizeof(task->new_hash),
-                                          task->password, task->password_len,
+                                          task->nfkc_len ? task->nfkc
+                                                         : task->password,
+                                          task->nfkc_len ? task->nfkc_len
+                                                         : task->password_len,
                                           task->t, task->m, task->p)
            == NGX_OK)
     {
@@ -559,6 +556,59 @@ ngx_http_secauth_password_thread(void *data, ngx_log_t *log)
     }
 
     ngx_explicit_memzero(task->password, sizeof(task->password));
+    ngx_explicit_memzero(task->nfkc, sizeof(task->nfkc));
+}
+
+
+/* one form of the password against the task's hash */
+
+static ngx_flag_t
+ngx_http_secauth_password_match(ngx_http_secauth_thread_ctx_t *tc,
+    u_char *password, size_t len)
+{
+    int                                rc;
+    char                              *out;
+    size_t                             hl;
+    ngx_flag_t                         valid;
+    ngx_http_secauth_password_task_t  *task;
+
+    task = tc->task;
+    valid = 0;
+
+    if (ngx_strncmp(task->hash, "$argon2id$", 10) == 0) {
+        rc = argon2id_verify((char *) task->hash, password, len);
+        valid = (rc == ARGON2_OK);
+
+        if (rc != ARGON2_OK && rc != ARGON2_VERIFY_MISMATCH) {
+            task->error = argon2_error_message(rc);
+        }
+
+    } else if (ngx_strncmp(task->hash, "$argon2i$", 9) == 0) {
+        rc = argon2i_verify((char *) task->hash, password, len);
+        valid = (rc == ARGON2_OK);
+
+        if (rc != ARGON2_OK && rc != ARGON2_VERIFY_MISMATCH) {
+            task->error = argon2_error_message(rc);
+        }
+
+    } else if (tc->crypt) {
+        password[len] = '\0';
+
+        out = crypt_r((char *) password, (char *) task->hash, tc->crypt);
+        hl = ngx_strlen(task->hash);
+
+        if (out == NULL || out[0] == '*') {
+            task->error = "crypt(3) cannot use this hash";
+
+        } else {
+            valid = (ngx_strlen(out) == hl
+                     && ngx_http_secauth_ct_equal(out, task->hash, hl));
+        }
+
+        ngx_explicit_memzero(tc->crypt, sizeof(struct crypt_data));
+    }
+
+    return valid;
 }
 
 

@@ -48,6 +48,13 @@ typedef struct {
 typedef struct {
     u_char               password[NGX_HTTP_SECAUTH_PASSWORD_BYTES + 1];
     size_t               password_len;
+    /*
+     * The NFKC form (docs/passwords.md), when it differs from what was
+     * typed: verified first, then the typed bytes (hashes set before
+     * NFKC came in); a match on the typed bytes rehashes the NFKC form.
+     */
+    u_char               nfkc[NGX_HTTP_SECAUTH_PASSWORD_BYTES + 1];
+    size_t               nfkc_len;       /* 0: same as password */
     u_char               hash[NGX_HTTP_SECAUTH_HASH_MAX + 1];
     ngx_uint_t           t, m, p;
     ngx_flag_t           rehash;    /* compute a new hash if weaker */
@@ -58,6 +65,7 @@ typedef struct {
     ngx_flag_t           valid;
     ngx_flag_t           weak;      /* weaker than secauth_password_hash */
     ngx_flag_t           rehashed;
+    ngx_flag_t           typed_form;     /* matched the typed bytes only */
     u_char               new_hash[NGX_HTTP_SECAUTH_HASH_MAX + 1];
     const char          *error;     /* for the log */
     uint64_t             elapsed;   /* us, of the verification */

@@ -18,7 +18,8 @@
 #                                    the module's (scripts/test.sh --asan)
 #
 # The result is written to build/ngx_http_secauth_module.so (or
-# $SECAUTH_BUILD/...), the path every other script uses; --asan writes
+# $SECAUTH_BUILD/...), the path every other script uses, with
+# build/secauth-policy beside it (the admin tool's policy check); --asan writes
 # build/asan/nginx and build/asan/ngx_http_secauth_module.so. Rebuilds are
 # incremental: ./configure runs again only when `config` or the flags change.
 set -euo pipefail
@@ -132,6 +133,30 @@ case "$mode" in
         flags=(--with-threads --with-http_realip_module "--add-module=$repo")
         ;;
 esac
+
+# build/secauth-policy (tools/secauth-policy.c): the password policy of
+# the module's core for scripts/secauth-user, which runs it with the
+# password on a pipe (docs/passwords.md); rebuilt when a source changed
+policy_tool() {
+    local tool=$out/secauth-policy core=$repo/ngx_http_secauth_module/core
+    local srcs=("$repo/tools/secauth-policy.c"
+                "$core/ngx_http_secauth_policy.c"
+                "$core/ngx_http_secauth_userfile.c")
+    local f stale=
+    for f in "${srcs[@]}" "$core/ngx_http_secauth_policy.h" \
+             "$core/ngx_http_secauth_userfile.h"; do
+        [ "$tool" -nt "$f" ] || stale=1
+    done
+    [ -n "$stale" ] || return 0
+    mkdir -p "$out"
+    # shellcheck disable=SC2086
+    ${CC:-cc} -g -O2 -Wall -Wextra -Werror -fstack-protector-strong \
+        -D_FORTIFY_SOURCE=2 -I"$core" -o "$tool.tmp" "${srcs[@]}" \
+        -lzxcvbn -lunistring
+    mv -f "$tool.tmp" "$tool"
+}
+
+[ "$mode" = asan ] || policy_tool
 
 name=$(basename "$(cd "$src" && pwd)")
 [ "$mode" = dynamic ] && name=debian

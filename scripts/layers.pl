@@ -20,7 +20,7 @@ my @layers = (
     [ qr{^(shm|shm_\w+|redis|redis_\w+)$}              => 1, 'engine'   ],
     [ qr{^(store|store_\w+|family_shm)$}               => 2, 'store'    ],
     [ qr{^(request|wait|body)$}                        => 3, 'request'  ],
-    [ qr{^(session|jwt|jwt_\w+|token|password|users
+    [ qr{^(session|jwt|jwt_\w+|token|password|policy_conf|users
           |limit|limit_\w+|throttle
           |mfa|mfa_key|mfa_state|require)$}x           => 4, 'feature'  ],
     [ qr{^(gate|login|login_\w+|logout|refresh|verify

@@ -34,6 +34,8 @@ packages=(
     build-essential nginx nginx-dev libssl-dev libhiredis-dev
     libargon2-dev libjansson-dev libcrypt-dev pkg-config
     libqrencode-dev    # the QR code of TOTP enrolment
+    libzxcvbn-dev      # the password policy's strength estimate
+    libunistring-dev   # NFKC and case folding of passwords
     # run the demo: Redis, the backend, the user's hash, a demo token
     redis-server redis-tools python3 python3-jwt argon2
     libcryptx-perl     # scripts/secauth-mfa: the demo user with TOTP

@@ -252,7 +252,7 @@ copy("$LoginTest::DIR/users", $users) or die "copy users: $!";
 {
     my $n = node(redis => 1);
     my $url = "redis://127.0.0.1:$rport";
-    my $bob = 'bob offboarding password';
+    my $bob = 'an offboarding passphrase';
 
     my ($rc, $out, $err) = tool("$bob\n", '--redis', $url, '--prefix',
                                 $prefix, @cost, 'add', 'bob');

@@ -22,7 +22,10 @@ use Time::HiRes qw(sleep);
 
 my $repo = abs_path(dirname(__FILE__) . '/../..');
 my $tool = "$repo/scripts/secauth-user";
-my @cost = ('--t', 1, '--m', '8m');
+# strength 0: these blocks are about the stores and the lengths, with
+# passwords made to be counted, not to be strong; the policy's own block
+# is at the end (and t/unit/policy_test.c)
+my @cost = ('--t', 1, '--m', '8m', '--strength', 0);
 my $tmp = File::Temp->newdir('secauth-user-XXXXXX', TMPDIR => 1);
 my $dir = $tmp->dirname;
 
@@ -261,16 +264,16 @@ chmod 0604, $users;
     is($out, "alice\nbob\ncarol\ndave\n", 'file: list, sorted');
 
     my $old = hash_of($users, 'bob');
-    ($rc, $out, $err) = run("new bob password\n", '--file', $users,
+    ($rc, $out, $err) = run("new secret phrase\n", '--file', $users,
                             @cost, 'passwd', 'Bob');
     is($rc, 0, 'file: passwd') or diag($err);
     isnt(hash_of($users, 'bob'), $old, 'file: passwd changed the hash');
-    ok(verifies(hash_of($users, 'bob'), 'new bob password'),
+    ok(verifies(hash_of($users, 'bob'), 'new secret phrase'),
        'file: the new password verifies');
     like(slurp($users), qr/^\Q$head\Ebob:\S+\n# tail comment\n/,
          'file: passwd edits the line in place');
 
-    ($rc, $out, $err) = run("new bob password\n", '--file', $users,
+    ($rc, $out, $err) = run("new secret phrase\n", '--file', $users,
                             @cost, 'passwd', 'nobody');
     is($rc, 1, 'file: passwd of a missing user refused');
     like($err, qr/no user nobody/, 'file: says why');
@@ -291,7 +294,7 @@ chmod 0604, $users;
     my $crlf = "$dir/crlf";
     spew($crlf, "# dos\r\nerin:" . cli_hash('erin password 1') . "\r\n"
                 . "frank:x\r\n");
-    my ($rc, $out, $err) = run("erin password 2\n", '--file', $crlf,
+    my ($rc, $out, $err) = run("new phrase number 2\n", '--file', $crlf,
                                @cost, 'passwd', 'erin');
     is($rc, 0, 'file: passwd in a CRLF file');
     like(slurp($crlf), qr/^# dos\r\nerin:\S+\r\nfrank:x\r\n\z/,
@@ -615,6 +618,82 @@ SKIP: {
     ($rc, $out, $err) = run(undef, '--redis', $url, 'list');
     is($rc, 1, 'redis: no server, exit 1');
     like($err, qr/redis: .*(?:connect|refused)/i, 'redis: says why');
+}
+
+# ---- the password policy (docs/passwords.md) ----
+
+{
+    my $pusers = "$dir/policy-users";
+    spew($pusers, '');
+    my $bl = "$dir/blocklist";
+    spew($bl, "Correct Horse Battery Staple\nzebra crossing lantern\n");
+    my @c = ('--t', 1, '--m', '8m');
+
+    my ($rc, $out, $err) = run("password1234\n", '--file', $pusers, @c,
+                               'add', 'pat');
+    is($rc, 1, 'policy: a weak password refused');
+    like($err, qr/refuses this password \(too_weak\): The password is too easy to guess/,
+         'policy: with its code and sentence');
+    unlike($err, qr/password1234/, 'policy: the password is not printed');
+
+    ($rc, $out, $err) = run("pat-the-great-gatsby\n", '--file', $pusers,
+                            @c, 'add', 'Pat');
+    is($rc, 1, 'policy: the user name in the password refused');
+    like($err, qr/\(contains_username\)/, 'policy: contains_username');
+
+    ($rc, $out, $err) = run("correct horse BATTERY staple\n", '--file',
+                            $pusers, @c, '--blocklist', $bl, 'add', 'pat');
+    is($rc, 1, 'policy: a blocklisted password refused, any case');
+    like($err, qr/\(blocklisted\)/, 'policy: blocklisted');
+
+    ($rc, $out, $err) = run("password\n", '--file', $pusers, @c,
+                            '--min', 8, 'add', 'pat');
+    like($err, qr/\(too_weak\)/, 'policy: --min 8 lets 8 through the length');
+
+    ($rc, $out, $err) = run("pat password 12\n", '--file', $pusers, @c,
+                            '--max', 12, 'add', 'pat');
+    is($rc, 1, 'policy: --max 12 refuses 15');
+    like($err, qr/too_long/, 'policy: too_long');
+
+    ($rc, $out, $err) = run("pat password 12\n", '--file', $pusers, @c,
+                            '--max', 12, '--force', 'add', 'pat');
+    is($rc, 1, 'policy: --force never lets a too long password through');
+
+    is(slurp($pusers), '', 'policy: nothing written by refusals');
+
+    ($rc, $out, $err) = run("password1234\n", '--file', $pusers, @c,
+                            '--force', 'add', 'pat');
+    is($rc, 0, 'policy: --force sets a weak password') or diag($err);
+    like($err, qr/\(too_weak\).*; set anyway \(--force\)/,
+         'policy: and says what it overrode');
+    ok(verifies(hash_of($pusers, 'pat'), 'password1234'),
+       'policy: the forced password verifies');
+
+    # NFKC: typed with the fi ligature and full-width letters, hashed as
+    # the module compares it (t/login-nfkc.t logs in with it)
+    my $typed = "\xef\xac\x81nance \xef\xbd\x86ile caf\xc3\xa9 yak";
+    ($rc, $out, $err) = run("$typed\n", '--file', $pusers, @c, 'add',
+                            'quinn');
+    is($rc, 0, 'policy: a non-ASCII password accepted') or diag($err);
+    ok(verifies(hash_of($pusers, 'quinn'), "finance file caf\xc3\xa9 yak"),
+       'policy: its NFKC form is what is hashed');
+    ok(!verifies(hash_of($pusers, 'quinn'), $typed),
+       'policy: not the bytes as typed');
+
+    for my $bad (['--strength', 5], ['--min', 20, '--max', 10],
+                 ['--max', 129], ['--min', 0],
+                 ['--blocklist', "$dir/no-such-list"])
+    {
+        ($rc, $out, $err) = run("password1234\n", '--file', $pusers, @c,
+                                @$bad, 'add', 'rita');
+        is($rc, 2, "policy: usage error for [@$bad]") or diag($err);
+    }
+
+    local $ENV{SECAUTH_POLICY} = "$dir/no-such-tool";
+    ($rc, $out, $err) = run("a strong enough passphrase\n", '--file',
+                            $pusers, @c, 'add', 'rita');
+    is($rc, 1, 'policy: no policy tool, no password set');
+    like($err, qr/cannot run/, 'policy: says why');
 }
 
 done_testing();
