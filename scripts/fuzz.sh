@@ -4,7 +4,8 @@
 #
 #   scripts/fuzz.sh TARGET [SECONDS]   one target (jws, or fuzz_jws),
 #                                      SECONDS of fuzzing (default 20)
-#   scripts/fuzz.sh all [SECONDS]      each target in turn, SECONDS each
+#   scripts/fuzz.sh all [SECONDS]      every target, SECONDS each, as many
+#                                      at once as CPUs (SECAUTH_FUZZ_JOBS)
 #   scripts/fuzz.sh list               the targets' names
 #
 # Seeds come from t/fuzz/corpus/NAME/ (committed, never written); what a
@@ -60,9 +61,10 @@ export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 unset LSAN_OPTIONS
 
-failed=()
-
-for t in $run; do
+# one target: its summary line (and a finding's report) on stdout, its
+# exit code libFuzzer's
+fuzz_one() {
+    local t=$1 name corpus crashes log dict env rc execs last cov ft corp
     name=${t#fuzz_}
     corpus=$out/corpus/$name
     crashes=$out/crashes/$name
@@ -101,12 +103,32 @@ for t in $run; do
         "$name" "$seconds" "${execs:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}"
 
     if [ "$rc" -ne 0 ]; then
-        echo "fuzz: $name: FINDING (exit $rc), libFuzzer's log $log:" >&2
+        echo "fuzz: $name: FINDING (exit $rc), libFuzzer's log $log:"
         grep -E 'ERROR|SUMMARY|fuzz_assert|runtime error|Test unit written' \
-            "$log" | head -n 20 >&2 || true
-        ls "$crashes"/* 2>/dev/null | sed 's/^/fuzz:   kept /' >&2 || true
-        failed+=("$name")
+            "$log" | head -n 20 || true
+        ls "$crashes"/* 2>/dev/null | sed 's/^/fuzz:   kept /' || true
     fi
+
+    return "$rc"
+}
+
+# SECAUTH_FUZZ_JOBS targets at a time (default: one per CPU), each its
+# own libFuzzer process; the summaries are printed in the targets' order
+jobs=${SECAUTH_FUZZ_JOBS:-$(nproc)}
+failed=()
+for t in $run; do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
+        wait -n || true
+    done
+    ( fuzz_one "$t" > "$out/${t#fuzz_}.summary" 2>&1;
+      echo $? > "$out/${t#fuzz_}.rc" ) &
+done
+wait
+
+for t in $run; do
+    name=${t#fuzz_}
+    cat "$out/$name.summary"
+    [ "$(cat "$out/$name.rc")" = 0 ] || failed+=("$name")
 done
 
 if [ ${#failed[@]} -gt 0 ]; then

@@ -115,8 +115,9 @@ else
     prove -r t || status=$?
 
     # the full run only: a smoke run of every fuzz target of t/fuzz
-    # (SECAUTH_FUZZ_SECONDS each, 20 by default: about 5.5 minutes with
-    # the build; 0 skips it), which fails the run on a finding
+    # (SECAUTH_FUZZ_SECONDS each, 20 by default, one per CPU at a time:
+    # about 2.5 minutes with the build on 2 CPUs; 0 skips it), which fails
+    # the run on a finding
     fuzz_seconds=${SECAUTH_FUZZ_SECONDS:-20}
     if [ "$fuzz_seconds" -gt 0 ]; then
         echo "test: fuzz smoke run, ${fuzz_seconds}s per target"
