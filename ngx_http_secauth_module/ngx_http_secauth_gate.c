@@ -176,18 +176,37 @@ ngx_http_secauth_check_jwt(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx)
 /*
  * secauth_mfa on: a valid credential without the second factor is a
  * 403, mfa_required (the user is known: logging in again would not
- * help without a code). Tokens carry no amr yet: refused here.
+ * help without a code), or for a browser's session with enrol= a 302
+ * to the enrolment page. Tokens carry no amr yet: refused here. The
+ * enrolment location itself (secauth_totp) is never held to it.
  */
 
 static ngx_int_t
 ngx_http_secauth_mfa_gate(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx)
 {
-    if (slcf->mfa && !(ctx->level & NGX_HTTP_SECAUTH_AMR_OTP)) {
+    if (slcf->mfa && !(ctx->level & NGX_HTTP_SECAUTH_AMR_OTP)
+        && slcf->handler != NGX_HTTP_SECAUTH_HANDLER_TOTP)
+    {
         ngx_str_set(&ctx->error, "mfa_required");
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "secauth: \"%V\" has no second factor, which this "
                       "location requires", &ctx->user);
+
+        if (slcf->mfa_enrol.len
+            && r == r->main
+            && ctx->session == NGX_HTTP_SECAUTH_VALID
+            && ngx_http_secauth_is_browser(r))
+        {
+            if (ngx_http_secauth_add_header(r, "Location", &slcf->mfa_enrol)
+                != NGX_OK)
+            {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            return NGX_HTTP_MOVED_TEMPORARILY;
+        }
+
         return NGX_HTTP_FORBIDDEN;
     }
 

@@ -50,6 +50,7 @@ typedef enum {
 #define NGX_HTTP_SECAUTH_HANDLER_REVOKE  4
 #define NGX_HTTP_SECAUTH_HANDLER_VERIFY  5
 #define NGX_HTTP_SECAUTH_HANDLER_ADMIN   6
+#define NGX_HTTP_SECAUTH_HANDLER_TOTP    7
 
 #define NGX_HTTP_SECAUTH_FAIL_CLOSED  0
 #define NGX_HTTP_SECAUTH_FAIL_OPEN    1
@@ -121,6 +122,8 @@ typedef struct {
     ngx_http_secauth_throttle_t *throttle;    /* NULL: off */
     ngx_http_secauth_hash_conf_t *password_hash;
     ngx_flag_t                  mfa;          /* secauth_mfa */
+    ngx_str_t                   mfa_enrol;    /* its enrol=, or empty */
+    ngx_str_t                   totp_issuer;  /* secauth_totp_issuer */
 } ngx_http_secauth_loc_conf_t;
 
 
