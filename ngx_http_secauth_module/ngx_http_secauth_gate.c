@@ -252,41 +252,11 @@ ngx_http_secauth_refuse(ngx_http_request_t *r,
 static ngx_int_t
 ngx_http_secauth_is_browser(ngx_http_request_t *r)
 {
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return 0;
     }
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return 0;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == sizeof("Accept") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "Accept",
-                               sizeof("Accept") - 1) == 0
-            && ngx_strlcasestrn(h[i].value.data,
-                                h[i].value.data + h[i].value.len,
-                                (u_char *) "text/html",
-                                sizeof("text/html") - 1 - 1)
-               != NULL)
-        {
-            return 1;
-        }
-    }
+    return ngx_http_secauth_accepts(r, "text/html");
 }
 
 

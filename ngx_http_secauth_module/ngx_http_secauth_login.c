@@ -464,16 +464,8 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
         (void) ngx_http_secauth_store_call(st, session_delete, op);
     }
 
-    if (slcf->throttle) {
-        op = ngx_http_secauth_new_op(r, NULL);
-        if (op == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        op->session.user = lctx->username;
-        op->throttle = slcf->throttle;
-
-        (void) ngx_http_secauth_store_call(st, login_reset, op);
+    if (ngx_http_secauth_login_forget(r, lctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     if (lctx->task == NULL) {

@@ -29,6 +29,41 @@ static void ngx_http_secauth_login_padded(ngx_http_request_t *r);
 
 
 /*
+ * A success (a right password, a right code): the throttle forgets the
+ * account's count; the write goes on without the request
+ */
+
+ngx_int_t
+ngx_http_secauth_login_forget(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx)
+{
+    ngx_http_secauth_store_op_t  *op;
+    ngx_http_secauth_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
+
+    lctx->settled = 1;
+
+    if (slcf->throttle == NULL) {
+        return NGX_OK;
+    }
+
+    op = ngx_http_secauth_new_op(r, NULL);
+    if (op == NULL) {
+        return NGX_ERROR;
+    }
+
+    op->session.user = lctx->username;
+    op->throttle = slcf->throttle;
+
+    (void) ngx_http_secauth_store_call(ngx_http_secauth_store(r),
+                                       login_reset, op);
+
+    return NGX_OK;
+}
+
+
+/*
  * The attempt is counted (or refused, locked) before anything else:
  * NGX_AGAIN while the store works, else its answer is in ctx->op already
  * (the shm store answers at once) and the caller goes on with it now

@@ -356,44 +356,10 @@ ngx_http_secauth_enrol_escape(u_char *dst, ngx_str_t *s)
 ngx_flag_t
 ngx_http_secauth_enrol_wants_json(ngx_http_request_t *r)
 {
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
-    if (ngx_http_secauth_media_type(r->headers_in.content_type,
-                                    "application/json")
-        == NGX_OK)
-    {
-        return 1;
-    }
-
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return 0;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == sizeof("Accept") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "Accept",
-                               sizeof("Accept") - 1) == 0
-            && ngx_strlcasestrn(h[i].value.data,
-                                h[i].value.data + h[i].value.len,
-                                (u_char *) "application/json",
-                                sizeof("application/json") - 1 - 1)
-               != NULL)
-        {
-            return 1;
-        }
-    }
+    return ngx_http_secauth_media_type(r->headers_in.content_type,
+                                       "application/json")
+           == NGX_OK
+           || ngx_http_secauth_accepts(r, "application/json");
 }
 
 
@@ -406,26 +372,12 @@ ngx_http_secauth_enrol_done(ngx_http_request_t *r,
     json_t                        *obj, *list;
     ngx_str_t                      uri, svg, loc;
     ngx_uint_t                     i;
-    ngx_http_secauth_store_op_t   *op;
-    ngx_http_secauth_loc_conf_t   *slcf;
     ngx_http_secauth_login_ctx_t  *lctx;
 
-    slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
     lctx = &ectx->login;
 
-    lctx->settled = 1;
-
-    if (slcf->throttle) {
-        op = ngx_http_secauth_new_op(r, NULL);
-        if (op == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        op->session.user = lctx->username;
-        op->throttle = slcf->throttle;
-
-        (void) ngx_http_secauth_store_call(ngx_http_secauth_store(r),
-                                           login_reset, op);
+    if (ngx_http_secauth_login_forget(r, lctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     switch (ectx->action) {

@@ -29,6 +29,8 @@
 
 static ngx_int_t ngx_http_secauth_mfa_once(ngx_http_request_t *r,
     ngx_http_secauth_store_op_t *op);
+static ngx_int_t ngx_http_secauth_mfa_get(ngx_http_request_t *r,
+    ngx_http_secauth_store_op_t *op, ngx_flag_t consume);
 static ngx_int_t ngx_http_secauth_mfa_enrol_key(u_char *session_key,
     u_char *key);
 
@@ -50,9 +52,21 @@ ngx_int_t
 ngx_http_secauth_mfa_record_get(ngx_http_request_t *r,
     ngx_http_secauth_store_op_t *op, ngx_str_t *user, ngx_flag_t consume)
 {
-    if (ngx_http_secauth_mfa_once(r, op) != NGX_OK
-        || ngx_http_secauth_mfa_user_key(user, op->key) != NGX_OK)
-    {
+    if (ngx_http_secauth_mfa_user_key(user, op->key) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_secauth_mfa_get(r, op, consume);
+}
+
+
+/* the value under op->key, read (consume 0) or taken */
+
+static ngx_int_t
+ngx_http_secauth_mfa_get(ngx_http_request_t *r,
+    ngx_http_secauth_store_op_t *op, ngx_flag_t consume)
+{
+    if (ngx_http_secauth_mfa_once(r, op) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -253,15 +267,9 @@ ngx_int_t
 ngx_http_secauth_mfa_enrol_get(ngx_http_request_t *r,
     ngx_http_secauth_store_op_t *op, u_char *session_key, ngx_flag_t consume)
 {
-    if (ngx_http_secauth_mfa_once(r, op) != NGX_OK
-        || ngx_http_secauth_mfa_enrol_key(session_key, op->key) != NGX_OK)
-    {
+    if (ngx_http_secauth_mfa_enrol_key(session_key, op->key) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    return consume
-           ? ngx_http_secauth_store_call(ngx_http_secauth_store(r),
-                                         once_consume, op)
-           : ngx_http_secauth_store_call(ngx_http_secauth_store(r),
-                                         value_get, op);
+    return ngx_http_secauth_mfa_get(r, op, consume);
 }
