@@ -85,6 +85,7 @@ CONF
         secauth_totp_issuer "Example Co";
         location = /login { secauth_login; }
         location = /totp { secauth_totp; }
+        location = /totp-strict { secauth_mfa on; secauth_totp; }
         location /p {
             secauth session;
             add_header X-Amr \$secauth_amr always;
@@ -172,6 +173,9 @@ ok($sid && $other, 'grace has two sessions, one per node');
 $j = eval { $JSON->decode($b) };
 is($s, 200, 'GET as JSON: 200');
 is_deeply($j, { enabled => JSON::PP::false() }, '... {"enabled":false}');
+($s) = $n1->get('/totp-strict', Cookie => "sid=$sid",
+                Accept => 'application/json');
+is($s, 200, 'secauth_mfa on does not hold the enrolment location');
 
 {
     my ($st, $hd) = page($n1, $sid, '/strong');
