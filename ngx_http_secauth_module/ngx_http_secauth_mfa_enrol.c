@@ -371,7 +371,6 @@ static void
 ngx_http_secauth_enrol_step(ngx_http_request_t *r)
 {
     ngx_int_t                      rc;
-    const char                    *reason;
     ngx_http_secauth_ctx_t        *ctx;
     ngx_http_secauth_store_op_t   *op;
     ngx_http_secauth_loc_conf_t   *slcf;
@@ -453,13 +452,7 @@ ngx_http_secauth_enrol_step(ngx_http_request_t *r)
 
     case NGX_HTTP_SECAUTH_ENROL_USER:
 
-        if (op->rc == NGX_OK
-            && ngx_http_secauth_hash_acceptable(&op->value, &reason)
-               != NGX_DECLINED)
-        {
-            lctx->hash = op->value;
-            lctx->known = 1;
-        }
+        ngx_http_secauth_login_user_found(r, lctx);
 
         rc = ngx_http_secauth_login_verify(r, lctx,
                                            ngx_http_secauth_enrol_step);

@@ -255,13 +255,14 @@ my $code = MfaTest::totp($secret, $t0);
 ($s, $j, $h) = totp($n1, $sid, action => 'confirm', otp => $code);
 is($s, 200, 'confirm with the right code: 200') or diag($n1->error_log);
 my @codes = @{ $j->{backup_codes} // [] };
-is(scalar @codes, 10, '... 10 backup codes');
+is(scalar @codes, 10, '... 10 backup codes (ASVS 6.5)');
 ok(!(grep { !/^[a-z2-7]{5}-[a-z2-7]{5}\z/ } @codes), '... as xxxxx-xxxxx');
 my ($new) = ($h->{'set-cookie'} // '') =~ /\bsid=([A-Za-z0-9_-]{43})/;
-ok($new && $new ne $sid, '... and a new session id');
+ok($new && $new ne $sid, '... and a new session id (ASVS 7.2.4)');
 
-is(page($n1, $sid), 302, 'the old id of this session is dead');
-is(page($n2, $other), 302, 'the other session, on the other node, ended');
+is(page($n1, $sid), 302, 'the old id of this session is dead (ASVS 7.2.4)');
+is(page($n2, $other), 302,
+   'the other session, on the other node, ended (ASVS 7.4.3)');
 my ($ps, $ph) = page($n2, $new);
 is($ps, 200, 'the new session admits, on the other node');
 is($ph->{'x-amr'} // '', 'pwd otp mfa', '... with the second factor');
@@ -273,7 +274,7 @@ like(redis('GET', MfaTest::record_key($prefix, 'grace')),
 ($s, $b) = login($n1, 'grace', $pw);
 like($b, qr/mfa_required/, 'a login with the password alone: mfa_required');
 ($s) = login($n2, 'grace', $pw, $code);
-is($s, 401, 'the confirmation code at a login: refused (spent)');
+is($s, 401, 'the confirmation code at a login: refused (RFC 6238 5.2, once)');
 ($s, undef, my $bsid) = login($n1, 'grace', $pw, $codes[0]);
 is($s, 200, 'a login with a new backup code: 200');
 ($s) = login($n2, 'grace', $pw, $codes[0]);
@@ -359,7 +360,8 @@ is($j->{error}, 'mfa_disabled', '... mfa_disabled');
     is($s, 200, 'throttle: begin');
     my @st = map { (totp($n3, $bs, action => 'confirm',
                          otp => '000000'))[0] } 1 .. 5;
-    is("@st", '401 401 401 429 429', 'wrong codes lock the account');
+    is("@st", '401 401 401 429 429',
+       'wrong codes lock the account (NIST 800-63B throttle)');
     ($s) = login($n3, 'bob', $LoginTest::PW{bob});
     is($s, 429, '... and its logins too');
 
