@@ -662,3 +662,84 @@ ngx_http_secauth_login_merge(ngx_conf_t *cf, ngx_http_secauth_loc_conf_t *prev,
 
     return NGX_CONF_OK;
 }
+
+
+/*
+ * secauth_zone NAME:SIZE [state=PATH] [sync=TIME], NAME:SIZE as
+ * limit_req_zone's zone=, state= as keyval_zone's
+ */
+
+char *
+ngx_http_secauth_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_secauth_main_conf_t *smcf = conf;
+
+    u_char      *p;
+    ssize_t      size;
+    ngx_int_t    rc;
+    ngx_str_t   *value, name, s, path;
+    ngx_msec_t   sync;
+    ngx_uint_t   i;
+
+    if (smcf->shm_zone) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    p = (u_char *) ngx_strchr(value[1].data, ':');
+
+    if (p == NULL || p == value[1].data) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid zone \"%V\" in \"%V\", expected "
+                           "NAME:SIZE", &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    name.data = value[1].data;
+    name.len = p - value[1].data;
+
+    s.data = p + 1;
+    s.len = value[1].data + value[1].len - s.data;
+
+    size = ngx_parse_size(&s);
+
+    if (size == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid zone size \"%V\" in \"%V\"",
+                           &value[1], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_str_null(&path);
+    sync = NGX_CONF_UNSET_MSEC;
+
+    for (i = 2; i < cf->args->nelts; i++) {
+        rc = ngx_http_secauth_store_zone_state_arg(cf, &value[i], &path,
+                                                   &sync);
+        if (rc == NGX_ERROR) {
+            return NGX_CONF_ERROR;
+        }
+
+        if (rc == NGX_DECLINED) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\" in \"%V\"",
+                               &value[i], &cmd->name);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    smcf->shm_zone = ngx_http_secauth_store_zone_add(cf, &name, size,
+                                          NGX_HTTP_SECAUTH_STORE_ZONE_STATE);
+    if (smcf->shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_secauth_store_zone_state(cf, smcf->shm_zone, &path, sync)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}

@@ -13,6 +13,7 @@
 #include "ngx_http_secauth_session.h"
 #include "ngx_http_secauth_jwt.h"
 #include "ngx_http_secauth_mfa.h"
+#include "ngx_http_secauth_require.h"
 
 
 static ngx_int_t ngx_http_secauth_check_jwt(ngx_http_request_t *r,
@@ -185,6 +186,8 @@ static ngx_int_t
 ngx_http_secauth_mfa_gate(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_ctx_t *ctx)
 {
+    ngx_int_t  rc;
+
     if (slcf->mfa && !(ctx->level & NGX_HTTP_SECAUTH_AMR_OTP)
         && slcf->handler != NGX_HTTP_SECAUTH_HANDLER_TOTP)
     {
@@ -208,6 +211,11 @@ ngx_http_secauth_mfa_gate(ngx_http_request_t *r,
         }
 
         return NGX_HTTP_FORBIDDEN;
+    }
+
+    rc = ngx_http_secauth_require_check(r, slcf, ctx);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     ctx->admitted = 1;

@@ -36,10 +36,17 @@ ngx_int_t ngx_http_secauth_jwt_check(ngx_http_request_t *r,
     ngx_http_secauth_ctx_t *ctx, ngx_str_t *token);
 ngx_int_t ngx_http_secauth_claim_variable(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+/* a claim as text (ngx_http_secauth_jwt_claim_var.c) */
+ngx_int_t ngx_http_secauth_claim_text(ngx_http_request_t *r, json_t *claim,
+    ngx_str_t *sep, ngx_str_t *out);
+char *ngx_http_secauth_claim_var(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 char *ngx_http_secauth_jwt_issued(ngx_http_request_t *r, ngx_str_t *token,
     const char *kind, ngx_flag_t expired_ok, json_t **claims);
 
 char *ngx_http_secauth_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_secauth_jwt_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_secauth_jwt_merge(ngx_conf_t *cf,
     ngx_http_secauth_loc_conf_t *prev, ngx_http_secauth_loc_conf_t *conf);

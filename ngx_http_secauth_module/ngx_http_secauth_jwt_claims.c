@@ -199,7 +199,10 @@ ngx_http_secauth_jwt_audience(json_t *aud, ngx_str_t *want)
 }
 
 
-/* $secauth_claim_NAME: strings, integers, reals and booleans as text */
+/*
+ * $secauth_claim_NAME: strings, integers and booleans as text, arrays of
+ * them joined by "," (ngx_http_secauth_claim_text())
+ */
 
 ngx_int_t
 ngx_http_secauth_claim_variable(ngx_http_request_t *r,
@@ -209,9 +212,12 @@ ngx_http_secauth_claim_variable(ngx_http_request_t *r,
 
     u_char                  *p;
     json_t                  *claim;
-    ngx_str_t                name;
+    ngx_int_t                rc;
+    ngx_str_t                name, text;
     ngx_http_secauth_ctx_t  *ctx;
     u_char                   buf[NGX_HTTP_SECAUTH_USER_MAX + 1];
+
+    static ngx_str_t         comma = ngx_string(",");
 
     v->not_found = 1;
 
@@ -235,38 +241,18 @@ ngx_http_secauth_claim_variable(ngx_http_request_t *r,
 
     claim = json_object_get(ctx->claims, (char *) buf);
 
-    if (json_is_string(claim)) {
-
-        /* CR, LF, NUL... would split the headers it is put into */
-
-        if (ngx_http_secauth_is_text((u_char *) json_string_value(claim),
-                                     json_string_length(claim))
-            != NGX_OK)
-        {
-            return NGX_OK;
-        }
-
-        v->data = (u_char *) json_string_value(claim);
-        v->len = json_string_length(claim);
-
-    } else if (json_is_integer(claim)) {
-        v->data = ngx_pnalloc(r->pool, NGX_INT64_LEN);
-        if (v->data == NULL) {
-            return NGX_ERROR;
-        }
-
-        v->len = ngx_sprintf(v->data, "%L",
-                             (int64_t) json_integer_value(claim))
-                 - v->data;
-
-    } else if (json_is_boolean(claim)) {
-        v->data = (u_char *) (json_is_true(claim) ? "true" : "false");
-        v->len = json_is_true(claim) ? 4 : 5;
-
-    } else {
+    if (claim == NULL) {
         return NGX_OK;
     }
 
+    rc = ngx_http_secauth_claim_text(r, claim, &comma, &text);
+
+    if (rc != NGX_OK) {
+        return (rc == NGX_ERROR) ? NGX_ERROR : NGX_OK;
+    }
+
+    v->data = text.data;
+    v->len = text.len;
     v->valid = 1;
     v->no_cacheable = 0;
     v->not_found = 0;

@@ -12,6 +12,7 @@
 #include <openssl/pem.h>
 
 #include "ngx_http_secauth_module.h"
+#include "ngx_http_secauth_jwk.h"
 #include "ngx_http_secauth_jws.h"
 #include "ngx_http_secauth_jwt.h"
 
@@ -23,6 +24,15 @@
  */
 
 
+static ssize_t ngx_http_secauth_jwt_key_read(ngx_conf_t *cf,
+    ngx_command_t *cmd, ngx_str_t *path, size_t max, u_char **buf);
+static ngx_http_secauth_jws_key_t *ngx_http_secauth_jwt_key_push(
+    ngx_conf_t *cf, ngx_http_secauth_loc_conf_t *slcf);
+static char *ngx_http_secauth_jwt_key_set(ngx_conf_t *cf,
+    ngx_command_t *cmd, ngx_http_secauth_loc_conf_t *slcf, json_t *set,
+    int alg);
+static ngx_int_t ngx_http_secauth_jwt_key_keep(ngx_conf_t *cf,
+    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_jws_key_t *key);
 static void ngx_http_secauth_jwt_key_cleanup(void *data);
 
 
@@ -44,12 +54,9 @@ ngx_http_secauth_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     u_char                      *buf;
     ssize_t                      n;
     EVP_PKEY                    *pkey, *other;
-    ngx_fd_t                     fd;
     ngx_str_t                   *value, path, kid;
     ngx_flag_t                   signing;
     const char                  *err;
-    ngx_file_info_t              fi;
-    ngx_pool_cleanup_t          *cln;
     ngx_http_secauth_jws_key_t  *key;
 
     value = cf->args->elts;
@@ -61,7 +68,8 @@ ngx_http_secauth_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%V\": unknown algorithm \"%V\", expected "
                            "HS256, HS384, HS512, RS256, RS384, RS512, "
-                           "ES256, ES384 or ES512", &cmd->name, &value[1]);
+                           "PS256, PS384, PS512, ES256, ES384, ES512 or "
+                           "EdDSA", &cmd->name, &value[1]);
         return NGX_CONF_ERROR;
     }
 
@@ -85,55 +93,15 @@ ngx_http_secauth_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     path = value[2];
 
-    if (ngx_conf_full_name(cf->cycle, &path, 1) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    fd = ngx_open_file(path.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
-
-    if (fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "\"%V\": cannot open \"%V\"", &cmd->name, &path);
-        return NGX_CONF_ERROR;
-    }
-
-    n = -1;
-    buf = ngx_pnalloc(cf->temp_pool, 64 * 1024 + 1);
-    if (buf == NULL) {
-        (void) ngx_close_file(fd);
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_fd_info(fd, &fi) != NGX_FILE_ERROR
-        && ngx_file_size(&fi) <= 64 * 1024)
-    {
-        n = ngx_read_fd(fd, buf, ngx_file_size(&fi));
-    }
-
-    (void) ngx_close_file(fd);
-
+    n = ngx_http_secauth_jwt_key_read(cf, cmd, &path, 64 * 1024, &buf);
     if (n < 0) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"%V\": cannot read \"%V\" (at most 64k)",
-                           &cmd->name, &path);
         return NGX_CONF_ERROR;
     }
 
-    if (slcf->jwt_keys == NGX_CONF_UNSET_PTR) {
-        slcf->jwt_keys = ngx_array_create(cf->pool, 2,
-                                          sizeof(ngx_http_secauth_jws_key_t));
-        if (slcf->jwt_keys == NULL) {
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    key = ngx_array_push(slcf->jwt_keys);
+    key = ngx_http_secauth_jwt_key_push(cf, slcf);
     if (key == NULL) {
         return NGX_CONF_ERROR;
     }
-
-    /* a refused file frees the slot before the key's init has cleared it */
-    ngx_memzero(key, sizeof(ngx_http_secauth_jws_key_t));
 
     pkey = NULL;
 
@@ -196,14 +164,9 @@ ngx_http_secauth_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         key->kid_len = kid.len;
     }
 
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
-    if (cln == NULL) {
-        ngx_http_secauth_jws_key_free(key);
+    if (ngx_http_secauth_jwt_key_keep(cf, slcf, key) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
-
-    cln->handler = ngx_http_secauth_jwt_key_cleanup;
-    cln->data = key;
 
     if (signing) {
         slcf->jwt_signing_key = key;
@@ -220,6 +183,274 @@ failed:
                        &cmd->name, &value[1], &path, err);
 
     return NGX_CONF_ERROR;
+}
+
+
+/*
+ * secauth_jwt_key_file PATH [alg=ALG];
+ *
+ * A JWK Set (RFC 7517 5), or one JWK, in a file of at most 1m: each
+ * signing key bound to its "alg", or to ALG when it has none, and
+ * selected by its "kid". Keys for other uses are skipped with a warning;
+ * a key that cannot be used as it says fails nginx -t.
+ */
+
+char *
+ngx_http_secauth_jwt_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_secauth_loc_conf_t *slcf = conf;
+
+    int            alg;
+    char          *rv;
+    u_char        *buf;
+    json_t        *set;
+    ssize_t        n;
+    ngx_str_t     *value, path;
+    json_error_t   e;
+
+    value = cf->args->elts;
+    alg = NGX_HTTP_SECAUTH_JWS_NONE;
+
+    if (cf->args->nelts == 3) {
+        if (ngx_strncmp(value[2].data, "alg=", 4) == 0) {
+            alg = ngx_http_secauth_jws_alg(value[2].data + 4,
+                                           value[2].len - 4);
+        }
+
+        if (alg == NGX_HTTP_SECAUTH_JWS_NONE) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "invalid parameter \"%V\" in \"%V\", "
+                               "expected alg= and an algorithm of "
+                               "\"secauth_jwt_key\"", &value[2],
+                               &cmd->name);
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    path = value[1];
+
+    n = ngx_http_secauth_jwt_key_read(cf, cmd, &path, 1024 * 1024, &buf);
+    if (n < 0) {
+        return NGX_CONF_ERROR;
+    }
+
+    set = json_loadb((char *) buf, n, JSON_REJECT_DUPLICATES, &e);
+
+    if (set == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": \"%V\" is not JSON: %s, line %d",
+                           &cmd->name, &path, e.text, e.line);
+        return NGX_CONF_ERROR;
+    }
+
+    rv = ngx_http_secauth_jwt_key_set(cf, cmd, slcf, set, alg);
+
+    if (rv != NGX_CONF_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\": \"%V\" %s",
+                           &cmd->name, &path, rv);
+        rv = NGX_CONF_ERROR;
+    }
+
+    json_decref(set);
+
+    return rv;
+}
+
+
+/* the keys of a JWK Set, or of a single JWK, into the location's keys */
+
+static char *
+ngx_http_secauth_jwt_key_set(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_http_secauth_loc_conf_t *slcf, json_t *set, int alg)
+{
+    int                             rc;
+    size_t                          i, n;
+    json_t                         *keys, *jwk;
+    ngx_uint_t                      imported;
+    ngx_http_secauth_jws_key_t     *key;
+    ngx_http_secauth_jwk_import_t   in;
+
+    keys = json_object_get(set, "keys");
+
+    if (keys == NULL && json_object_get(set, "kty")) {
+        keys = NULL;
+        n = 1;
+
+    } else if (json_is_array(keys)) {
+        n = json_array_size(keys);
+
+    } else {
+        return "is neither a JWK Set (an object with a \"keys\" array) "
+               "nor a JWK";
+    }
+
+    imported = 0;
+
+    for (i = 0; i < n; i++) {
+        jwk = keys ? json_array_get(keys, i) : set;
+
+        key = ngx_http_secauth_jwt_key_push(cf, slcf);
+        if (key == NULL) {
+            return "cannot be loaded: out of memory";
+        }
+
+        ngx_memzero(&in, sizeof(ngx_http_secauth_jwk_import_t));
+        in.alg_default = alg;
+        in.allow_secret = 1;
+
+        rc = ngx_http_secauth_jwk_import(key, jwk, &in);
+
+        if (rc == 0 && in.kid) {
+            key->kid = ngx_pnalloc(cf->pool, in.kid_len);
+            if (key->kid == NULL) {
+                rc = -1;
+                in.err = "cannot be loaded: out of memory";
+
+            } else {
+                ngx_memcpy(key->kid, in.kid, in.kid_len);
+                key->kid_len = in.kid_len;
+            }
+        }
+
+        if (rc == 0 && ngx_http_secauth_jwt_key_keep(cf, slcf, key) != NGX_OK) {
+            return "cannot be loaded: out of memory";
+        }
+
+        if (rc != 0) {
+            ngx_http_secauth_jws_key_free(key);
+            slcf->jwt_keys->nelts--;
+        }
+
+        if (rc == -1) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"%V\": key %uz%s%*s%s %s",
+                               &cmd->name, i,
+                               in.kid ? " (kid \"" : "",
+                               in.kid ? (int) ngx_min(in.kid_len, 64) : 0,
+                               in.kid ? (char *) in.kid : "",
+                               in.kid ? "\")" : "", in.err);
+            return "has a key that cannot be used";
+        }
+
+        if (rc == 1) {
+            ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                               "\"%V\": key %uz%s%*s%s %s",
+                               &cmd->name, i,
+                               in.kid ? " (kid \"" : "",
+                               in.kid ? (int) ngx_min(in.kid_len, 64) : 0,
+                               in.kid ? (char *) in.kid : "",
+                               in.kid ? "\")" : "", in.err);
+            continue;
+        }
+
+        imported++;
+    }
+
+    if (imported == 0) {
+        return "has no key this module can verify with";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* a new key slot of the location, freed with the configuration */
+
+static ngx_http_secauth_jws_key_t *
+ngx_http_secauth_jwt_key_push(ngx_conf_t *cf,
+    ngx_http_secauth_loc_conf_t *slcf)
+{
+    ngx_http_secauth_jws_key_t  *key;
+
+    if (slcf->jwt_keys == NGX_CONF_UNSET_PTR) {
+        slcf->jwt_keys = ngx_array_create(cf->pool, 2,
+                                          sizeof(ngx_http_secauth_jws_key_t));
+        if (slcf->jwt_keys == NULL) {
+            return NULL;
+        }
+    }
+
+    key = ngx_array_push(slcf->jwt_keys);
+    if (key == NULL) {
+        return NULL;
+    }
+
+    /* a refused file frees the slot before the key's init has cleared it */
+    ngx_memzero(key, sizeof(ngx_http_secauth_jws_key_t));
+
+    return key;
+}
+
+
+/* the last key pushed, prepared: freed with the configuration */
+
+static ngx_int_t
+ngx_http_secauth_jwt_key_keep(ngx_conf_t *cf,
+    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_jws_key_t *key)
+{
+    ngx_pool_cleanup_t  *cln;
+
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+
+    if (cln == NULL) {
+        ngx_http_secauth_jws_key_free(key);
+        slcf->jwt_keys->nelts--;
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_secauth_jwt_key_cleanup;
+    cln->data = key;
+
+    return NGX_OK;
+}
+
+
+/* the whole file at path (made absolute), of at most max bytes */
+
+static ssize_t
+ngx_http_secauth_jwt_key_read(ngx_conf_t *cf, ngx_command_t *cmd,
+    ngx_str_t *path, size_t max, u_char **buf)
+{
+    ssize_t          n;
+    ngx_fd_t         fd;
+    ngx_file_info_t  fi;
+
+    if (ngx_conf_full_name(cf->cycle, path, 1) != NGX_OK) {
+        return -1;
+    }
+
+    fd = ngx_open_file(path->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"%V\": cannot open \"%V\"", &cmd->name, path);
+        return -1;
+    }
+
+    n = -1;
+    *buf = ngx_pnalloc(cf->temp_pool, max + 1);
+    if (*buf == NULL) {
+        (void) ngx_close_file(fd);
+        return -1;
+    }
+
+    if (ngx_fd_info(fd, &fi) != NGX_FILE_ERROR
+        && ngx_file_size(&fi) <= (off_t) max)
+    {
+        n = ngx_read_fd(fd, *buf, ngx_file_size(&fi));
+    }
+
+    (void) ngx_close_file(fd);
+
+    if (n < 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%V\": cannot read \"%V\" (at most %uzk)",
+                           &cmd->name, path, max / 1024);
+        return -1;
+    }
+
+    return n;
 }
 
 

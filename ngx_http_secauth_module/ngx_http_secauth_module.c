@@ -15,6 +15,8 @@
 #include "ngx_http_secauth_limit.h"
 #include "ngx_http_secauth_throttle.h"
 #include "ngx_http_secauth_verify.h"
+#include "ngx_http_secauth_jwks.h"
+#include "ngx_http_secauth_require.h"
 #include "ngx_http_secauth_admin.h"
 #include "ngx_http_secauth_refresh.h"
 #include "ngx_http_secauth_gate.h"
@@ -32,8 +34,6 @@ static char *ngx_http_secauth_merge_loc_conf(ngx_conf_t *cf, void *parent,
 static char *ngx_http_secauth(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_secauth_redis(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static char *ngx_http_secauth_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_secauth_init(ngx_conf_t *cf);
 static ngx_int_t ngx_http_secauth_init_process(ngx_cycle_t *cycle);
@@ -108,6 +108,13 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
     { ngx_string("secauth_jwt_key"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE23,
       ngx_http_secauth_jwt_key,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("secauth_jwt_key_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_secauth_jwt_key_file,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -192,6 +199,34 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
     { ngx_string("secauth_logout"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_secauth_logout,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("secauth_claim_var"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE23,
+      ngx_http_secauth_claim_var,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("secauth_claim_has"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE3,
+      ngx_http_secauth_claim_var,
+      0,
+      0,
+      NULL },
+
+    { ngx_string("secauth_require"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_secauth_require,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("secauth_jwks"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_secauth_jwks,
       NGX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
@@ -479,6 +514,7 @@ ngx_http_secauth_create_loc_conf(ngx_conf_t *cf)
      */
 
     slcf->mode = NGX_CONF_UNSET_UINT;
+    slcf->require = NGX_CONF_UNSET_PTR;
     slcf->login_url = NGX_CONF_UNSET_PTR;
     slcf->fail = NGX_CONF_UNSET_UINT;
     slcf->cookie = NGX_CONF_UNSET_PTR;
@@ -555,7 +591,15 @@ ngx_http_secauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
-    return ngx_http_secauth_jwt_merge(cf, prev, conf);
+    if (ngx_http_secauth_jwt_merge(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_secauth_require_merge(cf, prev, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return ngx_http_secauth_jwks_merge(cf, conf);
 }
 
 
@@ -597,87 +641,6 @@ ngx_http_secauth_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return ngx_http_secauth_redis_parse(cf, smcf->redis);
-}
-
-
-/*
- * secauth_zone NAME:SIZE [state=PATH] [sync=TIME], NAME:SIZE as
- * limit_req_zone's zone=, state= as keyval_zone's
- */
-
-static char *
-ngx_http_secauth_zone(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_secauth_main_conf_t *smcf = conf;
-
-    u_char      *p;
-    ssize_t      size;
-    ngx_int_t    rc;
-    ngx_str_t   *value, name, s, path;
-    ngx_msec_t   sync;
-    ngx_uint_t   i;
-
-    if (smcf->shm_zone) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    p = (u_char *) ngx_strchr(value[1].data, ':');
-
-    if (p == NULL || p == value[1].data) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid zone \"%V\" in \"%V\", expected "
-                           "NAME:SIZE", &value[1], &cmd->name);
-        return NGX_CONF_ERROR;
-    }
-
-    name.data = value[1].data;
-    name.len = p - value[1].data;
-
-    s.data = p + 1;
-    s.len = value[1].data + value[1].len - s.data;
-
-    size = ngx_parse_size(&s);
-
-    if (size == NGX_ERROR) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid zone size \"%V\" in \"%V\"",
-                           &value[1], &cmd->name);
-        return NGX_CONF_ERROR;
-    }
-
-    ngx_str_null(&path);
-    sync = NGX_CONF_UNSET_MSEC;
-
-    for (i = 2; i < cf->args->nelts; i++) {
-        rc = ngx_http_secauth_store_zone_state_arg(cf, &value[i], &path,
-                                                   &sync);
-        if (rc == NGX_ERROR) {
-            return NGX_CONF_ERROR;
-        }
-
-        if (rc == NGX_DECLINED) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid parameter \"%V\" in \"%V\"",
-                               &value[i], &cmd->name);
-            return NGX_CONF_ERROR;
-        }
-    }
-
-    smcf->shm_zone = ngx_http_secauth_store_zone_add(cf, &name, size,
-                                          NGX_HTTP_SECAUTH_STORE_ZONE_STATE);
-    if (smcf->shm_zone == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_http_secauth_store_zone_state(cf, smcf->shm_zone, &path, sync)
-        != NGX_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
 }
 
 

@@ -50,7 +50,8 @@ typedef enum {
 #define NGX_HTTP_SECAUTH_HANDLER_REVOKE  4
 #define NGX_HTTP_SECAUTH_HANDLER_VERIFY  5
 #define NGX_HTTP_SECAUTH_HANDLER_ADMIN   6
-#define NGX_HTTP_SECAUTH_HANDLER_TOTP    7
+#define NGX_HTTP_SECAUTH_HANDLER_JWKS    7
+#define NGX_HTTP_SECAUTH_HANDLER_TOTP    8
 
 #define NGX_HTTP_SECAUTH_FAIL_CLOSED  0
 #define NGX_HTTP_SECAUTH_FAIL_OPEN    1
@@ -111,6 +112,7 @@ typedef struct {
     ngx_flag_t                  jwt_revocation;
     time_t                      jwt_access_ttl;
     time_t                      jwt_refresh_ttl;
+    ngx_str_t                   jwks;        /* secauth_jwks: the set */
 
     ngx_array_t                *limits;      /* ngx_http_secauth_limit_t */
     ngx_uint_t                  limit_status;
@@ -124,6 +126,7 @@ typedef struct {
     ngx_flag_t                  mfa;          /* secauth_mfa */
     ngx_str_t                   mfa_enrol;    /* its enrol=, or empty */
     ngx_str_t                   totp_issuer;  /* secauth_totp_issuer */
+    ngx_array_t                *require;      /* ngx_http_secauth_require_t */
 } ngx_http_secauth_loc_conf_t;
 
 

@@ -12,13 +12,15 @@
 #                            the sanitizer runtimes, and Debian's source
 #                            packages for `apt-get source nginx` (a deb-src
 #                            twin of debian.sources, see below)
+#   scripts/setup.sh package what scripts/package.sh needs besides the
+#                            build: debhelper and its tools
 set -euo pipefail
 
 what=${1:-all}
 
 case "$what" in
-    all|demo|asan) ;;
-    *) echo "usage: $0 [demo | asan]" >&2; exit 2 ;;
+    all|demo|asan|package) ;;
+    *) echo "usage: $0 [demo | asan | package]" >&2; exit 2 ;;
 esac
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -48,10 +50,19 @@ if [ "$what" = all ]; then
         iproute2 bc
         oathtool           # TOTP codes from an independent implementation
         zbar-tools         # zbarimg: the enrolment QR code decodes back
+        qrencode           # scripts/secauth-mfa prints the QR code
         # bench and lint
         wrk
         # the fuzz targets of t/fuzz (scripts/fuzz.sh): clang's libFuzzer
         clang libfuzzer-14-dev
+    )
+fi
+
+if [ "$what" = all ] || [ "$what" = package ]; then
+    packages+=(
+        # scripts/package.sh: the .deb, built as Debian's libnginx-mod-*
+        # are (dh with dh-sequence-nginx, from nginx-dev)
+        debhelper dpkg-dev fakeroot
     )
 fi
 

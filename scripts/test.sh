@@ -115,7 +115,7 @@ else
     prove -r t || status=$?
 
     # the full run only: a smoke run of every fuzz target of t/fuzz
-    # (SECAUTH_FUZZ_SECONDS each, 20 by default: about 3.5 minutes with
+    # (SECAUTH_FUZZ_SECONDS each, 20 by default: about 5 minutes with
     # the build; 0 skips it), which fails the run on a finding
     fuzz_seconds=${SECAUTH_FUZZ_SECONDS:-20}
     if [ "$fuzz_seconds" -gt 0 ]; then

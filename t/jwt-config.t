@@ -272,12 +272,12 @@ qr/\[emerg\].*secauth_jwt_key/
 
 
 
-=== TEST 24: an unsupported algorithm: PS256
+=== TEST 24: an unsupported algorithm: ES256K
 --- config
-    secauth_jwt_key PS256 $TEST_NGINX_JWT_DIR/rsa.pub;
+    secauth_jwt_key ES256K $TEST_NGINX_JWT_DIR/k256.pub;
 --- must_die
 --- error_log eval
-qr/\[emerg\].*secauth_jwt_key/
+qr/\[emerg\].*"secauth_jwt_key": unknown algorithm "ES256K", expected HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 or EdDSA/
 
 
 

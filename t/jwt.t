@@ -182,7 +182,7 @@ secret
 --- response_headers eval
 [map { "X-Error:\nX-User: user-$_->[0]\nX-Method: jwt\nX-Role: admin\n"
        . "X-Level: 3\nX-Neg: -5\nX-Admin: true\nX-Off: false\n"
-       . "X-Obj:\nX-List:\nX-Missing:" } @::ALGS]
+       . "X-Obj:\nX-List: admin\nX-Missing:" } @::ALGS]
 --- response_body eval
 [("secret\n") x 9]
 

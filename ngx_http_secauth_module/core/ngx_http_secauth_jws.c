@@ -13,6 +13,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/params.h>
+#include <openssl/rsa.h>
 
 #include "ngx_http_secauth_ct.h"
 #include "ngx_http_secauth_jws.h"
@@ -35,6 +36,8 @@ static int ngx_http_secauth_jws_verify_pkey(
     const ngx_http_secauth_jws_key_t *key,
     const ngx_http_secauth_jws_alg_t *d, const unsigned char *input,
     size_t input_len, const unsigned char *sig, size_t sig_len);
+static int ngx_http_secauth_jws_pss(const ngx_http_secauth_jws_key_t *key,
+    EVP_PKEY_CTX *pctx);
 static unsigned char *ngx_http_secauth_jws_ec_der(const unsigned char *sig,
     size_t n, int *der_len);
 static int ngx_http_secauth_jws_ec_raw(unsigned char *sig, size_t n,
@@ -52,6 +55,11 @@ static const ngx_http_secauth_jws_alg_t  ngx_http_secauth_jws_algs[] = {
     { "ES256", NGX_HTTP_SECAUTH_JWS_ES256, "SHA256", 32, "prime256v1" },
     { "ES384", NGX_HTTP_SECAUTH_JWS_ES384, "SHA384", 48, "secp384r1" },
     { "ES512", NGX_HTTP_SECAUTH_JWS_ES512, "SHA512", 66, "secp521r1" },
+    { "PS256", NGX_HTTP_SECAUTH_JWS_PS256, "SHA256", 0, NULL },
+    { "PS384", NGX_HTTP_SECAUTH_JWS_PS384, "SHA384", 0, NULL },
+    { "PS512", NGX_HTTP_SECAUTH_JWS_PS512, "SHA512", 0, NULL },
+    /* the hash is the curve's own: EVP is given none */
+    { "EdDSA", NGX_HTTP_SECAUTH_JWS_EDDSA, NULL, 0, NULL },
     { NULL, 0, NULL, 0, NULL }
 };
 
@@ -211,9 +219,21 @@ ngx_http_secauth_jws_key_init(ngx_http_secauth_jws_key_t *key, int alg,
                    "ES384: P-384, ES512: P-521)";
         }
 
+    } else if (alg == NGX_HTTP_SECAUTH_JWS_EDDSA) {
+        if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519
+            && EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED448)
+        {
+            return "needs an Ed25519 or Ed448 key for EdDSA";
+        }
+
     } else {
-        if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA) {
-            return "needs an RSA key for an RS algorithm";
+        if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA
+            && !(ngx_http_secauth_jws_is_pss(alg)
+                 && EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA_PSS))
+        {
+            return ngx_http_secauth_jws_is_pss(alg)
+                   ? "needs an RSA key for a PS algorithm"
+                   : "needs an RSA key for an RS algorithm";
         }
 
         if (EVP_PKEY_get_bits(pkey) < 2048) {
@@ -313,6 +333,7 @@ ngx_http_secauth_jws_verify_pkey(const ngx_http_secauth_jws_key_t *key,
 {
     int             rc, der_len;
     EVP_MD_CTX     *md;
+    EVP_PKEY_CTX   *pctx;
     unsigned char  *der;
 
     der = NULL;
@@ -341,9 +362,10 @@ ngx_http_secauth_jws_verify_pkey(const ngx_http_secauth_jws_key_t *key,
 
     rc = -1;
 
-    if (EVP_DigestVerifyInit_ex(md, NULL, d->digest, NULL, NULL, key->pkey,
+    if (EVP_DigestVerifyInit_ex(md, &pctx, d->digest, NULL, NULL, key->pkey,
                                 NULL)
-        == 1)
+        == 1
+        && ngx_http_secauth_jws_pss(key, pctx) == 0)
     {
         rc = EVP_DigestVerify(md, sig, sig_len, input, input_len) == 1;
     }
@@ -355,6 +377,31 @@ ngx_http_secauth_jws_verify_pkey(const ngx_http_secauth_jws_key_t *key,
     ERR_clear_error();
 
     return rc;
+}
+
+
+/*
+ * PS*: RSASSA-PSS with MGF1 on the same hash (OpenSSL's default: the
+ * digest's) and a salt as long as the hash (RFC 7518 3.5), on signing
+ * and on checking: a signature with another salt length is refused
+ */
+
+static int
+ngx_http_secauth_jws_pss(const ngx_http_secauth_jws_key_t *key,
+    EVP_PKEY_CTX *pctx)
+{
+    if (!ngx_http_secauth_jws_is_pss(key->alg)) {
+        return 0;
+    }
+
+    if (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1
+        || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST)
+           != 1)
+    {
+        return -1;
+    }
+
+    return 0;
 }
 
 
@@ -405,6 +452,7 @@ ngx_http_secauth_jws_sign(const ngx_http_secauth_jws_key_t *key,
     size_t                             len;
     EVP_MD_CTX                        *md;
     EVP_MAC_CTX                       *mac;
+    EVP_PKEY_CTX                      *pctx;
     const ngx_http_secauth_jws_alg_t  *d;
 
     d = ngx_http_secauth_jws_desc(key->alg);
@@ -444,8 +492,9 @@ ngx_http_secauth_jws_sign(const ngx_http_secauth_jws_key_t *key,
 
     len = NGX_HTTP_SECAUTH_JWS_SIG_MAX;
 
-    rc = EVP_DigestSignInit_ex(md, NULL, d->digest, NULL, NULL, key->pkey,
+    rc = EVP_DigestSignInit_ex(md, &pctx, d->digest, NULL, NULL, key->pkey,
                                NULL) == 1
+         && ngx_http_secauth_jws_pss(key, pctx) == 0
          && EVP_DigestSign(md, sig, &len, input, input_len) == 1;
 
     EVP_MD_CTX_free(md);

@@ -32,11 +32,17 @@
 #define NGX_HTTP_SECAUTH_JWS_ES256   7
 #define NGX_HTTP_SECAUTH_JWS_ES384   8
 #define NGX_HTTP_SECAUTH_JWS_ES512   9
+#define NGX_HTTP_SECAUTH_JWS_PS256   10
+#define NGX_HTTP_SECAUTH_JWS_PS384   11
+#define NGX_HTTP_SECAUTH_JWS_PS512   12
+#define NGX_HTTP_SECAUTH_JWS_EDDSA   13    /* RFC 8037: Ed25519, Ed448 */
 
 #define ngx_http_secauth_jws_is_hmac(alg)                                     \
     ((alg) >= NGX_HTTP_SECAUTH_JWS_HS256 && (alg) <= NGX_HTTP_SECAUTH_JWS_HS512)
 #define ngx_http_secauth_jws_is_ec(alg)                                       \
     ((alg) >= NGX_HTTP_SECAUTH_JWS_ES256 && (alg) <= NGX_HTTP_SECAUTH_JWS_ES512)
+#define ngx_http_secauth_jws_is_pss(alg)                                      \
+    ((alg) >= NGX_HTTP_SECAUTH_JWS_PS256 && (alg) <= NGX_HTTP_SECAUTH_JWS_PS512)
 
 
 /* a key bound to exactly one algorithm, prepared once */
@@ -63,7 +69,7 @@ typedef struct {
 /*
  * The algorithm of the len bytes at name (a header's "alg", a directive's
  * argument), compared exactly and case-sensitively (RFC 8725 3.1):
- * NGX_HTTP_SECAUTH_JWS_HS256 ... _ES512, or _NONE for anything else
+ * NGX_HTTP_SECAUTH_JWS_HS256 ... _EDDSA, or _NONE for anything else
  * ("none", "hs256", "HS256 ", a prefix, NUL bytes, len 0).
  */
 int ngx_http_secauth_jws_alg(const unsigned char *name, size_t len);
@@ -83,9 +89,11 @@ int ngx_http_secauth_jws_split(const unsigned char *token, size_t len,
 /*
  * Prepares a key for alg. HS*: secret_len bytes at secret (at least the
  * hash size: 32, 48, 64 bytes, RFC 7518 3.2; copied into the keyed
- * context, pkey ignored); RS*, ES*: pkey (a reference is taken; secret
- * ignored), checked against the algorithm (type, curve, RSA >= 2048
- * bits). kid is left NULL for the caller to set.
+ * context, pkey ignored); RS*, PS*, ES*, EdDSA: pkey (a reference is
+ * taken; secret ignored), checked against the algorithm (type, curve,
+ * RSA >= 2048 bits; EdDSA: an Ed25519 or Ed448 key). PS* use the salt
+ * length of the hash and MGF1 with it (RFC 7518 3.5). kid is left NULL
+ * for the caller to set.
  * Returns NULL on success, else a message for the operator; either way
  * the key is released with ngx_http_secauth_jws_key_free().
  */

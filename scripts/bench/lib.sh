@@ -13,12 +13,17 @@ bench_user() {
         | argon2 "$salt" -id -t "${1:-1}" -m "${2:-13}" -p 1 -e)"
 }
 
-# logs in at URL/login as "bench" and prints the Cookie header to send
+# logs in at URL/login as "bench" (more fields, NAME=VALUE, may follow:
+# otp=CODE) and prints the Cookie header to send
 bench_login() {
-    local cookie
+    local cookie url=$1 field fields=()
+    shift
+    for field in "$@"; do
+        fields+=(--data-urlencode "$field")
+    done
     cookie=$(curl -s -o /dev/null -D - --max-time 10 \
         --data-urlencode "username=bench" \
-        --data-urlencode "password=$bench_password" "$1/login" \
+        --data-urlencode "password=$bench_password" "${fields[@]}" "$url/login" \
         | tr -d '\r' | sed -n 's/^Set-Cookie: \([^;]*\);.*/\1/Ip' | head -n 1)
     [ -n "$cookie" ] || { echo "bench: login failed" >&2; return 1; }
     printf 'Cookie: %s\n' "$cookie"

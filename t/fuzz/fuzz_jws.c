@@ -10,10 +10,11 @@
  * with jansson as the module parses it (JSON_REJECT_DUPLICATES, "alg"
  * through ngx_http_secauth_jws_alg(), "typ", "kid", the forbidden key
  * parameters), the payload decoded and parsed, the signature decoded
- * and checked with an HS256, an RS256 and an ES256 key (ES: the r || s
- * to DER conversion). The input is the token, in a buffer of its exact
- * size. Asserted: the parts tile the token, an alg maps back to its
- * name, an HS256 or RS256 signature accepted is the one the key makes,
+ * and checked with an HS256, an RS256, an ES256 (ES: the r || s to DER
+ * conversion), a PS256 and an EdDSA (Ed25519) key. The input is the
+ * token, in a buffer of its exact size. Asserted: the parts tile the
+ * token, an alg maps back to its name, an HS256, RS256 or EdDSA
+ * signature accepted is the one the key makes,
  * a refusal leaves nothing in OpenSSL's error queue, and signing the
  * input then verifying it succeeds.
  */
@@ -29,7 +30,7 @@
 #include "fuzz.h"
 
 
-#define FUZZ_NKEYS  3
+#define FUZZ_NKEYS  5
 
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -47,7 +48,7 @@ static const char  *fuzz_forbidden[] = {
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-    EVP_PKEY             *rsa, *ec;
+    EVP_PKEY             *rsa, *ec, *ed;
     static unsigned char  secret[32] = "0123456789abcdef0123456789abcdef";
 
     (void) argc;
@@ -55,7 +56,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
     rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t) 2048);
     ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-    fuzz_assert(rsa != NULL && ec != NULL);
+    ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    fuzz_assert(rsa != NULL && ec != NULL && ed != NULL);
 
     fuzz_assert(ngx_http_secauth_jws_key_init(&fuzz_keys[0],
                     NGX_HTTP_SECAUTH_JWS_HS256, secret, sizeof(secret), NULL)
@@ -66,9 +68,16 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     fuzz_assert(ngx_http_secauth_jws_key_init(&fuzz_keys[2],
                     NGX_HTTP_SECAUTH_JWS_ES256, NULL, 0, ec)
                 == NULL);
+    fuzz_assert(ngx_http_secauth_jws_key_init(&fuzz_keys[3],
+                    NGX_HTTP_SECAUTH_JWS_PS256, NULL, 0, rsa)
+                == NULL);
+    fuzz_assert(ngx_http_secauth_jws_key_init(&fuzz_keys[4],
+                    NGX_HTTP_SECAUTH_JWS_EDDSA, NULL, 0, ed)
+                == NULL);
 
     EVP_PKEY_free(rsa);
     EVP_PKEY_free(ec);
+    EVP_PKEY_free(ed);
 
     return 0;
 }
@@ -231,11 +240,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_assert(ERR_peek_error() == 0);
 
         /*
-         * HS256 and RS256 (PKCS #1 v1.5) signatures are deterministic:
-         * one accepted is the one we make; ES256 ones are not
+         * HS256, RS256 (PKCS #1 v1.5) and EdDSA signatures are
+         * deterministic: one accepted is the one we make; ES256 and
+         * PS256 ones are not
          */
 
-        if (rc == 1 && i < 2) {
+        if (rc == 1 && (i < 2 || i == 4)) {
             fuzz_assert((size_t) n == sig_len
                         && memcmp(sig, mine, sig_len) == 0);
         }

@@ -92,6 +92,21 @@ like($out, qr{^otpauth://totp/Example%20Co:carol\?secret=\Q$secret\E&issuer=Exam
      'enrol prints the otpauth URI (the name folded, the issuer escaped)');
 is(scalar @codes, 10, 'enrol prints 10 backup codes');
 
+SKIP: {
+    skip 'no qrencode command (scripts/setup.sh installs it)', 1
+        unless grep { -x "$_/qrencode" } split /:/, $ENV{PATH} // '';
+    my ($uri) = $out =~ m{^(otpauth://\S+)$}m;
+    my $pid = open(my $qr, '-|') // die "fork: $!";
+    if (!$pid) {
+        exec 'sh', '-c', 'printf %s "$1" | qrencode -t UTF8', 'sh', $uri
+            or die "exec sh: $!";
+    }
+    my $want = do { local $/; <$qr> };
+    close $qr;
+    ok(length $want && index($out, $want) >= 0,
+       'enrol prints the QR code of exactly that URI (qrencode -t UTF8)');
+}
+
 is(login(), 401, 'enrolled: the password alone is refused');
 MfaTest::wait_step_start();
 is(login(MfaTest::totp($secret, time)), 200, 'a code from oathtool logs in');

@@ -7,7 +7,7 @@
 #     the newest tokens refused; revoke (RFC 7009) and logout by token;
 #     logout everywhere ends tokens with the sessions;
 #   - the issued tokens verify with PyJWT and Crypt::JWT (HS256, RS256,
-#     ES256), with the claims docs/tokens.md lists; rotation never extends
+#     ES256, PS256, EdDSA), with the claims docs/tokens.md lists; rotation never extends
 #     the family;
 #   - race: N parallel refreshes with one token, many rounds: exactly one
 #     pair is minted each time;
@@ -338,7 +338,8 @@ for my $store ('shm', 'redis') {
 # --- what PyJWT says of the tokens ---
 
 for my $k (['HS256', 'hs256', 'hs256'], ['RS256', 'rsa.key', 'rsa.pub'],
-           ['ES256', 'ec256.key', 'ec256.pub'])
+           ['ES256', 'ec256.key', 'ec256.pub'], ['PS256', 'rsa.key', 'rsa.pub'],
+           ['EdDSA', 'ed.key', 'ed.pub'])
 {
     my ($alg, $priv, $pub) = @$k;
     my $n = node(alg => $alg, key => $priv);

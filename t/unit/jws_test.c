@@ -53,111 +53,7 @@ typedef ngx_http_secauth_jws_key_t    jws_key_t;
 typedef ngx_http_secauth_jws_parts_t  jws_parts_t;
 
 
-/* RFC 7520 3.3, 3.4: "bilbo.baggins@hobbiton.example", RSA 2048 */
-
-static const char  rsa_n[] =
-    "n4EPtAOCc9AlkeQHPzHStgAbgs7bTZLwUBZdR8_KuKPEHLd4rHVTeT-O-XV2jRojdNhxJW"
-    "TDvNd7nqQ0VEiZQHz_AJmSCpMaJMRBSFKrKb2wqVwGU_NsYOYL-QtiWN2lbzcEe6XC0dAp"
-    "r5ydQLrHqkHHig3RBordaZ6Aj-oBHqFEHYpPe7Tpe-OfVfHd1E6cS6M1FZcD1NNLYD5lFH"
-    "pPI9bTwJlsde3uhGqC0ZCuEHg8lhzwOHrtIQbS0FVbb9k3-tVTU4fg_3L_vniUFAKwuCLq"
-    "KnS2BYwdq_mzSnbLY7h_qixoR7jig3__kRhuaxwUkRz5iaiQkqgc5gHdrNP5zw";
-
-static const char  rsa_e[] = "AQAB";
-
-static const char  rsa_d[] =
-    "bWUC9B-EFRIo8kpGfh0ZuyGPvMNKvYWNtB_ikiH9k20eT-O1q_I78eiZkpXxXQ0UTEs2Ls"
-    "NRS-8uJbvQ-A1irkwMSMkK1J3XTGgdrhCku9gRldY7sNA_AKZGh-Q661_42rINLRCe8W-n"
-    "Z34ui_qOfkLnK9QWDDqpaIsA-bMwWWSDFu2MUBYwkHTMEzLYGqOe04noqeq1hExBTHBOBd"
-    "kMXiuFhUq1BU6l-DqEiWxqg82sXt2h-LMnT3046AOYJoRioz75tSUQfGCshWTBnP5uDjd1"
-    "8kKhyv07lhfSJdrPdM5Plyl21hsFf4L_mHCuoFau7gdsPfHPxxjVOcOpBrQzwQ";
-
-static const char  rsa_p[] =
-    "3Slxg_DwTXJcb6095RoXygQCAZ5RnAvZlno1yhHtnUex_fp7AZ_9nRaO7HX_-SFfGQeuta"
-    "o2TDjDAWU4Vupk8rw9JR0AzZ0N2fvuIAmr_WCsmGpeNqQnev1T7IyEsnh8UMt-n5Cafhki"
-    "kzhEsrmndH6LxOrvRJlsPp6Zv8bUq0k";
-
-static const char  rsa_q[] =
-    "uKE2dh-cTf6ERF4k4e_jy78GfPYUIaUyoSSJuBzp3Cubk3OCqs6grT8bR_cu0Dm1MZwWmt"
-    "dqDyI95HrUeq3MP15vMMON8lHTeZu2lmKvwqW7anV5UzhM1iZ7z4yMkuUwFWoBvyY898EX"
-    "vRD-hdqRxHlSqAZ192zB3pVFJ0s7pFc";
-
-static const char  rsa_dp[] =
-    "B8PVvXkvJrj2L-GYQ7v3y9r6Kw5g9SahXBwsWUzp19TVlgI-YV85q1NIb1rxQtD-IsXXR3"
-    "-TanevuRPRt5OBOdiMGQp8pbt26gljYfKU_E9xn-RULHz0-ed9E9gXLKD4VGngpz-PfQ_q"
-    "29pk5xWHoJp009Qf1HvChixRX59ehik";
-
-static const char  rsa_dq[] =
-    "CLDmDGduhylc9o7r84rEUVn7pzQ6PF83Y-iBZx5NT-TpnOZKF1pErAMVeKzFEl41DlHHqq"
-    "BLSM0W1sOFbwTxYWZDm6sI6og5iTbwQGIC3gnJKbi_7k_vJgGHwHxgPaX2PnvP-zyEkDER"
-    "uf-ry4c_Z11Cq9AqC2yeL6kdKT1cYF8";
-
-static const char  rsa_qi[] =
-    "3PiqvXQN0zwMeE-sBvZgi289XP9XCQF3VWqPzMKnIgQp7_Tugo6-NZBKCQsMf3HaEGBjTV"
-    "Js_jcK8-TRXvaKe-7ZMaQj8VfBdYkssbu0NKDDhjJ-GtiseaDVWt7dcH0cfwxgFUHpQh7F"
-    "oCrjFJ6h6ZEpMF6xmujs4qMpPz8aaI4";
-
-
-/* RFC 7520 3.1, 3.2: "bilbo.baggins@hobbiton.example", P-521 */
-
-static const char  ec_x[] =
-    "AHKZLLOsCOzz5cY97ewNUajB957y-C-U88c3v13nmGZx6sYl_oJXu9A5RkTKqjqvjyekWF"
-    "-7ytDyRXYgCF5cj0Kt";
-
-static const char  ec_y[] =
-    "AdymlHvOiLxXkEhayXQnNCvDX4h9htZaCJN34kfmC6pV5OhQHiraVySsUdaQkAgDPrwQrJ"
-    "mbnX9cwlGfP-HqHZR1";
-
-static const char  ec_d[] =
-    "AAhRON2r9cqXX1hg-RoI6R1tX5p2rUAYdmpHZoC1XNM56KtscrX6zbKipQrCW9CGZH3T4u"
-    "bpnoTKLDYJ_fF3_rJt";
-
-
-/* RFC 7520 4.4 (key "018c0ae5-4d9b-471b-bfd6-eef314bc7037"), 32 bytes */
-
-static const char  oct_k[] = "hJtXIZ2uSN5kbQfbtTNWbpdmhkV8FJG-Onbc6mxCcYg";
-
-
-/* the payload of all three: "It\u2019s a dangerous business, Frodo, ..." */
-
-static const char  payload_text[] =
-    "It\xe2\x80\x99s a dangerous business, Frodo, going out your door. "
-    "You step onto the road, and if you don't keep your feet, "
-    "there\xe2\x80\x99s no knowing where you might be swept off to.";
-
-
-/* RFC 7520 4.1.3, Figure 16 */
-
-static const char  rs256_jws[] =
-    "eyJhbGciOiJSUzI1NiIsImtpZCI6ImJpbGJvLmJhZ2dpbnNAaG9iYml0b24uZXhhbXBsZS"
-    "J9.SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V0IHlvdXI"
-    "gZG9vci4gWW91IHN0ZXAgb250byB0aGUgcm9hZCwgYW5kIGlmIHlvdSBkb24ndCBrZWVwI"
-    "HlvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dpbmcgd2hlcmUgeW91IG1pZ2h0IGJlIHN"
-    "3ZXB0IG9mZiB0by4.MRjdkly7_-oTPTS3AXP41iQIGKa80A0ZmTuV5MEaHoxnW2e5CZ5Nl"
-    "KtainoFmKZopdHM1O2U4mwzJdQx996ivp83xuglII7PNDi84wnB-BDkoBwA78185hX-Es4"
-    "JIwmDLJK3lfWRa-XtL0RnltuYv746iYTh_qHRD68BNt1uSNCrUCTJDt5aAE6x8wW1Kt9eR"
-    "o4QPocSadnHXFxnt8Is9UzpERV0ePPQdLuW3IS_de3xyIrDaLGdjluPxUAhb6L2aXic1U1"
-    "2podGU0KLUQSE_oI-ZnmKJ3F4uOZDnd6QZWJushZ41Axf_fcIe8u9ipH84ogoree7vjbU5"
-    "y18kDquDg";
-
-/* RFC 7520 4.3.3, Figure 27 */
-
-static const char  es512_jws[] =
-    "eyJhbGciOiJFUzUxMiIsImtpZCI6ImJpbGJvLmJhZ2dpbnNAaG9iYml0b24uZXhhbXBsZS"
-    "J9.SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V0IHlvdXI"
-    "gZG9vci4gWW91IHN0ZXAgb250byB0aGUgcm9hZCwgYW5kIGlmIHlvdSBkb24ndCBrZWVwI"
-    "HlvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dpbmcgd2hlcmUgeW91IG1pZ2h0IGJlIHN"
-    "3ZXB0IG9mZiB0by4.AE_R_YZCChjn4791jSQCrdPZCNYqHXCTZH0-JZGYNlaAjP2kqaluU"
-    "IIUnC9qvbu9Plon7KRTzoNEuT4Va2cmL1eJAQy3mtPBu_u_sDDyYjnAMDxXPn7XrT0lw-k"
-    "vAD890jl8e2puQens_IEKBpHABlsbEPX6sFY8OcGDqoRuBomu9xQ2";
-
-/* RFC 7520 4.4.3, Figure 34 */
-
-static const char  hs256_jws[] =
-    "eyJhbGciOiJIUzI1NiIsImtpZCI6IjAxOGMwYWU1LTRkOWItNDcxYi1iZmQ2LWVlZjMxNG"
-    "JjNzAzNyJ9.SXTigJlzIGEgZGFuZ2Vyb3VzIGJ1c2luZXNzLCBGcm9kbywgZ29pbmcgb3V"
-    "0IHlvdXIgZG9vci4gWW91IHN0ZXAgb250byB0aGUgcm9hZCwgYW5kIGlmIHlvdSBkb24nd"
-    "CBrZWVwIHlvdXIgZmVldCwgdGhlcmXigJlzIG5vIGtub3dpbmcgd2hlcmUgeW91IG1pZ2h"
-    "0IGJlIHN3ZXB0IG9mZiB0by4.s0h6KThzkfBBBkLspW1h84VsJZFTsPPqMDA7g1Md7p0";
+#include "rfc7520.h"
 
 
 static int  tests_run;
@@ -895,6 +791,10 @@ test_alg(void)
         { "ES256", NGX_HTTP_SECAUTH_JWS_ES256 },
         { "ES384", NGX_HTTP_SECAUTH_JWS_ES384 },
         { "ES512", NGX_HTTP_SECAUTH_JWS_ES512 },
+        { "PS256", NGX_HTTP_SECAUTH_JWS_PS256 },
+        { "PS384", NGX_HTTP_SECAUTH_JWS_PS384 },
+        { "PS512", NGX_HTTP_SECAUTH_JWS_PS512 },
+        { "EdDSA", NGX_HTTP_SECAUTH_JWS_EDDSA },
         { NULL, 0 }
     };
 
@@ -902,7 +802,8 @@ test_alg(void)
         "hs256", "Hs256", "hS256", "rs256", "es512",
         "none", "None", "NONE",
         "HS256 ", " HS256", "HS256\n", "HS25", "HS2560", "HS",
-        "", "PS256", "EdDSA", "ES256K", "HS1", "RS1", "HS128",
+        "", "ps256", "Ps256", "EDDSA", "eddsa", "Ed25519", "ED25519",
+        "EdDSA ", "PS25", "ES256K", "HS1", "RS1", "HS128",
         NULL
     };
 
@@ -1047,6 +948,28 @@ test_key_init(EVP_PKEY *rsa, EVP_PKEY *p521)
            "an Ed25519 key for RS256");
     refuse(NGX_HTTP_SECAUTH_JWS_ES256, NULL, 0, ed25519,
            "an Ed25519 key for ES256");
+    refuse(NGX_HTTP_SECAUTH_JWS_PS256, NULL, 0, ed25519,
+           "an Ed25519 key for PS256");
+    accept_key(NGX_HTTP_SECAUTH_JWS_EDDSA, NULL, 0, ed25519,
+               "an Ed25519 key for EdDSA");
+    refuse(NGX_HTTP_SECAUTH_JWS_EDDSA, NULL, 0, rsa, "an RSA key for EdDSA");
+    refuse(NGX_HTTP_SECAUTH_JWS_EDDSA, NULL, 0, p256, "an EC key for EdDSA");
+    refuse(NGX_HTTP_SECAUTH_JWS_EDDSA, secret, sizeof(secret), NULL,
+           "a secret for EdDSA");
+
+    /* PS* is RSASSA-PSS: an RSA key, or an RSA-PSS one; 2048 bits */
+
+    accept_key(NGX_HTTP_SECAUTH_JWS_PS256, NULL, 0, rsa,
+               "the RFC 7520 RSA-2048 key for PS256");
+    accept_key(NGX_HTTP_SECAUTH_JWS_PS512, NULL, 0, rsa,
+               "the RFC 7520 RSA-2048 key for PS512");
+    accept_key(NGX_HTTP_SECAUTH_JWS_PS384, NULL, 0, rsa_pss,
+               "an RSA-PSS key for PS384");
+    refuse(NGX_HTTP_SECAUTH_JWS_PS256, NULL, 0, rsa1024,
+           "an RSA-1024 key for PS256");
+    refuse(NGX_HTTP_SECAUTH_JWS_PS256, NULL, 0, p256, "an EC key for PS256");
+    refuse(NGX_HTTP_SECAUTH_JWS_PS256, secret, sizeof(secret), NULL,
+           "a secret for PS256");
 
     accept_key(NGX_HTTP_SECAUTH_JWS_ES512, NULL, 0, p521,
                "the RFC 7520 P-521 key for ES512");
@@ -2070,6 +1993,209 @@ test_error_queue(EVP_PKEY *rsa, EVP_PKEY *p521)
 }
 
 
+/* signs with OpenSSL directly, as another implementation would */
+
+static unsigned char *
+sign_raw(EVP_PKEY *pkey, const char *digest, int pss_salt,
+    const unsigned char *input, size_t input_len, size_t *sig_len)
+{
+    EVP_MD_CTX     *md;
+    EVP_PKEY_CTX   *pctx;
+    unsigned char  *sig;
+
+    md = EVP_MD_CTX_new();
+    sig = xmalloc(1024);
+    *sig_len = 1024;
+
+    if (md == NULL
+        || EVP_DigestSignInit_ex(md, &pctx, digest, NULL, NULL, pkey, NULL)
+           != 1
+        || (pss_salt != -100
+            && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING)
+                != 1
+                || EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, pss_salt) != 1))
+        || EVP_DigestSign(md, sig, sig_len, input, input_len) != 1)
+    {
+        bail("cannot sign with OpenSSL");
+    }
+
+    EVP_MD_CTX_free(md);
+
+    return sig;
+}
+
+
+static void
+check_roundtrip(int alg, EVP_PKEY *priv, EVP_PKEY *pub, const char *what)
+{
+    int                          rc;
+    size_t                       len;
+    unsigned char                sig[NGX_HTTP_SECAUTH_JWS_SIG_MAX];
+    ngx_http_secauth_jws_key_t   sk, vk;
+    static const unsigned char   input[] = "eyJhbGciOiJQUzI1NiJ9.e30";
+
+    ok(ngx_http_secauth_jws_key_init(&sk, alg, NULL, 0, priv) == NULL
+       && ngx_http_secauth_jws_key_init(&vk, alg, NULL, 0, pub) == NULL,
+       "%s: keys prepared", what);
+
+    rc = ngx_http_secauth_jws_sign(&sk, input, sizeof(input) - 1, sig, &len);
+    ok(rc == 0, "%s: signs", what);
+    ok(rc == 0 && ngx_http_secauth_jws_verify(&vk, input, sizeof(input) - 1,
+                                              sig, len) == 1,
+       "%s: its signature verifies", what);
+
+    if (rc == 0) {
+        sig[len / 2] ^= 0x01;
+        ok(ngx_http_secauth_jws_verify(&vk, input, sizeof(input) - 1, sig,
+                                       len) == 0,
+           "%s: a flipped bit does not", what);
+        sig[len / 2] ^= 0x01;
+        ok(ngx_http_secauth_jws_verify(&vk, input, sizeof(input) - 2, sig,
+                                       len) == 0,
+           "%s: nor another input", what);
+        ok(ngx_http_secauth_jws_verify(&vk, input, sizeof(input) - 1, sig,
+                                       len - 1) == 0,
+           "%s: nor a shorter signature", what);
+    }
+
+    ngx_http_secauth_jws_key_free(&sk);
+    ngx_http_secauth_jws_key_free(&vk);
+}
+
+
+/* RFC 8037 A.4: "Example of Ed25519 signing", the public key of A.2 */
+
+static const char  ed25519_x[] =
+    "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
+
+static const char  ed25519_jws[] =
+    "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc."
+    "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsP"
+    "t9g7sVvpAr_MuM0KAg";
+
+
+static void
+test_pss_eddsa(EVP_PKEY *rsa, EVP_PKEY *rsa_priv)
+{
+    int                           rc;
+    size_t                        xlen, slen, len;
+    EVP_PKEY                     *ed_priv, *ed448, *rfc;
+    unsigned char                *x, *sig;
+    const char                   *dot;
+    ngx_http_secauth_jws_key_t    ps, rs, ek;
+    static const unsigned char    input[] = "eyJhbGciOiJQUzI1NiJ9.e30";
+
+    printf("# PS256/384/512 and EdDSA\n");
+
+    check_roundtrip(NGX_HTTP_SECAUTH_JWS_PS256, rsa_priv, rsa, "PS256");
+    check_roundtrip(NGX_HTTP_SECAUTH_JWS_PS384, rsa_priv, rsa, "PS384");
+    check_roundtrip(NGX_HTTP_SECAUTH_JWS_PS512, rsa_priv, rsa, "PS512");
+
+    ed_priv = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    ed448 = EVP_PKEY_Q_keygen(NULL, NULL, "ED448");
+    if (ed_priv == NULL || ed448 == NULL) {
+        bail("cannot generate EdDSA keys");
+    }
+
+    check_roundtrip(NGX_HTTP_SECAUTH_JWS_EDDSA, ed_priv, ed_priv,
+                    "EdDSA Ed25519");
+    check_roundtrip(NGX_HTTP_SECAUTH_JWS_EDDSA, ed448, ed448, "EdDSA Ed448");
+
+    /* the RFC's own token */
+
+    x = b64(ed25519_x, &xlen);
+    rfc = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, x, xlen);
+    ok(rfc != NULL, "the RFC 8037 A.2 public key");
+
+    dot = strrchr(ed25519_jws, '.');
+    sig = b64(dot + 1, &slen);
+
+    ok(ngx_http_secauth_jws_key_init(&ek, NGX_HTTP_SECAUTH_JWS_EDDSA, NULL, 0,
+                                     rfc) == NULL
+       && ngx_http_secauth_jws_verify(&ek, (const unsigned char *) ed25519_jws,
+                                      dot - ed25519_jws, sig, slen) == 1,
+       "RFC 8037 A.4: the Ed25519 JWS verifies");
+    ngx_http_secauth_jws_key_free(&ek);
+
+    ok(ngx_http_secauth_jws_key_init(&ek, NGX_HTTP_SECAUTH_JWS_EDDSA, NULL, 0,
+                                     ed_priv) == NULL
+       && ngx_http_secauth_jws_verify(&ek, (const unsigned char *) ed25519_jws,
+                                      dot - ed25519_jws, sig, slen) == 0,
+       "RFC 8037 A.4: not under another Ed25519 key");
+    ngx_http_secauth_jws_key_free(&ek);
+
+    free(x);
+    free(sig);
+    EVP_PKEY_free(rfc);
+
+    /*
+     * PSS as another implementation signs it: the hash's salt length
+     * verifies; salt 0 or 32 under SHA-512 (another length) does not; a
+     * PKCS#1 v1.5 signature is not a PSS one and the other way round
+     */
+
+    ok(ngx_http_secauth_jws_key_init(&ps, NGX_HTTP_SECAUTH_JWS_PS256, NULL, 0,
+                                     rsa) == NULL
+       && ngx_http_secauth_jws_key_init(&rs, NGX_HTTP_SECAUTH_JWS_RS256, NULL,
+                                        0, rsa) == NULL,
+       "PS256 and RS256 keys on one RSA key");
+
+    sig = sign_raw(rsa_priv, "SHA256", RSA_PSS_SALTLEN_DIGEST, input,
+                   sizeof(input) - 1, &len);
+    ok(ngx_http_secauth_jws_verify(&ps, input, sizeof(input) - 1, sig, len)
+       == 1, "PS256: OpenSSL's PSS signature, salt 32, verifies");
+    ok(ngx_http_secauth_jws_verify(&rs, input, sizeof(input) - 1, sig, len)
+       == 0, "RS256 refuses that PSS signature");
+    free(sig);
+
+    sig = sign_raw(rsa_priv, "SHA256", 0, input, sizeof(input) - 1, &len);
+    ok(ngx_http_secauth_jws_verify(&ps, input, sizeof(input) - 1, sig, len)
+       == 0, "PS256 refuses a PSS signature with salt 0");
+    free(sig);
+
+    sig = sign_raw(rsa_priv, "SHA256", 64, input, sizeof(input) - 1, &len);
+    ok(ngx_http_secauth_jws_verify(&ps, input, sizeof(input) - 1, sig, len)
+       == 0, "PS256 refuses a PSS signature with salt 64");
+    free(sig);
+
+    sig = sign_raw(rsa_priv, "SHA512", 32, input, sizeof(input) - 1, &len);
+    ngx_http_secauth_jws_key_free(&ps);
+    rc = ngx_http_secauth_jws_key_init(&ps, NGX_HTTP_SECAUTH_JWS_PS512, NULL,
+                                       0, rsa) == NULL;
+    ok(rc && ngx_http_secauth_jws_verify(&ps, input, sizeof(input) - 1, sig,
+                                         len) == 0,
+       "PS512 refuses a SHA-512 PSS signature with salt 32");
+    free(sig);
+
+    sig = sign_raw(rsa_priv, "SHA256", -100, input, sizeof(input) - 1, &len);
+    ngx_http_secauth_jws_key_free(&ps);
+    rc = ngx_http_secauth_jws_key_init(&ps, NGX_HTTP_SECAUTH_JWS_PS256, NULL,
+                                       0, rsa) == NULL;
+    ok(rc && ngx_http_secauth_jws_verify(&rs, input, sizeof(input) - 1, sig,
+                                         len) == 1
+       && ngx_http_secauth_jws_verify(&ps, input, sizeof(input) - 1, sig,
+                                      len) == 0,
+       "PS256 refuses the PKCS#1 v1.5 signature RS256 accepts");
+    free(sig);
+
+    /* EdDSA's signature of one key under the other curve */
+
+    sig = sign_raw(ed_priv, NULL, -100, input, sizeof(input) - 1, &len);
+    ok(ngx_http_secauth_jws_key_init(&ek, NGX_HTTP_SECAUTH_JWS_EDDSA, NULL, 0,
+                                     ed448) == NULL
+       && ngx_http_secauth_jws_verify(&ek, input, sizeof(input) - 1, sig, len)
+          == 0,
+       "an Ed25519 signature under an Ed448 key: refused");
+    ngx_http_secauth_jws_key_free(&ek);
+    free(sig);
+
+    ngx_http_secauth_jws_key_free(&ps);
+    ngx_http_secauth_jws_key_free(&rs);
+    EVP_PKEY_free(ed_priv);
+    EVP_PKEY_free(ed448);
+}
+
+
 int
 main(void)
 {
@@ -2097,6 +2223,7 @@ main(void)
     test_errors(rsa);
     test_confusion(rsa);
     test_error_queue(rsa, p521);
+    test_pss_eddsa(rsa, rsa_priv);
 
     EVP_PKEY_free(rsa);
     EVP_PKEY_free(rsa_priv);
