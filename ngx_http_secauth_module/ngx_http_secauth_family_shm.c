@@ -21,12 +21,24 @@
  */
 
 
+/*
+ * The value of a family record. level was added at the end: a record of
+ * before it (in a zone kept across a reload, or in a state file) is the
+ * same bytes without that field, offsetof(level) long (uint64_t, so that
+ * the old size with its padding is exactly that offset), and reads as a
+ * password login. The records version stays the same; an older module
+ * finds the longer value unknown: its tokens' refresh is refused.
+ */
 typedef struct {
     int64_t                       exp;
     uint64_t                      pwv;
     uint32_t                      cur_len;
     u_char                        cur[NGX_HTTP_SECAUTH_ID_MAX];
+    uint64_t                      level;
 } ngx_http_secauth_shm_family_t;
+
+#define NGX_HTTP_SECAUTH_SHM_FAMILY_OLD                                       \
+    offsetof(ngx_http_secauth_shm_family_t, level)
 
 
 static ngx_int_t ngx_http_secauth_family_shm_valid(
@@ -60,6 +72,7 @@ ngx_http_secauth_family_create_shm(ngx_http_secauth_store_t *st,
     ngx_memzero(&v, sizeof(ngx_http_secauth_shm_family_t));
     v.exp = f->exp;
     v.pwv = f->pwv;
+    v.level = f->level;
     v.cur_len = (uint32_t) f->jti.len;
     ngx_memcpy(v.cur, f->jti.data, f->jti.len);
 
@@ -161,6 +174,8 @@ ngx_http_secauth_family_rotate_shm(ngx_http_secauth_store_t *st,
 
         f->exp = (time_t) v->exp;
         f->pwv = (ngx_uint_t) v->pwv;
+        f->level = (n->value_len == sizeof(ngx_http_secauth_shm_family_t))
+                   ? (ngx_uint_t) v->level : 1;
 
         op->rc = NGX_OK;
     }
@@ -319,7 +334,8 @@ ngx_http_secauth_family_shm_get(ngx_http_secauth_shm_t *shm, ngx_str_t *id,
                                     id->data, id->len);
 
     if (n == NULL
-        || n->value_len != sizeof(ngx_http_secauth_shm_family_t)
+        || (n->value_len != sizeof(ngx_http_secauth_shm_family_t)
+            && n->value_len != NGX_HTTP_SECAUTH_SHM_FAMILY_OLD)
         || n->parent == NULL
         || n->parent->key_len != user->len
         || ngx_memcmp(ngx_http_secauth_shm_key(n->parent), user->data,

@@ -178,7 +178,8 @@ ngx_http_secauth_check_jwt(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx)
  * secauth_mfa on: a valid credential without the second factor is a
  * 403, mfa_required (the user is known: logging in again would not
  * help without a code), or for a browser's session with enrol= a 302
- * to the enrolment page. Tokens carry no amr yet: refused here. The
+ * to the enrolment page. A token's level comes from its amr claim
+ * ("mfa": the second factor), a session's from its record. The
  * enrolment location itself (secauth_totp) is never held to it.
  */
 

@@ -15,6 +15,7 @@
 #include "ngx_http_secauth_jws.h"
 #include "ngx_http_secauth_jwt.h"
 #include "ngx_http_secauth_jwt_private.h"
+#include "ngx_http_secauth_mfa.h"
 
 
 /*
@@ -630,6 +631,16 @@ ngx_http_secauth_jwt_accept(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
     json_t  *sub;
 
     sub = json_object_get(claims, "sub");
+
+    /* how the user authenticated, for secauth_mfa and $secauth_amr */
+
+    if (ngx_http_secauth_mfa_amr_claim(r->pool,
+                                       json_object_get(claims, "amr"),
+                                       &ctx->level, &ctx->amr)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     ctx->user.data = (u_char *) json_string_value(sub);
     ctx->user.len = json_string_length(sub);

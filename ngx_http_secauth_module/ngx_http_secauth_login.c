@@ -547,6 +547,7 @@ ngx_http_secauth_login_tokens(ngx_http_request_t *r,
 
     f->exp = ngx_time() + slcf->jwt_refresh_ttl;
     f->pwv = lctx->pwv;
+    f->level = lctx->level;
     f->redis_user = slcf->users->redis;
 
     op = &ctx->op;

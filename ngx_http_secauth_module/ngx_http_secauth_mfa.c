@@ -8,6 +8,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <jansson.h>
+
 #include "ngx_http_secauth_module.h"
 #include "ngx_http_secauth_mfa.h"
 #include "ngx_http_secauth_totp.h"
@@ -17,6 +19,8 @@ static ngx_int_t ngx_http_secauth_mfa_step_key(ngx_str_t *user, u_char *key);
 static ngx_int_t ngx_http_secauth_mfa_backup(ngx_http_request_t *r,
     ngx_http_secauth_store_op_t *op, ngx_uint_t old, ngx_str_t *user,
     uint64_t gen, ngx_str_t *code);
+static ngx_flag_t ngx_http_secauth_mfa_amr_name(json_t *v, u_char *kept,
+    u_char *end);
 
 
 /*
@@ -239,4 +243,116 @@ ngx_http_secauth_mfa_amr(ngx_uint_t level, ngx_str_t *amr)
     } else {
         ngx_str_null(amr);
     }
+}
+
+
+/*
+ * RFC 8176 names are short registered words; an identity provider's own
+ * may be anything, and are shown only when they are plain words: no
+ * control byte nor space reaches $secauth_amr, and its length is bounded
+ * (NGX_HTTP_SECAUTH_AMR_MEMBERS names, each with its space).
+ */
+
+ngx_int_t
+ngx_http_secauth_mfa_amr_claim(ngx_pool_t *pool, void *claim,
+    ngx_uint_t *level, ngx_str_t *names)
+{
+    u_char      *p, *buf;
+    size_t       i, len;
+    json_t      *amr, *v;
+    const char  *name;
+
+    amr = claim;
+
+    *level = 0;
+    ngx_str_null(names);
+
+    if (!json_is_array(amr) || json_array_size(amr) == 0) {
+        return NGX_OK;
+    }
+
+    buf = ngx_pnalloc(pool, NGX_HTTP_SECAUTH_AMR_MEMBERS
+                            * (NGX_HTTP_SECAUTH_AMR_NAME_MAX + 1));
+    if (buf == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = buf;
+
+    json_array_foreach(amr, i, v) {
+        if (i == NGX_HTTP_SECAUTH_AMR_MEMBERS) {
+            break;
+        }
+
+        if (!ngx_http_secauth_mfa_amr_name(v, buf, p)) {
+            continue;
+        }
+
+        name = json_string_value(v);
+        len = json_string_length(v);
+
+        if (len == 3 && ngx_strncmp(name, "pwd", 3) == 0) {
+            *level |= NGX_HTTP_SECAUTH_AMR_PWD;
+
+        } else if (len == 3 && ngx_strncmp(name, "mfa", 3) == 0) {
+            *level |= NGX_HTTP_SECAUTH_AMR_OTP;
+        }
+
+        if (p != buf) {
+            *p++ = ' ';
+        }
+
+        p = ngx_cpymem(p, name, len);
+    }
+
+    names->data = buf;
+    names->len = p - buf;
+
+    return NGX_OK;
+}
+
+
+/* a member worth keeping: a plain word not already in kept .. end */
+
+static ngx_flag_t
+ngx_http_secauth_mfa_amr_name(json_t *v, u_char *kept, u_char *end)
+{
+    u_char      *p, *word;
+    size_t       i, len;
+    const char  *name;
+
+    if (!json_is_string(v)) {
+        return 0;
+    }
+
+    name = json_string_value(v);
+    len = json_string_length(v);
+
+    if (len == 0 || len > NGX_HTTP_SECAUTH_AMR_NAME_MAX) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (!((name[i] >= 'a' && name[i] <= 'z')
+              || (name[i] >= 'A' && name[i] <= 'Z')
+              || (name[i] >= '0' && name[i] <= '9')
+              || name[i] == '-' || name[i] == '_' || name[i] == '.'))
+        {
+            return 0;
+        }
+    }
+
+    for (word = kept, p = kept; p <= end; p++) {
+        if (p == end || *p == ' ') {
+            if ((size_t) (p - word) == len
+                && ngx_strncmp(word, name, len) == 0)
+            {
+                return 0;
+            }
+
+            word = p + 1;
+        }
+    }
+
+    return 1;
 }

@@ -33,6 +33,10 @@
 #define NGX_HTTP_SECAUTH_AMR_PWD    0x01
 #define NGX_HTTP_SECAUTH_AMR_OTP    0x02
 
+/* an amr claim: members looked at, and the longest name kept */
+#define NGX_HTTP_SECAUTH_AMR_MEMBERS  16
+#define NGX_HTTP_SECAUTH_AMR_NAME_MAX 16
+
 /* the record and the backup codes stay; the step counter, see mfa.c */
 #define NGX_HTTP_SECAUTH_MFA_TTL    (10 * 365 * 24 * 60 * 60)
 #define NGX_HTTP_SECAUTH_MFA_STEP_TTL  120
@@ -111,6 +115,19 @@ ngx_int_t ngx_http_secauth_mfa_enrol_get(ngx_http_request_t *r,
 
 /* "pwd", "pwd otp mfa": RFC 8176 names of a level, space-separated */
 void ngx_http_secauth_mfa_amr(ngx_uint_t level, ngx_str_t *amr);
+
+/*
+ * The amr claim of a verified token (a json_t *, NULL when absent):
+ * *level gets the PWD bit for a member "pwd" and the OTP bit for "mfa",
+ * *names the members, space-separated, for $secauth_amr. Anything but an
+ * array of strings counts for nothing: only the first
+ * NGX_HTTP_SECAUTH_AMR_MEMBERS members are looked at, and a member that
+ * is not a string of 1 to NGX_HTTP_SECAUTH_AMR_NAME_MAX letters, digits,
+ * '-', '_' or '.', or repeats one before it, is left out. NGX_ERROR: no
+ * memory.
+ */
+ngx_int_t ngx_http_secauth_mfa_amr_claim(ngx_pool_t *pool, void *claim,
+    ngx_uint_t *level, ngx_str_t *names);
 
 
 #endif /* _NGX_HTTP_SECAUTH_MFA_H_INCLUDED_ */

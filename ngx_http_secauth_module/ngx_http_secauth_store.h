@@ -95,6 +95,11 @@ typedef struct {
     time_t                      exp;          /* absolute: create in, rotate
                                                  out */
     ngx_uint_t                  pwv;          /* the user's, at the login */
+    ngx_uint_t                  level;        /* how the login went
+                                                 (NGX_HTTP_SECAUTH_AMR_*
+                                                 bits): create in, rotate
+                                                 out; families of before
+                                                 it give 1, a password */
     ngx_flag_t                  redis_user;   /* create: the user is in
                                                  Redis: the family ends
                                                  when the user's version
@@ -285,8 +290,8 @@ typedef struct {
      * refresh-token families of user op->session.user, op->family:
      * create stores a new one until family->exp, in its user's index;
      * rotate spends family->jti and makes family->next the one to spend,
-     * atomically: NGX_OK (family->exp, ->pwv filled in) or NGX_DECLINED
-     * with op->count one of NGX_HTTP_SECAUTH_FAMILY_*;
+     * atomically: NGX_OK (family->exp, ->pwv, ->level filled in) or
+     * NGX_DECLINED with op->count one of NGX_HTTP_SECAUTH_FAMILY_*;
      * revoke deletes it: NGX_OK, or NGX_DECLINED when it did not exist.
      * session_delete_user also revokes every family of the user.
      */

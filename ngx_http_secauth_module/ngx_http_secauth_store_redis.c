@@ -21,7 +21,8 @@
  *   <prefix>user:<name>                                 hash, fields password,
  *                                                       pwv
  *   <prefix>family:<id>                                 hash, fields user,
- *                                                       cur, pwv, exp; TTL
+ *                                                       cur, pwv, exp,
+ *                                                       level; TTL
  *   <prefix>user_families:<user>                        set of those ids
  *   <prefix>limit:<zone>:<hex of the key>               string, TAT in us
  *   <prefix>login_attempts:<user>                       counter, TTL forget
@@ -519,8 +520,9 @@ ngx_http_secauth_store_redis_family_create(ngx_http_secauth_store_t *st,
 {
     u_char                           pwv[NGX_INT_T_LEN], exp[NGX_TIME_T_LEN];
     u_char                           ttl[NGX_TIME_T_LEN];
-    size_t                           argvlen[11];
-    const char                      *argv[11];
+    u_char                           level[NGX_INT_T_LEN];
+    size_t                           argvlen[12];
+    const char                      *argv[12];
     ngx_http_secauth_family_t       *f;
     ngx_http_secauth_store_redis_t  *sr = st->data;
 
@@ -561,11 +563,13 @@ ngx_http_secauth_store_redis_family_create(ngx_http_secauth_store_t *st,
     argvlen[9] = sr->conf->prefix.len;
     argv[10] = f->redis_user ? "redis" : "";
     argvlen[10] = f->redis_user ? 5 : 0;
+    argv[11] = (const char *) level;
+    argvlen[11] = ngx_sprintf(level, "%ui", f->level) - level;
 
     return ngx_http_secauth_store_redis_start(st, op,
                                       NGX_HTTP_SECAUTH_SCRIPT_FAMILY_CREATE,
                                       ngx_http_secauth_store_redis_status_done,
-                                      11, argv, argvlen);
+                                      12, argv, argvlen);
 }
 
 

@@ -374,12 +374,14 @@ ngx_http_secauth_store_redis_rotate_done(void *data, redisReply *reply)
     {
         e = reply->element;
 
-        if (e[0]->integer == 3 && reply->elements == 3
+        if (e[0]->integer == 3 && reply->elements == 4
             && e[1]->type == REDIS_REPLY_INTEGER && e[1]->integer >= 0
-            && e[2]->type == REDIS_REPLY_INTEGER && e[2]->integer > 0)
+            && e[2]->type == REDIS_REPLY_INTEGER && e[2]->integer > 0
+            && e[3]->type == REDIS_REPLY_INTEGER && e[3]->integer >= 0)
         {
             op->family->pwv = (ngx_uint_t) e[1]->integer;
             op->family->exp = (time_t) e[2]->integer;
+            op->family->level = (ngx_uint_t) e[3]->integer;
             rc = NGX_OK;
 
         } else if (e[0]->integer >= 0 && e[0]->integer <= 2) {

@@ -66,13 +66,13 @@ static char  ngx_http_secauth_lua_session_del_all[] =
 
 /*
  * A new refresh-token family. KEYS: the family, the user's family index;
- * ARGV: user, jti, pwv, exp, ttl, id, prefix, users ("redis" or ""). The
- * index is pruned as the session index is.
+ * ARGV: user, jti, pwv, exp, ttl, id, prefix, users ("redis" or ""),
+ * level. The index is pruned as the session index is.
  */
 
 static char  ngx_http_secauth_lua_family_create[] =
     "redis.call('HSET', KEYS[1], 'user', ARGV[1], 'cur', ARGV[2],\n"
-    "           'pwv', ARGV[3], 'exp', ARGV[4])\n"
+    "           'pwv', ARGV[3], 'exp', ARGV[4], 'level', ARGV[9])\n"
     "if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'users', ARGV[8]) end\n"
     "redis.call('EXPIRE', KEYS[1], ARGV[5])\n"
     "for _, id in ipairs(redis.call('SRANDMEMBER', KEYS[2], 16)) do\n"
@@ -105,14 +105,15 @@ static char  ngx_http_secauth_lua_family_create[] =
 /*
  * Spends a refresh token, atomically. KEYS: the family, the user record;
  * ARGV: the jti presented, its successor, the user. Returns {0} unknown,
- * {1} reused (the family is revoked), {2} stale (revoked), {3, pwv, exp}
- * spent.
+ * {1} reused (the family is revoked), {2} stale (revoked), {3, pwv, exp,
+ * level} spent; a family of before the level was kept gives 1, a
+ * password login.
  */
 
 static char  ngx_http_secauth_lua_family_rotate[] =
     NGX_HTTP_SECAUTH_LUA_STALE
     "local f = redis.call('HMGET', KEYS[1], 'user', 'cur', 'pwv', 'exp',\n"
-    "                     'users')\n"
+    "                     'users', 'level')\n"
     "if not f[1] or f[1] ~= ARGV[3] then return {0} end\n"
     "if f[2] ~= ARGV[1] then\n"
     "  redis.call('DEL', KEYS[1])\n"
@@ -123,7 +124,8 @@ static char  ngx_http_secauth_lua_family_rotate[] =
     "  return {2}\n"
     "end\n"
     "redis.call('HSET', KEYS[1], 'cur', ARGV[2])\n"
-    "return {3, tonumber(f[3]) or 0, tonumber(f[4]) or 0}\n";
+    "return {3, tonumber(f[3]) or 0, tonumber(f[4]) or 0,\n"
+    "        tonumber(f[6]) or 1}\n";
 
 
 /*

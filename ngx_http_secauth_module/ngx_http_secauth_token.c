@@ -15,6 +15,7 @@
 #include "ngx_http_secauth_base64url.h"
 #include "ngx_http_secauth_jws.h"
 #include "ngx_http_secauth_jwt.h"
+#include "ngx_http_secauth_mfa.h"
 #include "ngx_http_secauth_token.h"
 
 
@@ -23,7 +24,9 @@
  * secauth_jwt_signing_key by our own code on OpenSSL (the key is parsed
  * once, at configuration time), with the claims the gate requires and
  * two of the module's own: "token_use" (access or refresh) and "fam", the
- * refresh-token family in the store that revocation deletes.
+ * refresh-token family in the store that revocation deletes. Access
+ * tokens say how the login went (RFC 8176 "amr"), from the family's
+ * level: a refresh keeps what the login had.
  */
 
 
@@ -34,6 +37,7 @@ static json_t *ngx_http_secauth_token_claims(ngx_http_secauth_loc_conf_t *slcf,
     ngx_str_t *jti, time_t iat, time_t exp);
 static ngx_int_t ngx_http_secauth_token_set(json_t *obj, const char *name,
     ngx_str_t *value);
+static ngx_int_t ngx_http_secauth_token_amr(json_t *claims, ngx_uint_t level);
 
 
 ngx_int_t
@@ -157,7 +161,9 @@ ngx_http_secauth_token_claims(ngx_http_secauth_loc_conf_t *slcf,
         || ngx_http_secauth_token_set(claims, NGX_HTTP_SECAUTH_FAMILY_CLAIM,
                                       &f->id)
            != NGX_OK
-        || json_object_set_new(claims, "pwv", json_integer(f->pwv)) != 0)
+        || json_object_set_new(claims, "pwv", json_integer(f->pwv)) != 0
+        || (ngx_strcmp(kind, "access") == 0
+            && ngx_http_secauth_token_amr(claims, f->level) != NGX_OK))
     {
         json_decref(claims);
         return NULL;
@@ -180,6 +186,44 @@ ngx_http_secauth_token_set(json_t *obj, const char *name, ngx_str_t *value)
     }
 
     return NGX_OK;
+}
+
+
+/* "amr": the names ngx_http_secauth_mfa_amr() gives $secauth_amr */
+
+static ngx_int_t
+ngx_http_secauth_token_amr(json_t *claims, ngx_uint_t level)
+{
+    u_char     *p, *word, *end;
+    json_t     *amr;
+    ngx_str_t   names;
+
+    ngx_http_secauth_mfa_amr(level, &names);
+
+    amr = json_array();
+    if (amr == NULL) {
+        return NGX_ERROR;
+    }
+
+    end = names.data + names.len;
+
+    for (word = names.data, p = word; names.len && p <= end; p++) {
+        if (p == end || *p == ' ') {
+            if (json_array_append_new(amr,
+                                      json_stringn((const char *) word,
+                                                   p - word))
+                != 0)
+            {
+                json_decref(amr);
+                return NGX_ERROR;
+            }
+
+            word = p + 1;
+        }
+    }
+
+    return (json_object_set_new(claims, "amr", amr) == 0)
+           ? NGX_OK : NGX_ERROR;
 }
 
 

@@ -60,16 +60,19 @@ bench_jwt_key() {
     esac
 }
 
-# bench_jwt_token ALG [SECONDS_TO_EXP]: a token for "bench" (PyJWT)
+# bench_jwt_token ALG [SECONDS_TO_EXP [CLAIMS_JSON]]: a token for "bench"
+# (PyJWT), with the claims of a JSON object added
 bench_jwt_token() {
-    /usr/bin/python3 - "$1" "${2:-3600}" <<'PY'
-import sys, time
+    /usr/bin/python3 - "$1" "${2:-3600}" "${3:-{\}}" <<'PY'
+import json, sys, time
 import jwt
 alg, ttl = sys.argv[1], int(sys.argv[2])
 key = open("key.priv", "rb").read()
 now = int(time.time())
-print(jwt.encode({"sub": "bench", "iat": now - 60 if ttl < 0 else now,
-                  "exp": now + ttl, "role": "reader"}, key, algorithm=alg))
+claims = {"sub": "bench", "iat": now - 60 if ttl < 0 else now,
+          "exp": now + ttl, "role": "reader"}
+claims.update(json.loads(sys.argv[3]))
+print(jwt.encode(claims, key, algorithm=alg))
 PY
 }
 

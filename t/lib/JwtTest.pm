@@ -32,7 +32,8 @@ use JSON::PP ();
 use MIME::Base64 qw(encode_base64url);
 
 our @EXPORT_OK = qw(
-    key_path slurp b64u raw header payload token signed pyjwt crypt_jwt
+    key_path slurp b64u raw header payload token signed pyjwt pyjwt_decode
+    crypt_jwt
     have_crypt_jwt auth revocation_key revoke redis nested sized_token
     std_alphabet padded rsa_jwk stray_bits
 );
@@ -461,6 +462,32 @@ sub pyjwt {
     fail_loudly("PyJWT: $res->{error}") if $res->{error};
 
     return $res->{token};
+}
+
+# pyjwt_decode(TOKEN, ALG, KEY, ISS, AUD): the claims of a token PyJWT
+# verifies (exp, iat, sub and jti required), else {error => why}
+my $PY_DECODE = <<'PY';
+import json, sys, jwt
+token, alg, key, iss, aud = sys.argv[1:6]
+try:
+    claims = jwt.decode(token, open(key, 'rb').read(), algorithms=[alg],
+                        issuer=iss, audience=aud,
+                        options={'require': ['exp', 'iat', 'sub', 'jti']})
+    print(json.dumps(claims))
+except Exception as e:
+    print(json.dumps({'error': type(e).__name__ + ': ' + str(e)}))
+PY
+
+sub pyjwt_decode {
+    my ($token, $alg, $key, $iss, $aud) = @_;
+    open my $fh, '-|', $PYTHON, '-c', $PY_DECODE, $token // '', $alg,
+         key_path($key), $iss, $aud
+        or fail_loudly("python3: $!");
+    local $/;
+    my $out = <$fh>;
+    close $fh;
+    return eval { JSON::PP->new->decode($out) }
+           // { error => "no JSON: $out" };
 }
 
 sub have_crypt_jwt {
