@@ -430,6 +430,27 @@ sub form {
          '... back to the page');
 }
 
+# --- parallel confirmations: exactly one turns TOTP on ---
+
+{
+    my (undef, undef, $cs) = login($n1, 'carol', $LoginTest::PW{carol});
+    my ($st, $cj) = totp($n1, $cs, action => 'begin',
+                         password => $LoginTest::PW{carol});
+    is($st, 200, 'parallel: begin');
+    MfaTest::wait_step_start();
+    my $c = MfaTest::totp($cj->{secret} // '', time);
+    my $body = $JSON->encode({ action => 'confirm', otp => $c });
+    my @req = map { ($_ % 2 ? $n1 : $n2)->start_request('POST', '/totp',
+                        $body, 'Content-Type' => 'application/json',
+                        Cookie => "sid=$cs") } 1 .. 6;
+    my @st = map { (($_ % 2 ? $n1 : $n2)->collect($req[$_ - 1]))[0] }
+             1 .. 6;
+    my $won = grep { $_ == 200 } @st;
+    my $lost = grep { $_ == 401 || $_ == 409 } @st;
+    ok($won == 1 && $lost == 5,
+       "6 parallel confirmations on two nodes: exactly one wins (@st)");
+}
+
 # --- nothing in clear in Redis ---
 
 {
