@@ -10,6 +10,7 @@
 
 #include "ngx_http_secauth_module.h"
 #include "ngx_http_secauth_conf.h"
+#include "ngx_http_secauth_throttle.h"
 
 
 /*
@@ -135,6 +136,59 @@ ngx_http_secauth_enum_list(u_char *buf, u_char *last, ngx_conf_enum_t *e)
     }
 
     return buf;
+}
+
+
+/*
+ * secauth_mfa on | off [enrol=URI]: with enrol=, a browser whose session
+ * lacks the second factor is sent there (302) rather than refused
+ */
+
+char *
+ngx_http_secauth_mfa_conf(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_secauth_loc_conf_t *slcf = conf;
+
+    ngx_str_t  *value;
+
+    if (slcf->mfa != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (ngx_strcmp(value[1].data, "on") == 0) {
+        slcf->mfa = 1;
+
+    } else if (ngx_strcmp(value[1].data, "off") == 0) {
+        slcf->mfa = 0;
+
+    } else {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid value \"%V\" in \"%V\" directive, it "
+                           "must be \"on\" or \"off\"", &value[1],
+                           &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (cf->args->nelts == 2) {
+        return NGX_CONF_OK;
+    }
+
+    if (ngx_strncmp(value[2].data, "enrol=", 6) != 0 || value[2].len == 6
+        || value[2].data[6] != '/' || !slcf->mfa)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\" in \"%V\" directive "
+                           "(\"enrol=\" takes a local URI, with \"on\")",
+                           &value[2], &cmd->name);
+        return NGX_CONF_ERROR;
+    }
+
+    slcf->mfa_enrol.data = value[2].data + 6;
+    slcf->mfa_enrol.len = value[2].len - 6;
+
+    return NGX_CONF_OK;
 }
 
 
@@ -518,6 +572,102 @@ ngx_http_secauth_check_tls(ngx_conf_t *cf, ngx_http_secauth_main_conf_t *smcf)
                       &cscfp[i]->server_name, cscfp[i]->file_name,
                       cscfp[i]->line);
     }
+}
+
+
+/*
+ * The login and logout locations are never gated (a gate on the login
+ * page would send browsers to it in a loop); they need users, a hash
+ * configuration and the dummy hash for unknown users.
+ */
+
+char *
+ngx_http_secauth_login_merge(ngx_conf_t *cf, ngx_http_secauth_loc_conf_t *prev,
+    ngx_http_secauth_loc_conf_t *conf)
+{
+    ngx_flag_t                     login;
+    ngx_http_secauth_main_conf_t  *smcf;
+
+    ngx_conf_merge_uint_value(conf->handler, prev->handler,
+                              NGX_HTTP_SECAUTH_HANDLER_NONE);
+    ngx_conf_merge_ptr_value(conf->users, prev->users, NULL);
+
+    if (ngx_http_secauth_password_hash_merge(cf, &conf->password_hash,
+                                             prev->password_hash)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_secauth_password_policy_merge(cf, &conf->password_policy,
+                                               prev->password_policy)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    /* an enrolment checks the password and codes as a login does */
+
+    login = (conf->handler == NGX_HTTP_SECAUTH_HANDLER_LOGIN
+             || conf->handler == NGX_HTTP_SECAUTH_HANDLER_TOTP);
+
+    if (ngx_http_secauth_throttle_merge(cf, &conf->throttle, prev->throttle,
+                                        login)
+        != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->fail == NGX_HTTP_SECAUTH_FAIL_OPEN) {
+        ngx_http_secauth_fail_open_warn(cf, conf);
+    }
+
+    if (conf->handler == NGX_HTTP_SECAUTH_HANDLER_NONE
+        || conf->handler == NGX_HTTP_SECAUTH_HANDLER_VERIFY)
+    {
+        return NGX_CONF_OK;
+    }
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_secauth_module);
+
+    /* the enrolment is for a logged-in session: gated on it */
+
+    conf->mode = (conf->handler == NGX_HTTP_SECAUTH_HANDLER_TOTP)
+                 ? NGX_HTTP_SECAUTH_SESSION : NGX_HTTP_SECAUTH_OFF;
+
+    if (!login) {
+        return NGX_CONF_OK;
+    }
+
+    if (conf->mode == NGX_HTTP_SECAUTH_SESSION) {
+        smcf->enabled = 1;
+
+        if (smcf->secret == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"secauth_totp\" needs "
+                               "\"secauth_secret_key\"");
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    if (conf->users == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"%s\" needs \"secauth_users\"",
+                           conf->mode ? "secauth_totp" : "secauth_login");
+        return NGX_CONF_ERROR;
+    }
+
+    if (conf->users->redis && smcf->redis == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"secauth_users redis\" needs \"secauth_redis\"");
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_http_secauth_password_dummy(cf, conf->password_hash) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
 }
 
 

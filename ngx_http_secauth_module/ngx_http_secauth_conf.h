@@ -17,6 +17,10 @@
 
 char *ngx_http_secauth_set_enum_slot(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+char *ngx_http_secauth_login_merge(ngx_conf_t *cf,
+    ngx_http_secauth_loc_conf_t *prev, ngx_http_secauth_loc_conf_t *conf);
+char *ngx_http_secauth_mfa_conf(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 char *ngx_http_secauth_zone(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_secauth_realm(ngx_conf_t *cf, ngx_command_t *cmd,

@@ -177,8 +177,10 @@ ngx_http_secauth_check_jwt(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx)
 /*
  * secauth_mfa on: a valid credential without the second factor is a
  * 403, mfa_required (the user is known: logging in again would not
- * help without a code). A token's level comes from its amr claim
- * ("mfa": the second factor), a session's from its record.
+ * help without a code), or for a browser's session with enrol= a 302
+ * to the enrolment page. A token's level comes from its amr claim
+ * ("mfa": the second factor), a session's from its record. The
+ * enrolment location itself (secauth_totp) is never held to it.
  */
 
 static ngx_int_t
@@ -187,11 +189,28 @@ ngx_http_secauth_mfa_gate(ngx_http_request_t *r,
 {
     ngx_int_t  rc;
 
-    if (slcf->mfa && !(ctx->level & NGX_HTTP_SECAUTH_AMR_OTP)) {
+    if (slcf->mfa && !(ctx->level & NGX_HTTP_SECAUTH_AMR_OTP)
+        && slcf->handler != NGX_HTTP_SECAUTH_HANDLER_TOTP)
+    {
         ngx_str_set(&ctx->error, "mfa_required");
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "secauth: \"%V\" has no second factor, which this "
                       "location requires", &ctx->user);
+
+        if (slcf->mfa_enrol.len
+            && r == r->main
+            && ctx->session == NGX_HTTP_SECAUTH_VALID
+            && ngx_http_secauth_is_browser(r))
+        {
+            if (ngx_http_secauth_add_header(r, "Location", &slcf->mfa_enrol)
+                != NGX_OK)
+            {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            return NGX_HTTP_MOVED_TEMPORARILY;
+        }
+
         return NGX_HTTP_FORBIDDEN;
     }
 
@@ -242,41 +261,11 @@ ngx_http_secauth_refuse(ngx_http_request_t *r,
 static ngx_int_t
 ngx_http_secauth_is_browser(ngx_http_request_t *r)
 {
-    ngx_uint_t        i;
-    ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
-
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return 0;
     }
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
-
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return 0;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == sizeof("Accept") - 1
-            && ngx_strncasecmp(h[i].key.data, (u_char *) "Accept",
-                               sizeof("Accept") - 1) == 0
-            && ngx_strlcasestrn(h[i].value.data,
-                                h[i].value.data + h[i].value.len,
-                                (u_char *) "text/html",
-                                sizeof("text/html") - 1 - 1)
-               != NULL)
-        {
-            return 1;
-        }
-    }
+    return ngx_http_secauth_accepts(r, "text/html");
 }
 
 

@@ -209,7 +209,6 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
 {
     ngx_int_t                      rc;
     ngx_str_t                      body;
-    const char                    *reason;
     ngx_http_secauth_ctx_t        *ctx;
     ngx_http_secauth_login_ctx_t  *lctx;
 
@@ -230,26 +229,7 @@ ngx_http_secauth_login_step(ngx_http_request_t *r)
             return;
         }
 
-        if (ctx->op.rc == NGX_OK) {
-
-            /* the same formats as the user file; else as if unknown */
-
-            /* weak ones (NGX_AGAIN) too: they are rehashed on success */
-
-            if (ngx_http_secauth_hash_acceptable(&ctx->op.value, &reason)
-                != NGX_DECLINED)
-            {
-                lctx->hash = ctx->op.value;
-                lctx->pwv = ctx->op.session.pwv;
-                lctx->known = 1;
-
-            } else {
-                ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                              "secauth: the Redis record of \"%V\" holds a "
-                              "hash that %s: refused", &lctx->username,
-                              reason);
-            }
-        }
+        ngx_http_secauth_login_user_found(r, lctx);
 
         rc = ngx_http_secauth_login_verify(r, lctx,
                                            ngx_http_secauth_login_step);
@@ -464,16 +444,8 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
         (void) ngx_http_secauth_store_call(st, session_delete, op);
     }
 
-    if (slcf->throttle) {
-        op = ngx_http_secauth_new_op(r, NULL);
-        if (op == NULL) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        op->session.user = lctx->username;
-        op->throttle = slcf->throttle;
-
-        (void) ngx_http_secauth_store_call(st, login_reset, op);
+    if (ngx_http_secauth_login_forget(r, lctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     if (lctx->task == NULL) {

@@ -29,6 +29,75 @@ static void ngx_http_secauth_login_padded(ngx_http_request_t *r);
 
 
 /*
+ * The user's record from Redis (user_get, in ctx->op): its hash, in the
+ * formats of the user file, weak ones too (rehashed on success); else
+ * the user is as if unknown
+ */
+
+void
+ngx_http_secauth_login_user_found(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx)
+{
+    const char              *reason;
+    ngx_http_secauth_ctx_t  *ctx;
+
+    ctx = ngx_http_secauth_get_ctx(r, 0);
+
+    if (ctx->op.rc != NGX_OK) {
+        return;
+    }
+
+    if (ngx_http_secauth_hash_acceptable(&ctx->op.value, &reason)
+        != NGX_DECLINED)
+    {
+        lctx->hash = ctx->op.value;
+        lctx->pwv = ctx->op.session.pwv;
+        lctx->known = 1;
+        return;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "secauth: the Redis record of \"%V\" holds a hash that "
+                  "%s: refused", &lctx->username, reason);
+}
+
+
+/*
+ * A success (a right password, a right code): the throttle forgets the
+ * account's count; the write goes on without the request
+ */
+
+ngx_int_t
+ngx_http_secauth_login_forget(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx)
+{
+    ngx_http_secauth_store_op_t  *op;
+    ngx_http_secauth_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
+
+    lctx->settled = 1;
+
+    if (slcf->throttle == NULL) {
+        return NGX_OK;
+    }
+
+    op = ngx_http_secauth_new_op(r, NULL);
+    if (op == NULL) {
+        return NGX_ERROR;
+    }
+
+    op->session.user = lctx->username;
+    op->throttle = slcf->throttle;
+
+    (void) ngx_http_secauth_store_call(ngx_http_secauth_store(r),
+                                       login_reset, op);
+
+    return NGX_OK;
+}
+
+
+/*
  * The attempt is counted (or refused, locked) before anything else:
  * NGX_AGAIN while the store works, else its answer is in ctx->op already
  * (the shm store answers at once) and the caller goes on with it now

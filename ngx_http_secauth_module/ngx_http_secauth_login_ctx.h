@@ -86,6 +86,10 @@ ngx_flag_t ngx_http_secauth_login_verified(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx);
 ngx_int_t ngx_http_secauth_login_failed(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx);
+void ngx_http_secauth_login_user_found(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx);
+ngx_int_t ngx_http_secauth_login_forget(ngx_http_request_t *r,
+    ngx_http_secauth_login_ctx_t *lctx);
 
 /* ngx_http_secauth_mfa_login.c */
 ngx_int_t ngx_http_secauth_mfa_login(ngx_http_request_t *r,

@@ -101,6 +101,23 @@ ngx_http_secauth_mfa_check(ngx_http_request_t *r,
     ngx_http_secauth_store_op_t *op, ngx_str_t *user,
     ngx_http_secauth_mfa_record_t *rec, ngx_str_t *code)
 {
+    ngx_int_t  rc;
+
+    rc = ngx_http_secauth_mfa_check_totp(r, op, user, &rec->sealed, code);
+
+    if (rc != NGX_ABORT) {
+        return rc;
+    }
+
+    return ngx_http_secauth_mfa_backup(r, op, 0, user, rec->gen, code);
+}
+
+
+ngx_int_t
+ngx_http_secauth_mfa_check_totp(ngx_http_request_t *r,
+    ngx_http_secauth_store_op_t *op, ngx_str_t *user, ngx_str_t *sealed,
+    ngx_str_t *code)
+{
     int                            m;
     size_t                         len;
     uint32_t                       totp;
@@ -115,50 +132,48 @@ ngx_http_secauth_mfa_check(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    if (ngx_http_secauth_totp_parse(code->data, code->len, &totp) == 0) {
-
-        rc = ngx_http_secauth_mfa_open(smcf->secret, user, &rec->sealed,
-                                       secret, sizeof(secret), &len);
-        if (rc != NGX_OK) {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "secauth: the TOTP secret of \"%V\" does not open "
-                          "with secauth_secret_key (another key?)", user);
-            return NGX_ERROR;
-        }
-
-        m = ngx_http_secauth_totp_verify(secret, len,
-                                         ngx_http_secauth_totp_step(
-                                             (uint64_t) ngx_time()),
-                                         0, totp, &step);
-
-        ngx_explicit_memzero(secret, sizeof(secret));
-
-        if (m < 0) {
-            return NGX_ERROR;
-        }
-
-        if (m == 0) {
-            return NGX_DECLINED;
-        }
-
-        op->counter = ngx_pcalloc(r->pool,
-                                  sizeof(ngx_http_secauth_counter_t));
-        if (op->counter == NULL) {
-            return NGX_ERROR;
-        }
-
-        if (ngx_http_secauth_mfa_step_key(user, op->key) != NGX_OK) {
-            return NGX_ERROR;
-        }
-
-        op->counter->value = step;
-        op->ttl = NGX_HTTP_SECAUTH_MFA_STEP_TTL;
-
-        return ngx_http_secauth_store_call(ngx_http_secauth_store(r),
-                                           counter_advance, op);
+    if (ngx_http_secauth_totp_parse(code->data, code->len, &totp) != 0) {
+        return NGX_ABORT;
     }
 
-    return ngx_http_secauth_mfa_backup(r, op, 0, user, rec->gen, code);
+    rc = ngx_http_secauth_mfa_open(smcf->secret, user, sealed, secret,
+                                   sizeof(secret), &len);
+    if (rc != NGX_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "secauth: the TOTP secret of \"%V\" does not open "
+                      "with secauth_secret_key (another key?)", user);
+        return NGX_ERROR;
+    }
+
+    m = ngx_http_secauth_totp_verify(secret, len,
+                                     ngx_http_secauth_totp_step(
+                                         (uint64_t) ngx_time()),
+                                     0, totp, &step);
+
+    ngx_explicit_memzero(secret, sizeof(secret));
+
+    if (m < 0) {
+        return NGX_ERROR;
+    }
+
+    if (m == 0) {
+        return NGX_DECLINED;
+    }
+
+    op->counter = ngx_pcalloc(r->pool, sizeof(ngx_http_secauth_counter_t));
+    if (op->counter == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_secauth_mfa_step_key(user, op->key) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    op->counter->value = step;
+    op->ttl = NGX_HTTP_SECAUTH_MFA_STEP_TTL;
+
+    return ngx_http_secauth_store_call(ngx_http_secauth_store(r),
+                                       counter_advance, op);
 }
 
 

@@ -40,6 +40,9 @@
 /* the record and the backup codes stay; the step counter, see mfa.c */
 #define NGX_HTTP_SECAUTH_MFA_TTL    (10 * 365 * 24 * 60 * 60)
 #define NGX_HTTP_SECAUTH_MFA_STEP_TTL  120
+/* backup codes in a set; an enrolment's pending secret, seconds */
+#define NGX_HTTP_SECAUTH_MFA_CODES     10
+#define NGX_HTTP_SECAUTH_MFA_ENROL_TTL 600
 
 
 typedef struct {
@@ -68,6 +71,15 @@ ngx_int_t ngx_http_secauth_mfa_check(ngx_http_request_t *r,
     ngx_http_secauth_mfa_record_t *rec, ngx_str_t *code);
 
 /*
+ * The TOTP part of ngx_http_secauth_mfa_check(), on a sealed secret of
+ * user's (the record's, or an enrolment's pending one): the same
+ * answers, and NGX_ABORT when the code is no TOTP code (6 digits).
+ */
+ngx_int_t ngx_http_secauth_mfa_check_totp(ngx_http_request_t *r,
+    ngx_http_secauth_store_op_t *op, ngx_str_t *user, ngx_str_t *sealed,
+    ngx_str_t *code);
+
+/*
  * After a backup code was refused under the current key: the same code
  * hashed under the old key of a rotation (secauth_secret_key old=),
  * consumed the same way. NGX_DECLINED when there is no old key or the
@@ -76,6 +88,30 @@ ngx_int_t ngx_http_secauth_mfa_check(ngx_http_request_t *r,
 ngx_int_t ngx_http_secauth_mfa_check_old(ngx_http_request_t *r,
     ngx_http_secauth_store_op_t *op, ngx_str_t *user, uint64_t gen,
     ngx_str_t *code);
+
+/*
+ * What an enrolment writes (ngx_http_secauth_mfa_state.c). Each fills
+ * op (zeroed, pool and log set) and calls the store: NGX_OK or
+ * NGX_AGAIN as the store call, NGX_ERROR before it. record_get: the
+ * record read (consume 0) or deleted (1), op->rc NGX_DECLINED when TOTP
+ * is off; enrol_get: the pending secret of the session whose store key
+ * is session_key, read or consumed, in op->once->data.
+ */
+ngx_int_t ngx_http_secauth_mfa_record_get(ngx_http_request_t *r,
+    ngx_http_secauth_store_op_t *op, ngx_str_t *user, ngx_flag_t consume);
+ngx_int_t ngx_http_secauth_mfa_record_put(ngx_http_request_t *r,
+    ngx_http_secauth_store_op_t *op, ngx_str_t *user, uint64_t gen,
+    ngx_str_t *sealed);
+ngx_int_t ngx_http_secauth_mfa_gen_new(uint64_t *gen);
+ngx_int_t ngx_http_secauth_mfa_codes_new(ngx_http_request_t *r,
+    ngx_str_t *user, uint64_t gen, ngx_str_t *codes);
+ngx_int_t ngx_http_secauth_mfa_secret_new(ngx_http_request_t *r,
+    ngx_str_t *user, ngx_str_t *b32, ngx_str_t *sealed);
+ngx_int_t ngx_http_secauth_mfa_enrol_put(ngx_http_request_t *r,
+    ngx_http_secauth_store_op_t *op, u_char *session_key, ngx_str_t *sealed);
+ngx_int_t ngx_http_secauth_mfa_enrol_get(ngx_http_request_t *r,
+    ngx_http_secauth_store_op_t *op, u_char *session_key,
+    ngx_flag_t consume);
 
 /* "pwd", "pwd otp mfa": RFC 8176 names of a level, space-separated */
 void ngx_http_secauth_mfa_amr(ngx_uint_t level, ngx_str_t *amr);

@@ -22,6 +22,7 @@
 #include "ngx_http_secauth_gate.h"
 #include "ngx_http_secauth_conf.h"
 #include "ngx_http_secauth_variables.h"
+#include "ngx_http_secauth_mfa_enrol.h"
 
 
 static ngx_int_t ngx_http_secauth_add_variables(ngx_conf_t *cf);
@@ -34,8 +35,6 @@ static char *ngx_http_secauth(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_secauth_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static char *ngx_http_secauth_login_merge(ngx_conf_t *cf,
-    ngx_http_secauth_loc_conf_t *prev, ngx_http_secauth_loc_conf_t *conf);
 static ngx_int_t ngx_http_secauth_init(ngx_conf_t *cf);
 static ngx_int_t ngx_http_secauth_init_process(ngx_cycle_t *cycle);
 static void ngx_http_secauth_exit_process(ngx_cycle_t *cycle);
@@ -317,10 +316,24 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
       NULL },
 
     { ngx_string("secauth_mfa"),
-      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_FLAG,
-      ngx_conf_set_flag_slot,
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE12,
+      ngx_http_secauth_mfa_conf,
       NGX_HTTP_LOC_CONF_OFFSET,
-      offsetof(ngx_http_secauth_loc_conf_t, mfa),
+      0,
+      NULL },
+
+    { ngx_string("secauth_totp"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_secauth_totp,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("secauth_totp_issuer"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_secauth_loc_conf_t, totp_issuer),
       NULL },
 
     { ngx_string("secauth_secret_key"),
@@ -503,6 +516,8 @@ ngx_http_secauth_create_loc_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     slcf->realm = { 0, NULL };
+     *     slcf->mfa_enrol = { 0, NULL };
+     *     slcf->totp_issuer = { 0, NULL };
      */
 
     slcf->mode = NGX_CONF_UNSET_UINT;
@@ -530,84 +545,6 @@ ngx_http_secauth_create_loc_conf(ngx_conf_t *cf)
     slcf->mfa = NGX_CONF_UNSET;
 
     return slcf;
-}
-
-
-/*
- * The login and logout locations are never gated (a gate on the login
- * page would send browsers to it in a loop); they need users, a hash
- * configuration and the dummy hash for unknown users.
- */
-
-static char *
-ngx_http_secauth_login_merge(ngx_conf_t *cf, ngx_http_secauth_loc_conf_t *prev,
-    ngx_http_secauth_loc_conf_t *conf)
-{
-    ngx_flag_t                     login;
-    ngx_http_secauth_main_conf_t  *smcf;
-
-    ngx_conf_merge_uint_value(conf->handler, prev->handler,
-                              NGX_HTTP_SECAUTH_HANDLER_NONE);
-    ngx_conf_merge_ptr_value(conf->users, prev->users, NULL);
-
-    if (ngx_http_secauth_password_hash_merge(cf, &conf->password_hash,
-                                             prev->password_hash)
-        != NGX_CONF_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_http_secauth_password_policy_merge(cf, &conf->password_policy,
-                                               prev->password_policy)
-        != NGX_CONF_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    login = (conf->handler == NGX_HTTP_SECAUTH_HANDLER_LOGIN);
-
-    if (ngx_http_secauth_throttle_merge(cf, &conf->throttle, prev->throttle,
-                                        login)
-        != NGX_CONF_OK)
-    {
-        return NGX_CONF_ERROR;
-    }
-
-    if (conf->fail == NGX_HTTP_SECAUTH_FAIL_OPEN) {
-        ngx_http_secauth_fail_open_warn(cf, conf);
-    }
-
-    if (conf->handler == NGX_HTTP_SECAUTH_HANDLER_NONE
-        || conf->handler == NGX_HTTP_SECAUTH_HANDLER_VERIFY)
-    {
-        return NGX_CONF_OK;
-    }
-
-    conf->mode = NGX_HTTP_SECAUTH_OFF;
-
-    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_secauth_module);
-
-    if (conf->handler != NGX_HTTP_SECAUTH_HANDLER_LOGIN) {
-        return NGX_CONF_OK;
-    }
-
-    if (conf->users == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"secauth_login\" needs \"secauth_users\"");
-        return NGX_CONF_ERROR;
-    }
-
-    if (conf->users->redis && smcf->redis == NULL) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"secauth_users redis\" needs \"secauth_redis\"");
-        return NGX_CONF_ERROR;
-    }
-
-    if (ngx_http_secauth_password_dummy(cf, conf->password_hash) != NGX_OK) {
-        return NGX_CONF_ERROR;
-    }
-
-    return NGX_CONF_OK;
 }
 
 
@@ -647,7 +584,12 @@ ngx_http_secauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
                               NGX_HTTP_TOO_MANY_REQUESTS);
     ngx_conf_merge_uint_value(conf->limit_log_level, prev->limit_log_level,
                               NGX_LOG_ERR);
-    ngx_conf_merge_value(conf->mfa, prev->mfa, 0);
+    if (conf->mfa == NGX_CONF_UNSET) {
+        conf->mfa = (prev->mfa == NGX_CONF_UNSET) ? 0 : prev->mfa;
+        conf->mfa_enrol = prev->mfa_enrol;
+    }
+
+    ngx_conf_merge_str_value(conf->totp_issuer, prev->totp_issuer, "");
 
     if (ngx_http_secauth_login_merge(cf, prev, conf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;

@@ -52,6 +52,7 @@ typedef enum {
 #define NGX_HTTP_SECAUTH_HANDLER_VERIFY  5
 #define NGX_HTTP_SECAUTH_HANDLER_ADMIN   6
 #define NGX_HTTP_SECAUTH_HANDLER_JWKS    7
+#define NGX_HTTP_SECAUTH_HANDLER_TOTP    8
 
 #define NGX_HTTP_SECAUTH_FAIL_CLOSED  0
 #define NGX_HTTP_SECAUTH_FAIL_OPEN    1
@@ -127,6 +128,8 @@ typedef struct {
     ngx_http_secauth_hash_conf_t *password_hash;
     ngx_http_secauth_policy_conf_t *password_policy;   /* never NULL */
     ngx_flag_t                  mfa;          /* secauth_mfa */
+    ngx_str_t                   mfa_enrol;    /* its enrol=, or empty */
+    ngx_str_t                   totp_issuer;  /* secauth_totp_issuer */
     ngx_array_t                *require;      /* ngx_http_secauth_require_t */
 } ngx_http_secauth_loc_conf_t;
 

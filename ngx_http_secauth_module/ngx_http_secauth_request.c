@@ -399,3 +399,43 @@ ngx_http_secauth_is_text(u_char *p, size_t len)
 {
     return ngx_http_secauth_text_valid(p, len) ? NGX_OK : NGX_DECLINED;
 }
+
+
+/* whether an Accept header of the request names type (a substring) */
+
+ngx_flag_t
+ngx_http_secauth_accepts(ngx_http_request_t *r, const char *type)
+{
+    size_t            len;
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    len = ngx_strlen(type);
+    part = &r->headers_in.headers.part;
+    h = part->elts;
+
+    for (i = 0; /* void */; i++) {
+
+        if (i >= part->nelts) {
+            if (part->next == NULL) {
+                return 0;
+            }
+
+            part = part->next;
+            h = part->elts;
+            i = 0;
+        }
+
+        if (h[i].key.len == sizeof("Accept") - 1
+            && ngx_strncasecmp(h[i].key.data, (u_char *) "Accept",
+                               sizeof("Accept") - 1) == 0
+            && ngx_strlcasestrn(h[i].value.data,
+                                h[i].value.data + h[i].value.len,
+                                (u_char *) type, len - 1)
+               != NULL)
+        {
+            return 1;
+        }
+    }
+}

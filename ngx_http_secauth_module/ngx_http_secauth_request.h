@@ -39,6 +39,8 @@ ngx_int_t ngx_http_secauth_login_location(ngx_http_request_t *r,
 ngx_int_t ngx_http_secauth_sha256(ngx_str_t *parts, ngx_uint_t n,
     u_char *out);
 ngx_int_t ngx_http_secauth_is_text(u_char *p, size_t len);
+ngx_flag_t ngx_http_secauth_accepts(ngx_http_request_t *r,
+    const char *type);
 
 
 #endif /* _NGX_HTTP_SECAUTH_REQUEST_H_INCLUDED_ */

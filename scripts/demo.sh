@@ -107,9 +107,19 @@ secauth demo on http://127.0.0.1:$port/ (Redis on 127.0.0.1:$redis_port)
   demo2 has the same password and TOTP on: after the password, a second
   page asks for a code (add the URI below to an authenticator app, or
   use oathtool --totp -b SECRET, or a backup code); only such sessions
-  reach http://127.0.0.1:$port/mfa/ (demo's get 403):
+  reach http://127.0.0.1:$port/mfa/ (demo is sent to enrol first):
 
 $totp
+
+  demo turns TOTP on at http://127.0.0.1:$port/account/2fa (the
+  password again, a QR code for an authenticator app, a code, then 10
+  backup codes), or with curl and oathtool:
+    curl -s -b jar -H 'Content-Type: application/json' \\
+        -d '{"action":"begin","password":"$password"}' \\
+        http://127.0.0.1:$port/account/2fa
+    curl -si -b jar -c jar -H 'Content-Type: application/json' \\
+        -d '{"action":"confirm","otp":"'\$(oathtool --totp -b SECRET)'"}' \\
+        http://127.0.0.1:$port/account/2fa
 
   http://127.0.0.1:$port/public   no protection: the backend answers
   http://127.0.0.1:$port/         protected: a browser is sent to /login,

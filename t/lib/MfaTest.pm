@@ -132,4 +132,70 @@ sub wait_step_start {
     sleep(30 - $into) if $into >= 27;
 }
 
+# zbarimg(FILE): the text of the QR code in an image file, or ''
+sub zbarimg {
+    my ($file) = @_;
+    open my $fh, '-|', 'zbarimg', '-q', '--raw', $file
+        or die "zbarimg: $!";
+    my $out = do { local $/; <$fh> } // '';
+    close $fh;
+    chomp $out;
+    return $out;
+}
+
+# pbm(SVG, FILE): the modules the QR path draws, as a PBM of 6 px per
+# module (the path's "Mx yhNv1h-Nz" runs are all it draws); false when
+# the SVG holds anything else
+sub pbm {
+    my ($svg, $file) = @_;
+    my ($size) = $svg =~ /viewBox="0 0 (\d+) \1"/ or return;
+    my ($d) = $svg =~ / d="([^"]*)"/ or return;
+    my @g = map { [(0) x $size] } 1 .. $size;
+    while ($d =~ /\G(?:M(\d+) (\d+)h(\d+)v1h-(\d+)z)/gc) {
+        return unless $3 == $4;
+        $g[$2][$1 + $_] = 1 for 0 .. $3 - 1;
+    }
+    return unless (pos($d) // 0) == length $d;
+    open my $fh, '>', $file or die "$file: $!";
+    printf {$fh} "P1\n%d %d\n", $size * 6, $size * 6;
+    for my $row (@g) {
+        my $line = join ' ', map { ($_) x 6 } @$row;
+        print {$fh} "$line\n" for 1 .. 6;
+    }
+    close $fh;
+    return 1;
+}
+
+# qr_text(SVG, DIR): what zbarimg reads in the SVG's QR code
+sub qr_text {
+    my ($svg, $dir) = @_;
+    my $file = "$dir/qr-" . int(rand 1e9) . '.pbm';
+    return pbm($svg, $file) ? zbarimg($file) : '';
+}
+
+# enrol_via(NODE, SID, PASSWORD [, PATH]): TOTP on through the module's
+# own enrolment location (JSON): begin with the password, confirm with
+# oathtool's code. Returns (base32 secret, [backup codes], new sid,
+# the begin answer); dies on any other answer.
+sub enrol_via {
+    my ($n, $sid, $pw, $path) = @_;
+    $path //= '/totp';
+    require JSON::PP;
+    my $json = JSON::PP->new;
+    my ($s, $h, $b) = $n->post($path, 'application/json',
+        $json->encode({ action => 'begin', password => $pw }),
+        Cookie => "sid=$sid");
+    die "begin: $s $b\n" unless $s == 200;
+    my $begin = $json->decode($b);
+    wait_step_start();
+    ($s, $h, $b) = $n->post($path, 'application/json',
+        $json->encode({ action => 'confirm',
+                        otp => totp($begin->{secret}, time) }),
+        Cookie => "sid=$sid");
+    die "confirm: $s $b\n" unless $s == 200;
+    my ($new) = ($h->{'set-cookie'} // '') =~ /\bsid=([A-Za-z0-9_-]{43})/;
+    return ($begin->{secret}, $json->decode($b)->{backup_codes}, $new,
+            $begin);
+}
+
 1;

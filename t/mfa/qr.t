@@ -18,6 +18,9 @@ use FindBin;
 use File::Temp qw(tempdir);
 use Test::More;
 
+use lib "$FindBin::Bin/../lib";
+use MfaTest qw();
+
 my $tool = "$FindBin::Bin/../unit/qr_test";
 
 plan skip_all => 'zbarimg not installed (scripts/setup.sh installs it)'
@@ -37,37 +40,6 @@ my @texts = (
         . ('Z' x 32) . '&issuer=' . ('x' x 64),
 );
 
-sub zbarimg {
-    my ($file) = @_;
-    open my $fh, '-|', 'zbarimg', '-q', '--raw', $file
-        or die "zbarimg: $!";
-    my $out = do { local $/; <$fh> } // '';
-    close $fh;
-    chomp $out;
-    return $out;
-}
-
-# the modules the path draws, as a PBM of 6 px per module
-sub pbm {
-    my ($svg, $file) = @_;
-    my ($size) = $svg =~ /viewBox="0 0 (\d+) \1"/ or return;
-    my ($d) = $svg =~ / d="([^"]*)"/ or return;
-    my @g = map { [(0) x $size] } 1 .. $size;
-    while ($d =~ /\G(?:M(\d+) (\d+)h(\d+)v1h-(\d+)z)/gc) {
-        return unless $3 == $4;
-        $g[$2][$1 + $_] = 1 for 0 .. $3 - 1;
-    }
-    return unless (pos($d) // 0) == length $d;
-    open my $fh, '>', $file or die "$file: $!";
-    printf {$fh} "P1\n%d %d\n", $size * 6, $size * 6;
-    for my $row (@g) {
-        my $line = join ' ', map { ($_) x 6 } @$row;
-        print {$fh} "$line\n" for 1 .. 6;
-    }
-    close $fh;
-    return 1;
-}
-
 my $i = 0;
 for my $text (@texts) {
     $i++;
@@ -76,8 +48,9 @@ for my $text (@texts) {
     close $fh;
     ok(length $svg, "QR $i: an SVG") or next;
 
-    ok(pbm($svg, "$dir/$i.pbm"), "QR $i: the path is only module runs");
-    is(zbarimg("$dir/$i.pbm"), $text,
+    ok(MfaTest::pbm($svg, "$dir/$i.pbm"),
+       "QR $i: the path is only module runs");
+    is(MfaTest::zbarimg("$dir/$i.pbm"), $text,
        "QR $i (" . length($text) . ' bytes): the drawing decodes back');
 
     my ($size) = $svg =~ /viewBox="0 0 (\d+)/;
@@ -86,7 +59,8 @@ for my $text (@texts) {
     open my $out, '>', "$dir/$i.svg" or die "$dir/$i.svg: $!";
     print {$out} $svg;
     close $out;
-    is(zbarimg("$dir/$i.svg"), $text, "QR $i: the SVG file decodes back");
+    is(MfaTest::zbarimg("$dir/$i.svg"), $text,
+       "QR $i: the SVG file decodes back");
 }
 
 done_testing();
