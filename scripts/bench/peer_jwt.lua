@@ -6,6 +6,7 @@
 local ffi = require "ffi"
 local b64 = require "ngx.base64"
 local cjson = require "cjson.safe"
+local redis = require "nginx.redis"
 
 ffi.cdef [[
 typedef struct evp_md_st EVP_MD;
@@ -79,16 +80,25 @@ function _M.hs256()
     end
 end
 
-local function hex(s)
-    return (s:gsub(".", function(c)
-        return string.format("%02x", c:byte())
-    end))
+-- lowercase hex through a table (gsub with a callback is not compiled by
+-- LuaJIT: it would charge the peer for an interpreter detour)
+local hexdigits = {}
+for i = 0, 255 do
+    hexdigits[i] = string.format("%02x", i)
+end
+local hexbuf = {}
+
+local function hex(p, n)
+    for i = 0, n - 1 do
+        hexbuf[i + 1] = hexdigits[p[i]]
+    end
+    return table.concat(hexbuf, "", 1, n)
 end
 
 -- the Redis key of a session id, as the module has it (docs/sessions.md)
 function _M.session_key(prefix, id)
     C.SHA256(id, #id, md)
-    return prefix .. "session:" .. hex(ffi.string(md, 32))
+    return prefix .. "session:" .. hex(md, 32)
 end
 
 -- access_by_lua: the cookie "sid" names a live session in Redis, or 401;
@@ -98,7 +108,6 @@ function _M.session(host, port, idle, absolute)
     if not id or #id ~= 43 then
         return ngx.exit(401)
     end
-    local redis = require "nginx.redis"
     local r = redis:new()
     r:set_timeout(1000)
     local ok, err = r:connect(host, port)
