@@ -2,7 +2,8 @@
 # Throughput benchmark: wrk on loopback against ONE nginx worker, always
 # reported as a ratio against a plain-nginx baseline measured in the same run.
 #
-#   scripts/bench.sh [options] [scenario ...]   run scenarios (default: all)
+#   scripts/bench.sh [options] [scenario ...]   run scenarios (default: all
+#                                               but the peer-* ones)
 #   scripts/bench.sh --list                     list the scenarios
 #
 # Options:
@@ -168,8 +169,20 @@ if [ "$peers" = 1 ]; then
     done
     selected+=("${peer_table[@]}")
 elif [ ${#selected[@]} -eq 0 ]; then
-    mapfile -t selected < <(all_scenarios)
+    # the default: ours; the peers (Debian's njs and Lua modules) only
+    # with --peers or by name
+    mapfile -t selected < <(all_scenarios | grep -v '^peer-')
 fi
+for name in "${selected[@]}"; do
+    if [[ $name = peer-* ]]; then
+        for so in ngx_http_js_module.so ndk_http_module.so \
+                ngx_http_lua_module.so; do
+            [ -f "/usr/lib/nginx/modules/$so" ] \
+                || die "$name needs Debian's $so: scripts/setup.sh"
+        done
+        break
+    fi
+done
 names=(baseline)
 for name in "${selected[@]}"; do
     [ "$name" = baseline ] && continue
