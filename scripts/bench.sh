@@ -2,7 +2,8 @@
 # Throughput benchmark: wrk on loopback against ONE nginx worker, always
 # reported as a ratio against a plain-nginx baseline measured in the same run.
 #
-#   scripts/bench.sh [options] [scenario ...]   run scenarios (default: all)
+#   scripts/bench.sh [options] [scenario ...]   run scenarios (default: all
+#                                               but the peer-* ones)
 #   scripts/bench.sh --list                     list the scenarios
 #
 # Options:
@@ -17,6 +18,11 @@
 #                     reference, both nginx sharing one CPU: the ratio of
 #                     their rps is the ratio of their costs per request,
 #                     whatever the host takes (see scripts/bench/README.md)
+#   --peers           also run our comparable scenarios (jwt-hs256,
+#                     session-redis, limit-shm, limit-redis) and the peers
+#                     (peer-*, limit-req: Debian's njs, Lua and nginx's own
+#                     auth_request and limit_req, without the module), and
+#                     end with one markdown table of them
 #
 # Environment: NGINX (default /usr/sbin/nginx), SECAUTH_MODULE (the .so;
 # default build/ngx_http_secauth_module.so, or under $SECAUTH_BUILD).
@@ -51,6 +57,7 @@ warmup=2
 retries=3
 check=1
 paired=0
+peers=0
 list=0
 selected=()
 
@@ -82,6 +89,7 @@ while [ $# -gt 0 ]; do
             retries=$2; shift 2 ;;
         --no-check) check=0; shift ;;
         --paired) paired=1; shift ;;
+        --peers) peers=1; shift ;;
         --list) list=1; shift ;;
         -h|--help) usage 0 ;;
         -*) echo "bench: unknown option $1" >&2; usage >&2 ;;
@@ -149,9 +157,32 @@ if [ "$list" = 1 ]; then
     exit 0
 fi
 
-if [ ${#selected[@]} -eq 0 ]; then
-    mapfile -t selected < <(all_scenarios)
+# --peers: each of ours beside the peers that do the same job, in the
+# order of the final table
+peer_table=()
+if [ "$peers" = 1 ]; then
+    for name in jwt-hs256 peer-njs-hs256 peer-lua-hs256 peer-auth-request \
+            session-redis peer-lua-redis-session limit-shm limit-req \
+            limit-redis $(all_scenarios | grep '^peer-' || true); do
+        [ -f "$scen_dir/$name.sh" ] || continue
+        [[ " ${peer_table[*]} " = *" $name "* ]] || peer_table+=("$name")
+    done
+    selected+=("${peer_table[@]}")
+elif [ ${#selected[@]} -eq 0 ]; then
+    # the default: ours; the peers (Debian's njs and Lua modules) only
+    # with --peers or by name
+    mapfile -t selected < <(all_scenarios | grep -v '^peer-')
 fi
+for name in "${selected[@]}"; do
+    if [[ $name = peer-* ]]; then
+        for so in ngx_http_js_module.so ndk_http_module.so \
+                ngx_http_lua_module.so; do
+            [ -f "/usr/lib/nginx/modules/$so" ] \
+                || die "$name needs Debian's $so: scripts/setup.sh"
+        done
+        break
+    fi
+done
 names=(baseline)
 for name in "${selected[@]}"; do
     [ "$name" = baseline ] && continue
@@ -735,11 +766,15 @@ done
 fi
 
 echo
-fmt='%-18s %9s %6s %6s %6s %6s %6s %5s %5s %6s %5s %5s %6s\n'
+w=18      # the SCENARIO column: the longest name (peer-...+plain)
+for name in "${names[@]}"; do
+    [ "${#name}" -le "$w" ] || w=${#name}
+done
+fmt="%-${w}s"' %9s %6s %6s %6s %6s %6s %5s %5s %6s %5s %5s %6s\n'
 # shellcheck disable=SC2059  # the format is the variable
 printf "$fmt" SCENARIO RPS_MED R_MIN R_MED R_MAX R_CPU R_BASE NGINX WRK \
     EXPECT UNEXP RETRY RESULT
-printf '%.0s-' $(seq 100)
+printf '%.0s-' $(seq "$((w + 82))")
 echo
 
 median() {
@@ -753,6 +788,7 @@ base_med=$(median "${rps_l[baseline]:-0}")
 failed=0
 results=()
 notes=()
+declare -A tab_rmed=() tab_rcpu=() tab_rps=()
 for name in "${names[@]}"; do
     # --paired measures a reference only beside a scenario
     [ -n "${rps_l[$name]:-}" ] || continue
@@ -821,6 +857,7 @@ for name in "${names[@]}"; do
     line+=" latency_max_ms=$lat_max"
     line+=" result=$result"
     results+=("$line")
+    tab_rmed[$name]=$r_med tab_rcpu[$name]=$r_cpu tab_rps[$name]=$rps_med
 done
 echo
 echo "RPS_MED: median requests/s. R_MIN/MED/MAX: the per-round ratio of"
@@ -836,6 +873,32 @@ if [ ${#notes[@]} -gt 0 ]; then
 fi
 echo
 printf '%s\n' "${results[@]}"
+
+# --peers: one markdown table, ours beside the peers (for the README)
+if [ ${#peer_table[@]} -gt 0 ]; then
+    if [ "$paired" = 1 ]; then
+        mode="--paired, each beside its reference"
+    else
+        mode="sequential rounds"
+    fi
+    echo
+    echo "Peers, $(date -u '+%Y-%m-%d %H:%M UTC'), $("$nginx_bin" -v 2>&1 \
+        | sed 's/^nginx version: //'), $mode, $rounds rounds of" \
+        "${duration}s, $connections connections, one worker:"
+    echo
+    echo "| scenario | what it is | R_MED | R_CPU | rps |"
+    echo "| --- | --- | ---: | ---: | ---: |"
+    for name in "${peer_table[@]}"; do
+        load_scenario "$name"
+        # shellcheck disable=SC2016  # the backquotes are markdown
+        printf '| `%s` | %s | %s | %s | %s |\n' "$name" "$desc" \
+            "${tab_rmed[$name]:--}" "${tab_rcpu[$name]:--}" \
+            "${tab_rps[$name]:--}"
+    done
+    echo
+    echo "R_MED, R_CPU: against plain nginx serving the same requests (its"
+    echo "twin NAME+plain when the scenario sends a token or a cookie)."
+fi
 
 if [ "$check" = 1 ] && [ "$failed" = 1 ]; then
     echo "bench: FAIL" >&2

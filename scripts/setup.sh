@@ -55,6 +55,14 @@ if [ "$what" = all ]; then
         qrencode           # scripts/secauth-mfa prints the QR code
         # bench and lint
         wrk
+        # bench only: the peers of scripts/bench.sh --peers, loaded by
+        # their own bench configs (load_module). Installing them enables
+        # their snippets in /etc/nginx/modules-enabled, which only the
+        # system's /etc/nginx/nginx.conf reads: the tests write configs
+        # of their own. lua-nginx-redis (resty.redis) depends on
+        # nginx-extras, which enables Debian's other modules there too.
+        libnginx-mod-http-js libnginx-mod-http-lua lua-nginx-redis
+        lua-cjson
         # the fuzz targets of t/fuzz (scripts/fuzz.sh): clang's libFuzzer
         clang libfuzzer-14-dev
     )

@@ -90,3 +90,27 @@ for i in range(n):
                      key, algorithm=alg))
 PY
 }
+
+# bench_refuses URL [HEADER ...]: GET URL/bench/index.html without
+# credentials, then with each HEADER, must answer 401 every time (the
+# refusal check of a peer scenario, run once by its prepare)
+bench_refuses() {
+    local url=$1 h code
+    shift
+    for h in '' "$@"; do
+        code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 \
+            ${h:+-H "$h"} "$url/bench/index.html" || true)
+        if [ "$code" != 401 ]; then
+            echo "bench: ${h:-no credentials}: $code, expected 401" >&2
+            return 1
+        fi
+    done
+}
+
+# bench_jwt_tamper TOKEN: the token with the first character of its
+# signature changed (a whole 6-bit group: not just padding bits)
+bench_jwt_tamper() {
+    local sig=${1##*.} c=A
+    [ "${sig:0:1}" = A ] && c=B
+    printf '%s.%s%s\n' "${1%.*}" "$c" "${sig:1}"
+}
