@@ -66,7 +66,8 @@ static const char  ngx_http_secauth_mfa_page_body[] =
     "<form method=\"post\">\n"
     "<label for=\"otp\">Code</label>\n"
     "<input id=\"otp\" name=\"otp\" autocomplete=\"one-time-code\" "
-    "inputmode=\"numeric\" aria-describedby=\"hint\" required autofocus>\n"
+    "autocapitalize=\"off\" spellcheck=\"false\" aria-describedby=\"hint\" "
+    "required autofocus>\n"
     "<input type=\"hidden\" name=\"next\" value=\"";
 
 static const char  ngx_http_secauth_mfa_page_end[] =

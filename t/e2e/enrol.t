@@ -13,8 +13,12 @@
 #   - the QR code is an image with a name (role="img", aria-label), the
 #     setup key is text; the right code (oathtool) shows 10 backup codes
 #     in a role="status" note, "Done" is reached with Tab;
-#   - the page needing the second factor then admits; no console errors
-#     (nothing blocked by the CSP). Screenshots in t/e2e/artifacts/.
+#   - the page needing the second factor then admits;
+#   - a new session: the login's code page, labelled and described, no
+#     numeric keyboard (backup codes have letters), a wrong code's alert,
+#     a backup code typed lands on the page with mfa in its amr;
+#   - no console errors (nothing blocked by the CSP). Screenshots in
+#     t/e2e/artifacts/.
 
 use strict;
 use warnings;
@@ -155,6 +159,26 @@ is(($f->{manageField} // {})->{label}, 'Code for new backup codes',
 is($f->{strongStatus}, 200, 'the page needing the second factor admits');
 is($f->{strongText}, 'strong', '... its content');
 is($f->{strongAmr}, 'pwd otp mfa', '... with amr "pwd otp mfa"');
+
+# the login's second step, in a new browser session
+like($f->{reloginUrl} // '', qr{^\Q$base\E/login\?next=}, 'a new session: the login form');
+is($f->{codePageStatus}, 200, '... the password leads to the code page');
+is($f->{codePageTitle}, 'Verify', '... its title');
+is($f->{codePageFocus}, 'otp', '... the code field has the focus');
+is_deeply($f->{codeField}, {
+    label => 'Code', type => 'text', required => JSON::PP::true,
+    autocomplete => 'one-time-code', inputmode => undef,
+    description => 'Enter the 6-digit code of your authenticator app, '
+                   . 'or one of your backup codes.',
+}, '... labelled, described, one-time-code; no numeric keyboard (backup '
+   . 'codes have letters)');
+is($f->{codeWrongStatus}, 401, 'a wrong code: 401');
+is($f->{codeWrongAlert}, 'Invalid code.', '... an alert');
+is($f->{codeWrongFocus}, 'otp', '... the focus back on the code field');
+is($f->{codeOkStatus}, 200, 'a backup code typed: the page asked for');
+like($f->{codeOkUrl} // '', qr{^\Q$base\E/strong\?again\z}, '... at its URL');
+is($f->{codeOkText}, 'strong', '... its content');
+like($f->{codeOkAmr} // '', qr/\bmfa\b/, '... with mfa in amr');
 
 is_deeply([grep { !/^Failed to load resource: the server responded with/ }
            @{ $f->{consoleErrors} // [] }], [],
