@@ -23,7 +23,8 @@
  * What secauth_totp answers, below its handler: JSON, or a page with
  * the login form's look and strict CSP (no scripts, nothing from
  * elsewhere; the QR code is inline SVG): labelled fields, the code
- * fields with autocomplete="one-time-code" and inputmode="numeric",
+ * fields with autocomplete="one-time-code" (inputmode="numeric" where
+ * only a TOTP code is taken: backup codes have letters),
  * hints tied with aria-describedby, refusals in a role="alert".
  */
 
@@ -87,13 +88,15 @@ static const char  ngx_http_secauth_enrol_manage[] =
     "<input type=\"hidden\" name=\"action\" value=\"backup_codes\">\n"
     "<label for=\"otp-codes\">Code for new backup codes</label>\n"
     "<input id=\"otp-codes\" name=\"otp\" autocomplete=\"one-time-code\" "
-    "inputmode=\"numeric\" aria-describedby=\"hint\" required>\n"
+    "autocapitalize=\"off\" spellcheck=\"false\" aria-describedby=\"hint\" "
+    "required>\n"
     "<button type=\"submit\">New backup codes</button>\n</form>\n"
     "<form method=\"post\">\n"
     "<input type=\"hidden\" name=\"action\" value=\"disable\">\n"
     "<label for=\"otp-off\">Code to turn it off</label>\n"
     "<input id=\"otp-off\" name=\"otp\" autocomplete=\"one-time-code\" "
-    "inputmode=\"numeric\" aria-describedby=\"hint\" required>\n"
+    "autocapitalize=\"off\" spellcheck=\"false\" aria-describedby=\"hint\" "
+    "required>\n"
     "<button type=\"submit\">Turn off</button>\n</form>\n";
 
 static const char  ngx_http_secauth_enrol_codes[] =
