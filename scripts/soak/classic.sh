@@ -7,10 +7,10 @@
 #   2. the worker's resident memory before and after M gated requests
 #      (wrk, a valid session cookie, one Redis GET each).
 #
-#   scripts/soak.sh [--cycles N] [--requests M]    defaults 1000, 100000
+#   scripts/soak.sh classic [--cycles N] [--requests M]  defaults 1000, 100000
 set -euo pipefail
 
-repo=$(cd "$(dirname "$0")/.." && pwd)
+repo=$(cd "$(dirname "$0")/../.." && pwd)
 cycles=1000
 requests=100000
 
