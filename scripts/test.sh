@@ -18,7 +18,7 @@
 #                                 in Test::Nginx's leak-check mode
 #                                 (TEST_NGINX_CHECK_LEAK=1): each block's
 #                                 request for 3 s, the worker's RSS must
-#                                 stay flat. ~7 min: not in CI's run.
+#                                 stay flat. ~16 min: not in CI's run.
 #
 # Uses the CPAN Test::Nginx when installed, else the minimal runner for the
 # same format in t/compat/.
