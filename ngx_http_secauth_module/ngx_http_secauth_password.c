@@ -31,6 +31,7 @@
 #define NGX_HTTP_SECAUTH_SALT_LEN   16
 #define NGX_HTTP_SECAUTH_HASH_NICE  10
 #define NGX_HTTP_SECAUTH_TAG_LEN    32
+#define NGX_HTTP_SECAUTH_GUARD      60000
 
 
 typedef struct {
@@ -46,6 +47,7 @@ static void ngx_http_secauth_password_thread(void *data, ngx_log_t *log);
 static ngx_flag_t ngx_http_secauth_password_match(
     ngx_http_secauth_thread_ctx_t *tc, u_char *password, size_t len);
 static void ngx_http_secauth_password_event(ngx_event_t *ev);
+static void ngx_http_secauth_password_guard(ngx_event_t *ev);
 static ngx_int_t ngx_http_secauth_argon2_params(const u_char *hash,
     ngx_uint_t *t, ngx_uint_t *m, ngx_uint_t *p);
 static ngx_int_t ngx_http_secauth_argon2_encode(u_char *out, size_t size,
@@ -418,7 +420,29 @@ ngx_http_secauth_password_verify(ngx_http_request_t *r,
     r->main->blocked++;
     r->aio = 1;
 
+    /*
+     * A worker that stops gracefully (reload, QUIT) exits as soon as no
+     * timer but cancelable ones is left, and a thread task is no timer:
+     * without this one it would leave with the login unanswered and its
+     * connection open. Not cancelable, re-armed until the hash is in.
+     */
+
+    t->guard.handler = ngx_http_secauth_password_guard;
+    t->guard.data = t;
+    t->guard.log = r->connection->log;
+    ngx_add_timer(&t->guard, NGX_HTTP_SECAUTH_GUARD);
+
     return NGX_AGAIN;
+}
+
+
+static void
+ngx_http_secauth_password_guard(ngx_event_t *ev)
+{
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, ev->log, 0,
+                   "secauth: password hash still running");
+
+    ngx_add_timer(ev, NGX_HTTP_SECAUTH_GUARD);
 }
 
 
@@ -626,6 +650,10 @@ ngx_http_secauth_password_event(ngx_event_t *ev)
     c = r->connection;
 
     ngx_http_set_log_request(c->log, r);
+
+    if (t->guard.timer_set) {
+        ngx_del_timer(&t->guard);
+    }
 
     r->main->blocked--;
     r->aio = 0;

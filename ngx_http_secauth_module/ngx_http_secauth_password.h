@@ -71,7 +71,9 @@ typedef struct {
     uint64_t             elapsed;   /* us, of the verification */
     ngx_flag_t           done;      /* the result is in */
 
+    /* the worker's side, never the thread's */
     ngx_http_request_t  *request;
+    ngx_event_t          guard;     /* holds a stopping worker */
 } ngx_http_secauth_password_task_t;
 
 

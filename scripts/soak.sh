@@ -1,39 +1,88 @@
 #!/usr/bin/env bash
-# Resource soak of the Redis client, reported as numbers (not part of CI):
+# Soak (a manual tool, not part of CI; docs/testing.md, "Soak"): nginx with
+# a master and 2 workers in front of a Redis with persistence, mixed
+# traffic of every kind the gate, the login, the refresh and the limits
+# answer, while Redis is restarted and nginx reloaded on a schedule.
 #
-#   1. descriptors of the nginx worker before and after N reconnect cycles
-#      (Redis kills the worker's connection: CLIENT KILL; the next gated
-#      request succeeds once the module has reconnected);
-#   2. the worker's resident memory before and after M gated requests
-#      (wrk, a valid session cookie, one Redis GET each).
+#   scripts/soak.sh [--minutes N] [--redis-restart SECS] [--reload SECS]
+#                   [--connections C] [--timeout SECS]
+#                   defaults 10, 30, 45, 8, 10
+#   scripts/soak.sh classic [--cycles N] [--requests M]
+#                   the former soak: one worker's descriptors across N
+#                   Redis reconnects, its RSS after M gated requests
 #
-#   scripts/soak.sh [--cycles N] [--requests M]    defaults 1000, 100000
+# Each request is of a kind (valid cookie, unknown and garbage cookies,
+# valid, expired, forged and garbage JWTs, logins right and wrong, JSON
+# logins, refreshes with a fresh and with a spent token, requests over a
+# limit) with its own set of allowed statuses (scripts/soak/driver.py):
+# any other status, a timeout, a connection lost outside a reload window,
+# a worker crash or an [alert] in the error log, or worker RSS or
+# descriptors that grow fail the run (exit 1). Prints the counts per kind
+# and status and the resources of every worker.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
-cycles=1000
-requests=100000
+
+if [ "${1:-}" = classic ]; then
+    shift
+    exec "$repo/scripts/soak/classic.sh" "$@"
+fi
+
+minutes=10
+redis_restart=30
+reload=45
+connections=8
+timeout=10
+
+usage() {
+    sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2
+    exit 2
+}
 
 while [ $# -gt 0 ]; do
     case "$1" in
-        --cycles) cycles=$2; shift 2 ;;
-        --requests) requests=$2; shift 2 ;;
-        *) echo "usage: $0 [--cycles N] [--requests M]" >&2; exit 2 ;;
+        --minutes) minutes=${2:?}; shift 2 ;;
+        --redis-restart) redis_restart=${2:?}; shift 2 ;;
+        --reload) reload=${2:?}; shift 2 ;;
+        --connections) connections=${2:?}; shift 2 ;;
+        --timeout) timeout=${2:?}; shift 2 ;;
+        *) usage ;;
     esac
 done
 
-"$repo/scripts/setup.sh"
+"$repo/scripts/setup.sh" >&2
 module=$("$repo/scripts/build.sh")
+nginx_bin=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 
 dir=$(mktemp -d /tmp/secauth-soak.XXXXXX)
+chmod 755 "$dir"
 nginx_pid=
+rport=
 
+# shellcheck disable=SC2317  # invoked by the trap
 cleanup() {
-    [ -n "$nginx_pid" ] && kill "$nginx_pid" 2>/dev/null || true
-    [ -f "$dir/redis.pid" ] && kill "$(cat "$dir/redis.pid")" 2>/dev/null
-    rm -rf "$dir"
+    set +e
+    if [ -n "$nginx_pid" ]; then
+        kill -QUIT "$nginx_pid" 2>/dev/null
+        for _ in $(seq 50); do
+            kill -0 "$nginx_pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$nginx_pid" 2>/dev/null
+        wait "$nginx_pid" 2>/dev/null
+    fi
+    if [ -n "$rport" ]; then
+        redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1
+    fi
+    if [ -n "${SOAK_KEEP:-}" ]; then
+        echo "soak: kept $dir" >&2
+    else
+        rm -rf "$dir"
+    fi
 }
-trap cleanup EXIT INT TERM
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 free_port() {
     perl -MIO::Socket::INET -e \
@@ -44,115 +93,89 @@ free_port() {
 rport=$(free_port)
 hport=$(free_port)
 
-redis-server --bind 127.0.0.1 --port "$rport" --save '' --appendonly no \
-    --dir "$dir" --daemonize yes --pidfile "$dir/redis.pid" \
-    --logfile "$dir/redis.log"
-
-mkdir -p "$dir/logs" "$dir/html"
-echo ok > "$dir/html/index.html"
-
-cat > "$dir/nginx.conf" <<CONF
-load_module $module;
-daemon off;
-master_process off;
-error_log $dir/logs/error.log notice;
-pid $dir/logs/nginx.pid;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    secauth_redis redis://127.0.0.1:$rport;
-    server {
-        listen 127.0.0.1:$hport;
-        root $dir/html;
-        location / { secauth session; secauth_cookie sid secure=off; }
-    }
-}
-CONF
-
+# persistence: no periodic saves, but SHUTDOWN SAVE writes dump.rdb and
+# the restart loads it, so sessions and token families survive a restart
+redis_cmd="redis-server --bind 127.0.0.1 --port $rport --save '' \
+--appendonly no --dir $dir --dbfilename dump.rdb --daemonize yes \
+--pidfile $dir/redis.pid --logfile $dir/redis.log"
+eval "$redis_cmd"
 for _ in $(seq 50); do
     redis-cli -p "$rport" ping >/dev/null 2>&1 && break
     sleep 0.1
 done
 
-sid=$(head -c 32 /dev/urandom | basenc --base64url | tr -d '=')
-now=$(date +%s)
-redis-cli -p "$rport" SET \
-    "secauth:session:$(printf %s "$sid" | sha256sum | cut -d' ' -f1)" \
-    "{\"user\":\"soak\",\"created\":$now,\"last_seen\":$now}" EX 3600 \
-    >/dev/null
+password="soak password $RANDOM$RANDOM"
+salt() { head -c 16 /dev/urandom | base64 | tr -d '=\n'; }
+{
+    printf 'alice:%s\n' "$(printf %s "$password" \
+        | argon2 "$(salt)" -id -t 1 -m 10 -p 1 -e)"
+    printf 'bob:%s\n' "$(printf %s "$password" \
+        | argon2 "$(salt)" -id -t 1 -m 10 -p 1 -e)"
+} > "$dir/users"
+head -c 32 /dev/urandom > "$dir/api.key"
+head -c 32 /dev/urandom > "$dir/sign.key"
+mkdir -p "$dir/html" "$dir/tmp"
+echo ok > "$dir/html/index.html"
 
-nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/stderr.log" &
-nginx_pid=$!
-
-for _ in $(seq 50); do
-    curl -s -o /dev/null "http://127.0.0.1:$hport/" && break
-    sleep 0.1
-done
-
-fds() { find "/proc/$nginx_pid/fd" -mindepth 1 2>/dev/null | wc -l; }
-rss() { awk '/^VmRSS/ { print $2 }' "/proc/$nginx_pid/status"; }
-
-echo "soak: worker $nginx_pid, redis 127.0.0.1:$rport"
-
-fd_before=$(fds)
-
-start=$(date +%s.%N)
-perl - "$hport" "$rport" "$sid" "$cycles" <<'PERL'
-use strict;
-use warnings;
-use IO::Socket::INET;
-use Time::HiRes qw(sleep time);
-
-my ($hport, $rport, $sid, $cycles) = @ARGV;
-
-my $redis = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$rport")
-    or die "redis: $!";
-
-sub get {
-    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$hport")
-        or die "nginx: $!";
-    print $s "GET / HTTP/1.0\r\nHost: x\r\nCookie: sid=$sid\r\n\r\n";
-    my $line = <$s> // '';
-    close $s;
-    return $line =~ m{^HTTP/1\.\d (\d+)} ? $1 : 0;
-}
-
-my $fail = 0;
-for my $i (1 .. $cycles) {
-    print $redis "*4\r\n\$6\r\nCLIENT\r\n\$4\r\nKILL\r\n\$4\r\nTYPE\r\n"
-        . "\$6\r\nnormal\r\n";
-    my $reply = <$redis>;
-    my $t = time;
-    while (get() != 200) {
-        die "cycle $i: no recovery in 5s\n" if time - $t > 5;
-        sleep 0.01;
+cat > "$dir/nginx.conf" <<CONF
+load_module $module;
+worker_processes 2;
+daemon off;
+master_process on;
+pid $dir/nginx.pid;
+error_log $dir/error.log notice;
+thread_pool soak threads=2 max_queue=256;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $dir/tmp;
+    secauth_redis redis://127.0.0.1:$rport;
+    secauth_users file=$dir/users;
+    secauth_password_hash argon2id t=1 m=1m p=1;
+    secauth_thread_pool soak;
+    secauth_cookie sid secure=off;
+    secauth_jwt_signing_key HS256 $dir/sign.key;
+    secauth_limit_zone soak zone=soak:1m rate=10r/s;
+    server {
+        listen 127.0.0.1:$hport;
+        root $dir/html;
+        location /s/ { secauth session; alias $dir/html/; }
+        location /api/ {
+            secauth jwt;
+            secauth_jwt_key HS256 $dir/api.key;
+            secauth_jwt_revocation off;
+            alias $dir/html/;
+        }
+        location = /login { secauth_login; }
+        location = /token/refresh { secauth_refresh; }
+        location /limited/ {
+            secauth_limit zone=soak burst=5 nodelay;
+            alias $dir/html/;
+        }
     }
 }
-PERL
-end=$(date +%s.%N)
-fd_after=$(fds)
+CONF
 
-echo "reconnect cycles: $cycles in $(echo "$end - $start" | bc) s;" \
-     "worker descriptors before $fd_before, after $fd_after"
-
-wrk -t 1 -c 4 -d 2s -H "Cookie: sid=$sid" "http://127.0.0.1:$hport/" \
-    >/dev/null
-rss_before=$(rss)
-
-# -R is not in Debian's wrk: run until at least $requests were sent
-done_requests=0
-while [ "$done_requests" -lt "$requests" ]; do
-    n=$(wrk -t 1 -c 8 -d 5s -H "Cookie: sid=$sid" \
-            "http://127.0.0.1:$hport/" | awk '/requests in/ { print $1 }')
-    done_requests=$((done_requests + n))
+"$nginx_bin" -t -q -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log"
+: > "$dir/error.log"
+"$nginx_bin" -p "$dir/" -c "$dir/nginx.conf" -e "$dir/error.log" \
+    2>"$dir/stderr.log" &
+nginx_pid=$!
+for _ in $(seq 100); do
+    curl -s -o /dev/null "http://127.0.0.1:$hport/s/" && break
+    sleep 0.1
 done
-rss_after=$(rss)
-outages=$(grep -c "unavailable" "$dir/logs/error.log" || true)
+# the workers connect to Redis as they start
+sleep 1
 
-echo "gated requests: $done_requests; worker RSS before ${rss_before} kB," \
-     "after ${rss_after} kB; outages logged: $outages (one per kill)"
+echo "soak: $minutes min, Redis restarted every ${redis_restart}s," \
+     "nginx reloaded every ${reload}s; nginx $nginx_pid on :$hport," \
+     "Redis :$rport, in $dir" >&2
 
-if [ "$fd_after" -gt "$fd_before" ]; then
-    echo "soak: FAIL: descriptors grew"
-    exit 1
-fi
+status=0
+/usr/bin/python3 "$repo/scripts/soak/driver.py" --dir "$dir" \
+    --port "$hport" --redis-port "$rport" --redis-cmd "$redis_cmd" \
+    --master "$nginx_pid" --nginx "$nginx_bin" --password "$password" \
+    --minutes "$minutes" --redis-restart "$redis_restart" --reload "$reload" \
+    --connections "$connections" --timeout "$timeout" || status=$?
+exit "$status"

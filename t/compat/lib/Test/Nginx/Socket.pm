@@ -40,6 +40,11 @@ sub check_access_log ($$);
 sub check_error_log ($$$$;$);
 sub parse_response ($$$);
 sub send_request ($$$$);
+sub leak_worker_pid ($);
+sub leak_rss ($);
+sub leak_load ($$$);
+sub leak_slope ($);
+sub check_leak ($$);
 
 # Inherit from Test::Base without Spiffy's source filter: "use
 # Test::Nginx::Socket 'no_plan'" then goes through Test::Base::import,
@@ -394,6 +399,18 @@ sub run_test_helper ($$) {
 
     my $timeout = parse_time($block->timeout) // timeout();
 
+    # the "check leak" mode: the block's (first) request many times, the
+    # worker's RSS sampled meanwhile; then the block runs as usual, but
+    # as a TODO: as with the real module (which does not check the
+    # answers in this mode at all), what the load left behind (a rate
+    # limit spent, a lock) must not fail the block, its memory does
+    my $tb = Test::More->builder;
+    if ($CheckLeak) {
+        check_leak($block, $r_req_list->[0])
+            unless defined $block->no_check_leak;
+        $tb->todo_start('the "check leak" testing mode');
+    }
+
     my ($res, $n, $need_array);
     my $req_idx = 0;
 
@@ -469,6 +486,180 @@ sub run_test_helper ($$) {
 
     if (!defined $block->ignore_response) {
         check_access_log($block, $repeated_req_idx);
+    }
+
+    $tb->todo_end if $CheckLeak;
+}
+
+
+# The RSS of the process that serves: the pid file's (master_process
+# off, the default), or its first worker's.
+sub leak_worker_pid ($) {
+    my ($name) = @_;
+
+    my $pid = get_pid_from_pidfile($name);
+    return undef unless defined $pid && $pid =~ /^\d+$/;
+
+    for my $stat (glob '/proc/[0-9]*/stat') {
+        open my $fh, '<', $stat or next;
+        my $line = <$fh> // '';
+        close $fh;
+        my ($child, $ppid) = $line =~ /^(\d+) \(.*\) \S+ (\d+)/s or next;
+        next unless $ppid == $pid;
+        open my $cmd, '<', "/proc/$child/cmdline" or next;
+        my $c = <$cmd> // '';
+        close $cmd;
+        return $child if $c =~ /worker process/;
+    }
+
+    return $pid;
+}
+
+sub leak_rss ($) {
+    my ($pid) = @_;
+
+    open my $fh, '<', "/proc/$pid/status" or return undef;
+    while (<$fh>) {
+        return $1 if /^VmRSS:\s+(\d+)/;
+    }
+    return undef;
+}
+
+# A child sending the request again and again, one connection each (the
+# request says "Connection: close"), until the deadline; prints how many
+# were answered.
+sub leak_load ($$$) {
+    my ($raw, $deadline, $out) = @_;
+
+    local $SIG{PIPE} = 'IGNORE';
+    my $n = 0;
+    while (Time::HiRes::time() < $deadline) {
+        my $sock = IO::Socket::INET->new(PeerAddr => $ServerAddr,
+                                         PeerPort => $ServerPortForClient,
+                                         Proto => 'tcp', Timeout => 1)
+            or next;
+        syswrite $sock, $raw;
+        my $sel = IO::Select->new($sock);
+        my $got = 0;
+        while ($sel->can_read(1)) {
+            my $r = sysread $sock, my $buf, 65536;
+            last unless $r;
+            $got += $r;
+        }
+        close $sock;
+        $n++ if $got;
+    }
+    print {$out} "$n\n";
+    close $out;
+}
+
+# slope (per second) of the least-squares line through [t, kB] points
+sub leak_slope ($) {
+    my ($pts) = @_;
+
+    return 0 if @$pts < 3;
+    my ($sx, $sy) = (0, 0);
+    $sx += $_->[0], $sy += $_->[1] for @$pts;
+    my ($mx, $my) = ($sx / @$pts, $sy / @$pts);
+    my ($num, $den) = (0, 0);
+    for (@$pts) {
+        $num += ($_->[0] - $mx) * ($_->[1] - $my);
+        $den += ($_->[0] - $mx) ** 2;
+    }
+    return $den ? $num / $den : 0;
+}
+
+# TEST_NGINX_CHECK_LEAK=1 (docs/testing.md): TEST_COMPAT_CHECK_LEAK_SECONDS
+# of load (3) from 2 clients, the RSS sampled every 20 ms as by the real
+# module ("LeakTest: ..." lines); the first half is the warm-up, and the
+# block fails when the line fitted through the second half grows by more
+# than TEST_COMPAT_CHECK_LEAK_KB (64) over it. The real module only
+# prints the slope.
+sub check_leak ($$) {
+    my ($block, $req) = @_;
+
+    my $name = $block->name;
+    my $raw = join '', map { $_->{value} } @$req;
+    my $secs = $ENV{TEST_COMPAT_CHECK_LEAK_SECONDS} || 3;
+    my $limit = $ENV{TEST_COMPAT_CHECK_LEAK_KB} // 64;
+
+    my $pid = leak_worker_pid($name);
+    if (!defined $pid || !defined leak_rss($pid)) {
+        Test::More::fail("$name - check leak: no nginx process to sample");
+        return;
+    }
+
+    my $t0 = Time::HiRes::time();
+    my (@kids, @pipes);
+    for (1 .. 2) {
+        pipe my $r, my $w or bail_out("$name - pipe() failed: $!");
+        my $kid = fork;
+        bail_out("$name - fork() failed: $!") unless defined $kid;
+        if ($kid == 0) {
+            close $r;
+            leak_load($raw, $t0 + $secs, $w);
+            POSIX::_exit(0);
+        }
+        close $w;
+        push @kids, $kid;
+        push @pipes, $r;
+    }
+
+    my @rss;
+    my $gone;
+    while ((my $t = Time::HiRes::time() - $t0) < $secs) {
+        sleep 0.02;
+        my $kb = leak_rss($pid);
+        if (!defined $kb) {
+            $gone = 1;
+            last;
+        }
+        push @rss, [$t, $kb];
+    }
+
+    my $requests = 0;
+    for my $r (@pipes) {
+        $requests += <$r> // 0;
+        close $r;
+    }
+    waitpid $_, 0 for @kids;
+
+    if ($gone) {
+        Test::More::fail("$name - check leak: the nginx process $pid is "
+                         . "gone");
+        return;
+    }
+
+    my @judged = grep { $_->[0] >= $secs / 2 } @rss;
+    my $k = leak_slope(\@judged);
+    my $span = @judged ? $judged[-1][0] - $judged[0][0] : 0;
+    my $growth = $k * $span;
+
+    # big buffers (a 3 MB header) make the RSS swing, and a line fitted
+    # through swings can rise: the end must be higher than the start of
+    # the second half too, each the median of 10 samples
+    my $med = sub {
+        my @v = sort { $a <=> $b } map { $_->[1] } @_;
+        return @v ? $v[$#v / 2] : 0;
+    };
+    my $n = min(10, int(@judged / 2));
+    my $rise = $n ? $med->(@judged[-$n .. -1]) - $med->(@judged[0 .. $n - 1])
+                  : 0;
+    my $line = sprintf 'LeakTest: %s: %d requests in %gs, RSS %d -> %d '
+        . '-> %d kB (start, half, end), k=%.1f kB/s in the second half, '
+        . '%+.0f kB over it (medians %+.0f)', $name, $requests, $secs,
+        $rss[0][1], @judged ? $judged[0][1] : 0, $rss[-1][1], $k, $growth,
+        $rise;
+    Test::More::diag($line);
+
+    if ($requests == 0) {
+        Test::More::fail("$name - check leak: no request was answered");
+
+    } elsif ($growth > $limit && $rise > $limit) {
+        Test::More::fail("$name - check leak: the RSS keeps growing "
+                         . sprintf('(%+.0f kB > %d kB in %.1fs, %.0f B per '
+                                   . 'request)', $growth, $limit, $span,
+                                   $growth * 1024 * 2 / $requests));
     }
 }
 

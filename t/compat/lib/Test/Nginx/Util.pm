@@ -32,7 +32,7 @@ sub run_test ($);
 
 # Testing modes of the real module which this implementation does not
 # provide.  Refuse them loudly instead of silently testing less.
-for my $mode (qw(USE_HUP USE_VALGRIND USE_STAP USE_RR CHECK_LEAK
+for my $mode (qw(USE_HUP USE_VALGRIND USE_STAP USE_RR
                  BENCHMARK USE_HTTP2 USE_HTTP3 NO_NGINX_MANAGER
                  IGNORE_MISSING_DIRECTIVES))
 {
@@ -47,6 +47,7 @@ our $Verbose = $ENV{TEST_NGINX_VERBOSE};
 our $NoLongString;
 our $RepeatEach = 1;
 our $NoShuffle = $ENV{TEST_NGINX_NO_SHUFFLE} || 0;
+our $CheckLeak = $ENV{TEST_NGINX_CHECK_LEAK} || 0;
 our $LoadModules = $ENV{TEST_NGINX_LOAD_MODULES};
 our $Timeout = $ENV{TEST_NGINX_TIMEOUT} || 3;
 our $CheckAccumErrLog = $ENV{TEST_NGINX_CHECK_ACCUM_ERR_LOG};
@@ -165,6 +166,7 @@ our @EXPORT = qw(
     $ServerPort
     $NginxVersion
     $PidFile
+    $CheckLeak
     $ServRoot
     $ConfFile
     $RunTestHelper
