@@ -203,7 +203,10 @@ __DATA__
 --- more_headers eval
 [JwtTest::auth(JwtTest::pyjwt('EdDSA', 'ed2.key')),
  JwtTest::auth(JwtTest::pyjwt('EdDSA', 'ed448.key')),
- JwtTest::auth(JwtTest::pyjwt('EdDSA', 'ed.key') =~ s/(.)$/$1 eq 'A' ? 'B' : 'A'/er)]
+ # a bit of the signature's first character (the last one's low bits
+ # are padding: changing them makes a non-canonical encoding, malformed)
+ JwtTest::auth(JwtTest::pyjwt('EdDSA', 'ed.key')
+                   =~ s/\.(.)([^.]*)$/'.' . ($1 eq 'A' ? 'B' : 'A') . $2/er)]
 --- error_code eval
 [401, 401, 401]
 --- response_headers eval
