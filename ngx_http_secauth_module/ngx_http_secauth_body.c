@@ -438,3 +438,18 @@ ngx_http_secauth_send(ngx_http_request_t *r, ngx_uint_t status,
 
     return (rc == NGX_AGAIN) ? NGX_OK : rc;
 }
+
+
+ngx_int_t
+ngx_http_secauth_send_page(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *csp, ngx_str_t *body)
+{
+    if (ngx_http_secauth_add_header(r, "Content-Security-Policy", csp)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    return ngx_http_secauth_send(r, status, "text/html; charset=utf-8",
+                                 body);
+}

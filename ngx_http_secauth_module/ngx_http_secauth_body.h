@@ -38,6 +38,9 @@ ngx_int_t ngx_http_secauth_media_type(ngx_table_elt_t *ct, const char *type);
 /* the whole answer; 401 gets WWW-Authenticate: Bearer */
 ngx_int_t ngx_http_secauth_send(ngx_http_request_t *r, ngx_uint_t status,
     const char *type, ngx_str_t *body);
+/* an HTML page of the module's, under its Content-Security-Policy */
+ngx_int_t ngx_http_secauth_send_page(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_str_t *csp, ngx_str_t *body);
 
 
 #endif /* _NGX_HTTP_SECAUTH_BODY_H_INCLUDED_ */

@@ -114,15 +114,8 @@ ngx_http_secauth_login_form(ngx_http_request_t *r, ngx_uint_t status,
 
     body.len = p - body.data;
 
-    if (ngx_http_secauth_add_header(r, "Content-Security-Policy",
-                                    &ngx_http_secauth_form_csp)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    return ngx_http_secauth_send(r, status, "text/html; charset=utf-8",
-                                 &body);
+    return ngx_http_secauth_send_page(r, status, &ngx_http_secauth_form_csp,
+                                      &body);
 }
 
 
