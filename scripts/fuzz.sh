@@ -120,8 +120,9 @@ for t in $run; do
     while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
         wait -n || true
     done
-    ( fuzz_one "$t" > "$out/${t#fuzz_}.summary" 2>&1;
-      echo $? > "$out/${t#fuzz_}.rc" ) &
+    # (set -e would end the subshell before a finding's code is kept)
+    ( rc=0; fuzz_one "$t" > "$out/${t#fuzz_}.summary" 2>&1 || rc=$?
+      echo "$rc" > "$out/${t#fuzz_}.rc" ) &
 done
 wait
 

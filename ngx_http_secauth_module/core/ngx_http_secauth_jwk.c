@@ -382,17 +382,19 @@ ngx_http_secauth_jwk_rsa(const json_t *jwk, const char **err)
         goto done;
     }
 
-    /* RFC 7518 6.3.1.2: e is small, odd, and more than 1 */
+    n = BN_bin2bn(nb, (int) nlen, NULL);
+    e = BN_bin2bn(eb, (int) elen, NULL);
 
-    if (elen > 8 || (eb[elen - 1] & 1) == 0
-        || (elen == 1 && eb[0] == 1))
-    {
+    /*
+     * RFC 7518 6.3.1.2: e is small, odd, and more than 1, as a number:
+     * "AAAB" is 1 too (leading zeros; found by the jwk fuzz target)
+     */
+
+    if (e && (BN_num_bits(e) > 64 || !BN_is_odd(e) || BN_is_one(e))) {
         *err = "has an RSA exponent \"e\" that is even, 1, or over 64 bits";
         goto done;
     }
 
-    n = BN_bin2bn(nb, (int) nlen, NULL);
-    e = BN_bin2bn(eb, (int) elen, NULL);
     bld = OSSL_PARAM_BLD_new();
 
     if (n == NULL || e == NULL || bld == NULL

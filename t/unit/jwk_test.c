@@ -321,6 +321,18 @@ test_bad(void)
                     "\"e\":\"AQ\"}", rsa_n), 0, 0, &key, &err);
     ok(rc == -1, "e = 1: refused (%s)", err);
 
+    /* found by the jwk fuzz target: 1 with leading zero bytes */
+
+    rc = import(jwk("{\"kty\":\"RSA\",\"alg\":\"RS256\",\"n\":\"%s\","
+                    "\"e\":\"AAAB\"}", rsa_n), 0, 0, &key, &err);
+    ok(rc == -1, "e = 1 written 00 00 01: refused (%s)", err);
+
+    rc = import(jwk("{\"kty\":\"RSA\",\"alg\":\"RS256\",\"n\":\"%s\","
+                    "\"e\":\"AAEAAQ\"}", rsa_n), 0, 0, &key, &err);
+    ok(rc == 0, "e = 65537 with a leading zero byte: imported (%s)",
+       err ? err : "ok");
+    ngx_http_secauth_jws_key_free(&key);
+
     rc = import(jwk("{\"kty\":\"RSA\",\"alg\":\"RS256\",\"n\":\"%s\","
                     "\"e\":\"AQAA\"}", rsa_n), 0, 0, &key, &err);
     ok(rc == -1, "an even e: refused (%s)", err);
