@@ -264,6 +264,81 @@ ngx_http_secauth_json_field(ngx_http_request_t *r, json_t *obj,
 }
 
 
+ngx_int_t
+ngx_http_secauth_body_fields(ngx_http_request_t *r, const char *what,
+    const char **names, ngx_str_t *values, ngx_uint_t n, ngx_flag_t *json)
+{
+    json_t        *obj;
+    ngx_int_t      rc;
+    ngx_str_t      body;
+    ngx_uint_t     i;
+    json_error_t   err;
+
+    for (i = 0; i < n; i++) {
+        ngx_str_null(&values[i]);
+    }
+
+    if (ngx_http_secauth_media_type(r->headers_in.content_type,
+                                    "application/json")
+        == NGX_OK)
+    {
+        *json = 1;
+
+    } else if (ngx_http_secauth_media_type(r->headers_in.content_type,
+                                      "application/x-www-form-urlencoded")
+               != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "secauth: %s body of another type refused", what);
+        return NGX_HTTP_UNSUPPORTED_MEDIA_TYPE;
+    }
+
+    if (ngx_http_secauth_read_body(r, &body) != NGX_OK) {
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "secauth: %s body too large", what);
+        return NGX_HTTP_REQUEST_ENTITY_TOO_LARGE;
+    }
+
+    rc = NGX_OK;
+    obj = NULL;
+
+    if (*json) {
+        obj = json_loadb((char *) body.data, body.len,
+                         JSON_REJECT_DUPLICATES, &err);
+
+        if (obj == NULL || !json_is_object(obj)) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "secauth: %s body is no JSON object", what);
+            rc = NGX_HTTP_BAD_REQUEST;
+        }
+    }
+
+    for (i = 0; rc == NGX_OK && i < n; i++) {
+        rc = obj ? ngx_http_secauth_json_field(r, obj, names[i], &values[i])
+                 : ngx_http_secauth_form_field(r, &body, names[i],
+                                               &values[i]);
+        if (rc == NGX_DECLINED) {
+            ngx_str_null(&values[i]);
+            rc = NGX_OK;
+
+        } else if (rc != NGX_OK) {
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "secauth: %s body with a bad \"%s\" field",
+                          what, names[i]);
+            rc = NGX_HTTP_BAD_REQUEST;
+        }
+    }
+
+    if (obj) {
+        json_decref(obj);
+    }
+
+    ngx_explicit_memzero(body.data, body.len);
+
+    return rc;
+}
+
+
 /* the media type exactly, parameters (";charset=...") allowed */
 
 ngx_int_t

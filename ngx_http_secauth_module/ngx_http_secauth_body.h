@@ -35,6 +35,16 @@ ngx_int_t ngx_http_secauth_form_field(ngx_http_request_t *r, ngx_str_t *body,
 ngx_int_t ngx_http_secauth_json_field(ngx_http_request_t *r, json_t *obj,
     const char *name, ngx_str_t *value);
 ngx_int_t ngx_http_secauth_media_type(ngx_table_elt_t *ct, const char *type);
+/*
+ * The n named string fields of a POST body, a form or a JSON object
+ * (*json set when it is JSON), copied into the request's pool; a field
+ * absent is left empty. The body read is wiped. NGX_OK, or the status to
+ * answer, logged with what: 400 (no JSON object, a form field twice or
+ * badly escaped), 413, 415.
+ */
+ngx_int_t ngx_http_secauth_body_fields(ngx_http_request_t *r,
+    const char *what, const char **names, ngx_str_t *values, ngx_uint_t n,
+    ngx_flag_t *json);
 /* the whole answer; 401 gets WWW-Authenticate: Bearer */
 ngx_int_t ngx_http_secauth_send(ngx_http_request_t *r, ngx_uint_t status,
     const char *type, ngx_str_t *body);

@@ -10,6 +10,7 @@
 
 #include "ngx_http_secauth_module.h"
 #include "ngx_http_secauth_conf.h"
+#include "ngx_http_secauth_password_set.h"
 #include "ngx_http_secauth_throttle.h"
 
 
@@ -606,10 +607,14 @@ ngx_http_secauth_login_merge(ngx_conf_t *cf, ngx_http_secauth_loc_conf_t *prev,
         return NGX_CONF_ERROR;
     }
 
-    /* an enrolment checks the password and codes as a login does */
+    /*
+     * an enrolment, a password change and a reset's confirmation check
+     * passwords and codes as a login does
+     */
 
     login = (conf->handler == NGX_HTTP_SECAUTH_HANDLER_LOGIN
-             || conf->handler == NGX_HTTP_SECAUTH_HANDLER_TOTP);
+             || conf->handler == NGX_HTTP_SECAUTH_HANDLER_TOTP
+             || ngx_http_secauth_handler_sets_password(conf->handler));
 
     if (ngx_http_secauth_throttle_merge(cf, &conf->throttle, prev->throttle,
                                         login)
@@ -630,16 +635,21 @@ ngx_http_secauth_login_merge(ngx_conf_t *cf, ngx_http_secauth_loc_conf_t *prev,
 
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_secauth_module);
 
-    /* the enrolment is for a logged-in session: gated on it */
+    /* the enrolment and a change are for a logged-in session: gated on it */
 
-    conf->mode = (conf->handler == NGX_HTTP_SECAUTH_HANDLER_TOTP)
+    conf->mode = (conf->handler == NGX_HTTP_SECAUTH_HANDLER_TOTP
+                  || conf->handler == NGX_HTTP_SECAUTH_HANDLER_PASSWORD_CHANGE)
                  ? NGX_HTTP_SECAUTH_SESSION : NGX_HTTP_SECAUTH_OFF;
+
+    if (ngx_http_secauth_pwset_merge(cf, conf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
+    }
 
     if (!login) {
         return NGX_CONF_OK;
     }
 
-    if (conf->mode == NGX_HTTP_SECAUTH_SESSION) {
+    if (conf->handler == NGX_HTTP_SECAUTH_HANDLER_TOTP) {
         smcf->enabled = 1;
 
         if (smcf->secret == NULL) {
@@ -653,7 +663,8 @@ ngx_http_secauth_login_merge(ngx_conf_t *cf, ngx_http_secauth_loc_conf_t *prev,
     if (conf->users == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"%s\" needs \"secauth_users\"",
-                           conf->mode ? "secauth_totp" : "secauth_login");
+                           conf->handler == NGX_HTTP_SECAUTH_HANDLER_TOTP
+                           ? "secauth_totp" : "secauth_login");
         return NGX_CONF_ERROR;
     }
 

@@ -257,7 +257,11 @@ ngx_http_secauth_limit_buckets(ngx_http_request_t *r,
         methods = limit[i].methods;
 
         if (methods == NGX_HTTP_SECAUTH_LIMIT_DEFAULT) {
-            methods = (slcf->handler == NGX_HTTP_SECAUTH_HANDLER_LOGIN)
+            methods = (slcf->handler == NGX_HTTP_SECAUTH_HANDLER_LOGIN
+                       || slcf->handler
+                          == NGX_HTTP_SECAUTH_HANDLER_PASSWORD_RESET
+                       || slcf->handler
+                          == NGX_HTTP_SECAUTH_HANDLER_PASSWORD_CONFIRM)
                       ? NGX_HTTP_SECAUTH_LIMIT_POST
                       : NGX_HTTP_SECAUTH_LIMIT_ALL;
         }

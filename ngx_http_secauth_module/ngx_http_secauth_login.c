@@ -9,7 +9,6 @@
 #include <ngx_http.h>
 
 #include <jansson.h>
-#include <openssl/rand.h>
 
 #include "ngx_http_secauth_module.h"
 #include "ngx_http_secauth_session.h"
@@ -422,7 +421,6 @@ static ngx_int_t
 ngx_http_secauth_login_success(ngx_http_request_t *r,
     ngx_http_secauth_login_ctx_t *lctx)
 {
-    u_char                        *p, raw[32];
     ngx_int_t                      rc;
     ngx_http_secauth_ctx_t        *ctx;
     ngx_http_secauth_store_t      *st;
@@ -458,6 +456,7 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
         }
 
         op->session.user = lctx->username;
+        op->session.pwv = lctx->pwv;
         op->value.data = lctx->task->new_hash;
         op->value.len = ngx_strlen(lctx->task->new_hash);
 
@@ -488,37 +487,18 @@ ngx_http_secauth_login_success(ngx_http_request_t *r,
         return ngx_http_secauth_login_tokens(r, lctx);
     }
 
-    if (RAND_bytes(raw, sizeof(raw)) != 1) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    p = ngx_pnalloc(r->pool, NGX_HTTP_SECAUTH_SESSION_ID_LEN);
-    if (p == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    lctx->sid.data = p;
-    lctx->sid.len = ngx_http_secauth_b64url_encode(p, raw, sizeof(raw));
-    ngx_explicit_memzero(raw, sizeof(raw));
-
     op = &ctx->op;
     ngx_memzero(op, sizeof(ngx_http_secauth_store_op_t));
 
     op->pool = r->pool;
     op->log = r->connection->log;
 
-    if (ngx_http_secauth_sha256(&lctx->sid, 1, op->key) != NGX_OK) {
+    if (ngx_http_secauth_session_new(r, op, &lctx->username, lctx->level,
+                                     lctx->pwv, &lctx->sid)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    op->session.user = lctx->username;
-    op->session.created = ngx_time();
-    op->session.last_seen = op->session.created;
-    op->session.level = lctx->level;
-    op->session.pwv = lctx->pwv;
-    op->session.redis_user = slcf->users->redis;
-    op->session.ip = r->connection->addr_text;
-    op->ttl = ngx_min(slcf->idle_timeout, slcf->absolute_timeout);
 
     lctx->state = NGX_HTTP_SECAUTH_LOGIN_STORE;
     ngx_http_secauth_store_wait(r, ctx, op);

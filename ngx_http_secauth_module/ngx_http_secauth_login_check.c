@@ -201,6 +201,21 @@ ngx_http_secauth_login_verify(ngx_http_request_t *r,
     /* a new hash is only of use where it can be written back */
     lctx->task->rehash = slcf->users->redis;
 
+    /* a change or a reset: the new password's hash is made too */
+
+    lctx->task->hash_only = lctx->hash_only;
+
+    if (lctx->new_password.len
+        && ngx_http_secauth_password_task_next(lctx->task,
+                                               &lctx->new_password)
+           != NGX_OK)
+    {
+        ngx_explicit_memzero(lctx->password.data, lctx->password.len);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_explicit_memzero(lctx->new_password.data, lctx->new_password.len);
+
     ngx_explicit_memzero(lctx->password.data, lctx->password.len);
 
     lctx->state = NGX_HTTP_SECAUTH_LOGIN_VERIFY;

@@ -65,6 +65,11 @@ typedef struct {
     ngx_str_t                           sid;          /* the new cookie */
     ngx_http_secauth_family_t           family;       /* the new tokens */
     ngx_http_secauth_password_task_t   *task;
+    ngx_str_t                           new_password;  /* to hash once
+                                                          the password
+                                                          matches */
+    unsigned                            hash_only:1;   /* no password
+                                                          to check */
 
     /* the throttle's count of this attempt, taken back unless it failed */
     ngx_http_request_t                 *request;
@@ -122,6 +127,9 @@ ngx_int_t ngx_http_secauth_set_named_cookie(ngx_http_request_t *r,
     ngx_str_t *name, ngx_str_t *value, time_t max_age);
 ngx_int_t ngx_http_secauth_presented_session(ngx_http_request_t *r,
     ngx_http_secauth_store_op_t *op);
+ngx_int_t ngx_http_secauth_session_new(ngx_http_request_t *r,
+    ngx_http_secauth_store_op_t *op, ngx_str_t *user, ngx_uint_t level,
+    ngx_uint_t pwv, ngx_str_t *sid);
 
 
 #endif /* _NGX_HTTP_SECAUTH_LOGIN_CTX_H_INCLUDED_ */

@@ -8,6 +8,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <openssl/rand.h>
+
 #include "ngx_http_secauth_module.h"
 #include "ngx_http_secauth_session.h"
 #include "ngx_http_secauth_login.h"
@@ -163,6 +165,11 @@ ngx_http_secauth_login_finish(ngx_http_request_t *r, ngx_int_t rc)
 
         if (lctx->otp.len) {
             ngx_explicit_memzero(lctx->otp.data, lctx->otp.len);
+        }
+
+        if (lctx->new_password.len) {
+            ngx_explicit_memzero(lctx->new_password.data,
+                                 lctx->new_password.len);
         }
     }
 
@@ -334,6 +341,48 @@ ngx_http_secauth_presented_session(ngx_http_request_t *r,
     if (ngx_http_secauth_sha256(&value, 1, op->key) != NGX_OK) {
         return NGX_DECLINED;
     }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A brand-new session (ASVS 7.2.4) of user, in op for session_put: its
+ * id, 32 random bytes in base64url, into sid (the cookie's value), its
+ * SHA-256 as the store key, the record, the TTL of the location's
+ * timeouts
+ */
+
+ngx_int_t
+ngx_http_secauth_session_new(ngx_http_request_t *r,
+    ngx_http_secauth_store_op_t *op, ngx_str_t *user, ngx_uint_t level,
+    ngx_uint_t pwv, ngx_str_t *sid)
+{
+    u_char                        raw[32];
+    ngx_http_secauth_loc_conf_t  *slcf;
+
+    slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
+
+    sid->data = ngx_pnalloc(r->pool, NGX_HTTP_SECAUTH_SESSION_ID_LEN);
+    if (sid->data == NULL || RAND_bytes(raw, sizeof(raw)) != 1) {
+        return NGX_ERROR;
+    }
+
+    sid->len = ngx_http_secauth_b64url_encode(sid->data, raw, sizeof(raw));
+    ngx_explicit_memzero(raw, sizeof(raw));
+
+    if (ngx_http_secauth_sha256(sid, 1, op->key) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    op->session.user = *user;
+    op->session.created = ngx_time();
+    op->session.last_seen = op->session.created;
+    op->session.level = level;
+    op->session.pwv = pwv;
+    op->session.redis_user = slcf->users->redis;
+    op->session.ip = r->connection->addr_text;
+    op->ttl = ngx_min(slcf->idle_timeout, slcf->absolute_timeout);
 
     return NGX_OK;
 }

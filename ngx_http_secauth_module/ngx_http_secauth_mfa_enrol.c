@@ -9,10 +9,8 @@
 #include <ngx_http.h>
 
 #include <jansson.h>
-#include <openssl/rand.h>
 
 #include "ngx_http_secauth_module.h"
-#include "ngx_http_secauth_base64url.h"
 #include "ngx_http_secauth_body.h"
 #include "ngx_http_secauth_login.h"
 #include "ngx_http_secauth_login_ctx.h"
@@ -747,39 +745,21 @@ static ngx_int_t
 ngx_http_secauth_enrol_session(ngx_http_request_t *r,
     ngx_http_secauth_enrol_ctx_t *ectx)
 {
-    u_char                         raw[32];
     ngx_http_secauth_store_op_t   *op;
-    ngx_http_secauth_loc_conf_t   *slcf;
     ngx_http_secauth_login_ctx_t  *lctx;
 
-    slcf = ngx_http_get_module_loc_conf(r, ngx_http_secauth_module);
     lctx = &ectx->login;
-
-    lctx->sid.data = ngx_pnalloc(r->pool, NGX_HTTP_SECAUTH_SESSION_ID_LEN);
-    if (lctx->sid.data == NULL || RAND_bytes(raw, sizeof(raw)) != 1) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    lctx->sid.len = ngx_http_secauth_b64url_encode(lctx->sid.data, raw,
-                                                   sizeof(raw));
-    ngx_explicit_memzero(raw, sizeof(raw));
-
     lctx->level = NGX_HTTP_SECAUTH_AMR_PWD | NGX_HTTP_SECAUTH_AMR_OTP;
 
     op = ngx_http_secauth_enrol_op(r, NGX_HTTP_SECAUTH_ENROL_SESSION);
 
-    if (ngx_http_secauth_sha256(&lctx->sid, 1, op->key) != NGX_OK) {
+    if (ngx_http_secauth_session_new(r, op, &lctx->username, lctx->level,
+                                     ectx->session.pwv, &lctx->sid)
+        != NGX_OK)
+    {
+        ngx_http_secauth_get_ctx(r, 0)->waiting = 0;
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    op->session = ectx->session;
-    op->session.user = lctx->username;
-    op->session.created = ngx_time();
-    op->session.last_seen = op->session.created;
-    op->session.level = lctx->level;
-    op->session.redis_user = slcf->users->redis;
-    op->session.ip = r->connection->addr_text;
-    op->ttl = ngx_min(slcf->idle_timeout, slcf->absolute_timeout);
 
     return ngx_http_secauth_enrol_wait(r,
                          ngx_http_secauth_store_call(ngx_http_secauth_store(r),

@@ -23,6 +23,7 @@
 #include "ngx_http_secauth_conf.h"
 #include "ngx_http_secauth_variables.h"
 #include "ngx_http_secauth_mfa_enrol.h"
+#include "ngx_http_secauth_password_set.h"
 
 
 static ngx_int_t ngx_http_secauth_add_variables(ngx_conf_t *cf);
@@ -336,6 +337,41 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
       offsetof(ngx_http_secauth_loc_conf_t, totp_issuer),
       NULL },
 
+    { ngx_string("secauth_password_change"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_secauth_password_change,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("secauth_password_reset"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_secauth_password_reset,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("secauth_password_reset_confirm"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_secauth_password_reset_confirm,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("secauth_reset_url"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_secauth_loc_conf_t, reset_url),
+      NULL },
+
+    { ngx_string("secauth_reset_notify"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_secauth_loc_conf_t, reset_notify),
+      NULL },
+
     { ngx_string("secauth_secret_key"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE12,
       ngx_http_secauth_secret_key,
@@ -398,6 +434,14 @@ static ngx_http_variable_t  ngx_http_secauth_vars[] = {
 
     { ngx_string("secauth_amr"), NULL, ngx_http_secauth_str_variable,
       offsetof(ngx_http_secauth_ctx_t, amr), NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("secauth_reset_user"), NULL, ngx_http_secauth_str_variable,
+      offsetof(ngx_http_secauth_ctx_t, reset_user),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("secauth_reset_link"), NULL, ngx_http_secauth_str_variable,
+      offsetof(ngx_http_secauth_ctx_t, reset_link),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("secauth_limit_status"), NULL,
       ngx_http_secauth_limit_status_variable, 0,
@@ -518,6 +562,8 @@ ngx_http_secauth_create_loc_conf(ngx_conf_t *cf)
      *     slcf->realm = { 0, NULL };
      *     slcf->mfa_enrol = { 0, NULL };
      *     slcf->totp_issuer = { 0, NULL };
+     *     slcf->reset_url = { 0, NULL };
+     *     slcf->reset_notify = { 0, NULL };
      */
 
     slcf->mode = NGX_CONF_UNSET_UINT;
@@ -543,6 +589,7 @@ ngx_http_secauth_create_loc_conf(ngx_conf_t *cf)
     slcf->password_hash = NGX_CONF_UNSET_PTR;
     slcf->password_policy = NGX_CONF_UNSET_PTR;
     slcf->mfa = NGX_CONF_UNSET;
+    slcf->reset_ttl = NGX_CONF_UNSET;
 
     return slcf;
 }
@@ -590,6 +637,10 @@ ngx_http_secauth_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     }
 
     ngx_conf_merge_str_value(conf->totp_issuer, prev->totp_issuer, "");
+    ngx_conf_merge_str_value(conf->reset_url, prev->reset_url, "");
+    ngx_conf_merge_str_value(conf->reset_notify, prev->reset_notify, "");
+    ngx_conf_merge_sec_value(conf->reset_ttl, prev->reset_ttl,
+                             NGX_HTTP_SECAUTH_RESET_TTL);
 
     if (ngx_http_secauth_login_merge(cf, prev, conf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;

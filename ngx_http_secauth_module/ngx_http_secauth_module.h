@@ -53,6 +53,9 @@ typedef enum {
 #define NGX_HTTP_SECAUTH_HANDLER_ADMIN   6
 #define NGX_HTTP_SECAUTH_HANDLER_JWKS    7
 #define NGX_HTTP_SECAUTH_HANDLER_TOTP    8
+#define NGX_HTTP_SECAUTH_HANDLER_PASSWORD_CHANGE   9
+#define NGX_HTTP_SECAUTH_HANDLER_PASSWORD_RESET    10
+#define NGX_HTTP_SECAUTH_HANDLER_PASSWORD_CONFIRM  11
 
 #define NGX_HTTP_SECAUTH_FAIL_CLOSED  0
 #define NGX_HTTP_SECAUTH_FAIL_OPEN    1
@@ -130,6 +133,10 @@ typedef struct {
     ngx_flag_t                  mfa;          /* secauth_mfa */
     ngx_str_t                   mfa_enrol;    /* its enrol=, or empty */
     ngx_str_t                   totp_issuer;  /* secauth_totp_issuer */
+    ngx_str_t                   reset_url;    /* secauth_reset_url */
+    ngx_str_t                   reset_notify; /* secauth_reset_notify */
+    time_t                      reset_ttl;    /* secauth_password_reset
+                                                 ttl= */
     ngx_array_t                *require;      /* ngx_http_secauth_require_t */
 } ngx_http_secauth_loc_conf_t;
 
@@ -155,6 +162,8 @@ typedef struct {
 
     void                           *claims;     /* json_t *, verified */
     void                           *login;      /* the login location's */
+    ngx_str_t                       reset_user; /* $secauth_reset_user */
+    ngx_str_t                       reset_link; /* $secauth_reset_link */
 
     /* store lookups in flight, and the event that resumes the request */
     ngx_http_secauth_store_op_t     op;

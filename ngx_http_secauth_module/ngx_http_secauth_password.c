@@ -361,6 +361,24 @@ ngx_http_secauth_password_task(ngx_http_request_t *r, ngx_str_t *password,
 
 
 ngx_int_t
+ngx_http_secauth_password_task_next(ngx_http_secauth_password_task_t *t,
+    ngx_str_t *next)
+{
+    if (ngx_http_secauth_nfkc(t->next, NGX_HTTP_SECAUTH_PASSWORD_BYTES,
+                              next->data, next->len, &t->next_len)
+        != NGX_HTTP_SECAUTH_NFKC_OK
+        || t->next_len == 0)
+    {
+        ngx_explicit_memzero(t->next, sizeof(t->next));
+        t->next_len = 0;
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
 ngx_http_secauth_password_verify(ngx_http_request_t *r,
     ngx_thread_pool_t *pool, ngx_http_secauth_password_task_t *t)
 {
@@ -544,7 +562,10 @@ ngx_http_secauth_password_thread(void *data, ngx_log_t *log)
      * own characters, which its sender knows.
      */
 
-    if (task->nfkc_len) {
+    if (task->hash_only) {
+        task->valid = 1;
+
+    } else if (task->nfkc_len) {
         task->valid = ngx_http_secauth_password_match(tc, task->nfkc,
                                                       task->nfkc_len);
     }
@@ -557,6 +578,19 @@ ngx_http_secauth_password_thread(void *data, ngx_log_t *log)
 
     /* the verification only: a rehash is for successes */
     task->elapsed = ngx_http_secauth_password_now() - start;
+
+    /* a new password: its hash is the one to write */
+
+    if (task->valid && task->next_len) {
+        task->rehashed = (ngx_http_secauth_argon2_encode(task->new_hash,
+                                                    sizeof(task->new_hash),
+                                                    task->next,
+                                                    task->next_len,
+                                                    task->t, task->m,
+                                                    task->p)
+                          == NGX_OK);
+        goto done;
+    }
 
     /* weaker than configured, or not Argon2id: hash it again, now */
 
@@ -579,8 +613,11 @@ ngx_http_secauth_password_thread(void *data, ngx_log_t *log)
         task->rehashed = 1;
     }
 
+done:
+
     ngx_explicit_memzero(task->password, sizeof(task->password));
     ngx_explicit_memzero(task->nfkc, sizeof(task->nfkc));
+    ngx_explicit_memzero(task->next, sizeof(task->next));
 }
 
 

@@ -56,6 +56,14 @@ typedef struct {
     u_char               nfkc[NGX_HTTP_SECAUTH_PASSWORD_BYTES + 1];
     size_t               nfkc_len;       /* 0: same as password */
     u_char               hash[NGX_HTTP_SECAUTH_HASH_MAX + 1];
+    /*
+     * A new password (change, reset), its NFKC form: hashed into new_hash
+     * (rehashed set) once the current password matches, or at once with
+     * hash_only (a reset, which has no current password).
+     */
+    u_char               next[NGX_HTTP_SECAUTH_PASSWORD_BYTES + 1];
+    size_t               next_len;
+    ngx_flag_t           hash_only;
     ngx_uint_t           t, m, p;
     ngx_flag_t           rehash;    /* compute a new hash if weaker */
     ngx_flag_t           dummy;     /* an unknown user's: timed */
@@ -102,6 +110,9 @@ ngx_msec_t ngx_http_secauth_password_pad(ngx_http_request_t *r,
 ngx_http_secauth_password_task_t *ngx_http_secauth_password_task(
     ngx_http_request_t *r, ngx_str_t *password, ngx_str_t *hash,
     ngx_http_secauth_hash_conf_t *hc);
+/* the task's new password (see next): NGX_ERROR when it is no UTF-8 */
+ngx_int_t ngx_http_secauth_password_task_next(
+    ngx_http_secauth_password_task_t *t, ngx_str_t *next);
 
 
 #endif /* _NGX_HTTP_SECAUTH_PASSWORD_H_INCLUDED_ */

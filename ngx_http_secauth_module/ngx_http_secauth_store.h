@@ -250,9 +250,13 @@ typedef struct {
     ngx_int_t  (*revoke)(ngx_http_secauth_store_t *st,
                          ngx_http_secauth_store_op_t *op);
     /*
-     * user records (Redis only: hash <prefix>user:<name>, field password):
-     * get reads op->value for user op->session.user; set_password writes
-     * op->value back (rehash on login)
+     * user records (Redis only: hash <prefix>user:<name>, fields password
+     * and pwv): get reads op->value and op->session.pwv for user
+     * op->session.user; set_password writes op->value, only while the
+     * user exists and is still at version op->session.pwv (NGX_DECLINED
+     * otherwise): without op->check_pwv the version stays (a rehash on
+     * login), with it the version moves on, which ends every session and
+     * token family of the user (a password change or reset)
      */
     ngx_int_t  (*user_get)(ngx_http_secauth_store_t *st,
                            ngx_http_secauth_store_op_t *op);

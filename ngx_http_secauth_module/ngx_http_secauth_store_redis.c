@@ -483,14 +483,18 @@ ngx_http_secauth_store_redis_user_get(ngx_http_secauth_store_t *st,
 }
 
 
-/* HSET only if the user still exists: a deleted user is not recreated */
+/*
+ * only if the user still exists (a deleted user is not recreated) at the
+ * version read
+ */
 
 static ngx_int_t
 ngx_http_secauth_store_redis_user_set_password(ngx_http_secauth_store_t *st,
     ngx_http_secauth_store_op_t *op)
 {
-    size_t                           argvlen[3];
-    const char                      *argv[3];
+    u_char                           pwv[NGX_INT_T_LEN];
+    size_t                           argvlen[5];
+    const char                      *argv[5];
     ngx_http_secauth_store_redis_t  *sr = st->data;
 
     argv[0] = "1";
@@ -506,11 +510,15 @@ ngx_http_secauth_store_redis_user_set_password(ngx_http_secauth_store_t *st,
 
     argv[2] = (const char *) op->value.data;
     argvlen[2] = op->value.len;
+    argv[3] = (const char *) pwv;
+    argvlen[3] = ngx_sprintf(pwv, "%ui", op->session.pwv) - pwv;
+    argv[4] = op->check_pwv ? "1" : "";
+    argvlen[4] = op->check_pwv ? 1 : 0;
 
     return ngx_http_secauth_store_redis_start(st, op,
                                       NGX_HTTP_SECAUTH_SCRIPT_USER_PASSWORD,
                                       ngx_http_secauth_store_redis_count_done,
-                                      3, argv, argvlen);
+                                      5, argv, argvlen);
 }
 
 

@@ -167,11 +167,23 @@ static char  ngx_http_secauth_lua_session_get[] =
     "return {s}\n";
 
 
-/* KEYS: user record; ARGV: the new hash */
+/*
+ * KEYS: user record; ARGV: the new hash, the version it was read at, "1"
+ * when the version moves on (a change or reset) or "" (a rehash). Written
+ * only while the version is still the one read: a rehash of the old
+ * password never overwrites a change that came meanwhile, and of two
+ * parallel changes one wins. HMSET: Redis before 4 has no HSET of two.
+ */
 
 static char  ngx_http_secauth_lua_user_password[] =
-    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
-    "redis.call('HSET', KEYS[1], 'password', ARGV[1])\n"
+    "local u = redis.call('HMGET', KEYS[1], 'password', 'pwv')\n"
+    "local v = tonumber(u[2]) or 0\n"
+    "if not u[1] or v ~= tonumber(ARGV[2]) then return 0 end\n"
+    "if ARGV[3] == '1' then\n"
+    "  redis.call('HMSET', KEYS[1], 'password', ARGV[1], 'pwv', v + 1)\n"
+    "else\n"
+    "  redis.call('HSET', KEYS[1], 'password', ARGV[1])\n"
+    "end\n"
     "return 1\n";
 
 

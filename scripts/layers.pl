@@ -24,7 +24,8 @@ my @layers = (
           |limit|limit_\w+|throttle
           |mfa|mfa_key|mfa_state|require)$}x           => 4, 'feature'  ],
     [ qr{^(gate|login|login_\w+|logout|refresh|verify
-          |admin|mfa_login|mfa_enrol|mfa_enrol_\w+|jwks)$}x    => 5, 'handler'  ],
+          |admin|mfa_login|mfa_enrol|mfa_enrol_\w+|jwks
+          |password_\w+)$}x                          => 5, 'handler'  ],
     [ qr{^(module|variables|conf|conf_\w+)$}           => 6, 'module'   ],
 );
 

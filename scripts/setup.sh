@@ -52,6 +52,8 @@ if [ "$what" = all ]; then
         iproute2 bc
         oathtool           # TOTP codes from an independent implementation
         zbar-tools         # zbarimg: the enrolment QR code decodes back
+        libmagickcore-6.q16-6-extra   # its SVG coder: zbarimg reads the
+                                      # page's SVG (t/mfa/qr.t)
         qrencode           # scripts/secauth-mfa prints the QR code
         # bench and lint
         wrk
