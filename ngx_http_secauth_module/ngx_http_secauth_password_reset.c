@@ -83,12 +83,12 @@ ngx_http_secauth_password_reset(ngx_conf_t *cf, ngx_command_t *cmd,
 
         ttl = ngx_parse_time(&s, 1);
 
-        if (ttl == (time_t) NGX_ERROR || ttl < 60
+        if (ttl == (time_t) NGX_ERROR || ttl < 1
             || ttl > NGX_HTTP_SECAUTH_RESET_TTL_MAX)
         {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                                "invalid \"%V\": a reset token lives from "
-                               "1m to 24h", &value[1]);
+                               "1s to 24h", &value[1]);
             return NGX_CONF_ERROR;
         }
 
