@@ -251,7 +251,7 @@ ngx_http_secauth_password_length(u_char *p, size_t len)
 ngx_int_t
 ngx_http_secauth_hash_acceptable(ngx_str_t *hash, const char **reason)
 {
-    u_char     *h;
+    u_char     *h, *p, *last;
     ngx_int_t   cost;
 
     h = hash->data;
@@ -273,6 +273,25 @@ ngx_http_secauth_hash_acceptable(ngx_str_t *hash, const char **reason)
         || (hash->len > 3 && ngx_strncmp(h, "$y$", 3) == 0)
         || (hash->len > 3 && ngx_strncmp(h, "$6$", 3) == 0))
     {
+        if (h[1] == 'y' || h[1] == '6') {
+            /* the salt: after yescrypt's parameters, or sha512's rounds= */
+
+            p = h + 3;
+            last = h + hash->len;
+
+            if (h[1] == 'y'
+                || (last - p > 7 && ngx_strncmp(p, "rounds=", 7) == 0))
+            {
+                p = ngx_strlchr(p, last, '$');
+                p = p ? p + 1 : last;
+            }
+
+            if (p == last || *p == '$') {
+                *reason = "is an unsalted crypt hash (its salt is empty)";
+                return NGX_DECLINED;
+            }
+        }
+
         return NGX_OK;
     }
 

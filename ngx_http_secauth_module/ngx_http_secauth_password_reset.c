@@ -575,7 +575,23 @@ ngx_http_secauth_reset_notify(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    sr->request_body = NULL;
+    /*
+     * As the mirror module does: its answer is not ours to send
+     * (header_only, else its output would wait behind ours for ever),
+     * and it gets an empty body, not our form (its headers_in are a copy
+     * of ours: a proxy_pass would send our Content-Length)
+     */
+
+    sr->header_only = 1;
+
+    sr->request_body = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
+    if (sr->request_body == NULL) {
+        return NGX_ERROR;
+    }
+
+    sr->headers_in.content_length = NULL;
+    sr->headers_in.content_length_n = -1;
+    sr->headers_in.chunked = 0;
 
     return NGX_OK;
 }
