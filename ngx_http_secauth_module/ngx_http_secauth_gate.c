@@ -127,15 +127,24 @@ ngx_http_secauth_access_handler(ngx_http_request_t *r)
  * mirror): a gated location they reach is gated here, one phase earlier,
  * on the main request's credentials and in its context, whether or not
  * the main request was gated itself. Admitted, the next preaccess
- * handler runs (NGX_OK would skip them).
+ * handler runs (NGX_OK would skip them). The one exception is the
+ * module's own: a password reset's notify location is run for a client
+ * that has no credentials by design (ngx_http_secauth_password_reset.c).
  */
 
 ngx_int_t
 ngx_http_secauth_subrequest_handler(ngx_http_request_t *r)
 {
-    ngx_int_t  rc;
+    ngx_int_t                rc;
+    ngx_http_secauth_ctx_t  *ctx;
 
     if (r == r->main) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_secauth_get_ctx(r, 0);
+
+    if (ctx && ctx->notify == r) {
         return NGX_DECLINED;
     }
 

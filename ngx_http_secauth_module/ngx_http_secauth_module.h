@@ -164,6 +164,8 @@ typedef struct {
     void                           *login;      /* the login location's */
     ngx_str_t                       reset_user; /* $secauth_reset_user */
     ngx_str_t                       reset_link; /* $secauth_reset_link */
+    ngx_http_request_t             *notify;     /* the reset's notify
+                                                   subrequest: not gated */
 
     /* store lookups in flight, and the event that resumes the request */
     ngx_http_secauth_store_op_t     op;

@@ -583,6 +583,7 @@ ngx_http_secauth_reset_notify(ngx_http_request_t *r,
      */
 
     sr->header_only = 1;
+    ctx->notify = sr;           /* the gate lets it through */
 
     sr->request_body = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
     if (sr->request_body == NULL) {

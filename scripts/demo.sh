@@ -48,14 +48,9 @@ redis-server --bind 127.0.0.1 --port "$redis_port" --save '' \
 head -c 32 /dev/urandom > "$prefix/hs256.key"
 (umask 077 && head -c 32 /dev/urandom > "$prefix/secret.key")
 
-# the demo user, with a fresh password each run
+# the demo users' password, fresh each run (the users are made in Redis,
+# below: password change and reset write user records)
 password=$(head -c 12 /dev/urandom | basenc --base64url)
-salt=$(head -c 16 /dev/urandom | base64 | tr -d '=\n')
-printf 'demo:%s\n' "$(printf %s "$password" \
-    | argon2 "$salt" -id -t 3 -m 16 -p 1 -e)" > "$prefix/users"
-# a second user, with TOTP on (enrolled below, once Redis runs)
-printf 'demo2:%s\n' "$(printf %s "$password" \
-    | argon2 "$salt" -id -t 3 -m 16 -p 1 -e)" >> "$prefix/users"
 
 sed -e "s|@MODULE@|$module|" -e "s|@PREFIX@|$prefix|" \
     -e "s|@PORT@|$port|" \
@@ -68,6 +63,12 @@ sed -e "s|@MODULE@|$module|" -e "s|@PREFIX@|$prefix|" \
 for _ in $(seq 50); do
     redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
     sleep 0.1
+done
+# demo, and demo2 with TOTP on (enrolled next), at the default cost
+for user in demo demo2; do
+    printf '%s\n' "$password" \
+        | scripts/secauth-user --redis "redis://127.0.0.1:$redis_port" add "$user" \
+              >/dev/null
 done
 totp=$(scripts/secauth-mfa --redis "redis://127.0.0.1:$redis_port" \
     --key "$prefix/secret.key" --issuer 'secauth demo' enrol demo2 \
@@ -120,6 +121,13 @@ $totp
     curl -si -b jar -c jar -H 'Content-Type: application/json' \\
         -d '{"action":"confirm","otp":"'\$(oathtool --totp -b SECRET)'"}' \\
         http://127.0.0.1:$port/account/2fa
+
+  demo changes the password at http://127.0.0.1:$port/account/password
+  (every other session and token of demo ends); a forgotten password:
+  http://127.0.0.1:$port/reset answers the same for any name, and for
+  demo the backend prints the link here ("backend: reset link for
+  demo: ..."); 3 requests an hour per address, the 4th gets 429:
+    curl -si -d 'username=demo' http://127.0.0.1:$port/reset
 
   http://127.0.0.1:$port/public   no protection: the backend answers
   http://127.0.0.1:$port/         protected: a browser is sent to /login,

@@ -12,6 +12,9 @@ import sys
 
 class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
+        if self.path == "/send-reset-mail":
+            return self.send_reset_mail()
+
         def header(name):
             return html.escape(self.headers.get(name, ""))
 
@@ -37,6 +40,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     do_POST = do_GET
+
+    def send_reset_mail(self):
+        # the demo's "mailer": nginx's secauth_reset_notify location hands
+        # it the user and the link; a real one queues a mail and answers
+        self.send_response(202)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        sys.stderr.write("backend: reset link for %s: %s\n" % (
+            self.headers.get("X-Reset-User", ""),
+            self.headers.get("X-Reset-Link", "")))
 
     def log_message(self, fmt, *args):
         sys.stderr.write("backend: " + (fmt % args) + "\n")
