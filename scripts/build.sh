@@ -16,11 +16,16 @@
 #                                    module, both with the same sanitizer
 #                                    flags; prints the binary's path, then
 #                                    the module's (scripts/test.sh --asan)
+#   scripts/build.sh --valgrind      the same nginx and module without
+#                                    sanitizers, -O1 -g, pools as single
+#                                    mallocs (NGX_DEBUG_PALLOC), for
+#                                    scripts/test.sh --valgrind
 #
 # The result is written to build/ngx_http_secauth_module.so (or
 # $SECAUTH_BUILD/...), the path every other script uses, with
 # build/secauth-policy beside it (the admin tool's policy check); --asan writes
-# build/asan/nginx and build/asan/ngx_http_secauth_module.so. Rebuilds are
+# build/asan/nginx and build/asan/ngx_http_secauth_module.so, --valgrind the
+# same under build/valgrind/. Rebuilds are
 # incremental: ./configure runs again only when `config` or the flags change.
 set -euo pipefail
 
@@ -34,18 +39,24 @@ while [ $# -gt 0 ]; do
         --nginx-src) mode=dynamic-custom; src=$2; shift 2 ;;
         --static) mode=static; src=$2; shift 2 ;;
         --asan) mode=asan; shift ;;
-        *) echo "usage: $0 [--nginx-src DIR | --static DIR | --asan]" >&2
+        --valgrind) mode=valgrind; shift ;;
+        *) echo "usage: $0 [--nginx-src DIR | --static DIR | --asan" \
+                "| --valgrind]" >&2
            exit 2 ;;
     esac
 done
 
-# --asan: Debian's nginx source, never patched and never kept in the
+# instrumented: nginx built here too, so that a checker sees inside it
+instrumented=
+case "$mode" in asan|valgrind) instrumented=1 ;; esac
+
+# --asan, --valgrind: Debian's nginx source, never patched and never kept in the
 # repository: apt-get source (deb-src entries from scripts/setup.sh asan)
 # into a cache under build/, the upstream tarball unpacked as the tree.
 # Debian's patches are not applied: the suites need none of them, and the
 # binary only has to run the suites, not replace the packaged one.
-if [ "$mode" = asan ]; then
-    "$repo/scripts/setup.sh" asan >&2
+if [ -n "$instrumented" ]; then
+    "$repo/scripts/setup.sh" "$mode" >&2
 
     version=$(dpkg-query -W -f='${Version}' nginx-dev)
     upstream=${version#*:}
@@ -71,11 +82,11 @@ if [ "$mode" = asan ]; then
         }
     fi
 
-    src=$out/asan/nginx-$upstream
+    src=$out/$mode/nginx-$upstream
     if [ ! -f "$src/auto/configure" ] && [ ! -f "$src/configure" ]; then
         rm -rf "$src"
-        mkdir -p "$out/asan"
-        tar -xzf "$tarball" -C "$out/asan"
+        mkdir -p "$out/$mode"
+        tar -xzf "$tarball" -C "$out/$mode"
     fi
 fi
 
@@ -109,6 +120,16 @@ if [ "$mode" = asan ]; then
     # configure finds crypt() in libasan, nginx's own) would call NULL
     ld_opt="$san$helpers -Wl,--push-state,--no-as-needed -lcrypt"
     ld_opt="$ld_opt -Wl,--pop-state -Wl,-z,relro -Wl,-z,now -fPIC"
+elif [ "$mode" = valgrind ]; then
+    # what memcheck needs: every pool allocation a malloc of its own
+    # (NGX_DEBUG_PALLOC, as for ASan), frames and lines (-O1 -g), and the
+    # module kept mapped at exit (t/asan/keep-modules.c) so that a leak's
+    # stack names its functions
+    cc_opt="-g -O1 -DNGX_DEBUG_PALLOC=1 -fPIC -Wall -Wextra -Werror"
+    o=$out/valgrind/keep-modules.o
+    ${CC:-cc} $cc_opt -c "$repo/t/asan/keep-modules.c" -o "$o.tmp"
+    mv -f "$o.tmp" "$o"
+    ld_opt="$o -ldl -Wl,-z,relro -Wl,-z,now -fPIC"
 fi
 
 flags=()
@@ -118,7 +139,7 @@ case "$mode" in
         . "$src/conf_flags"
         flags=("${NGX_CONF_FLAGS[@]}" "--add-dynamic-module=$repo")
         ;;
-    asan)
+    asan|valgrind)
         # Debian's own flags (nginx-dev), so that the binary has the
         # installed nginx's modules and paths; every one of them builds
         # here with libpcre2-dev and zlib1g-dev
@@ -156,12 +177,12 @@ policy_tool() {
     mv -f "$tool.tmp" "$tool"
 }
 
-[ "$mode" = asan ] || policy_tool
+[ -n "$instrumented" ] || policy_tool
 
 name=$(basename "$(cd "$src" && pwd)")
 [ "$mode" = dynamic ] && name=debian
 tree="$out/nginx-$mode-$name"
-[ "$mode" = asan ] && tree=$src
+[ -n "$instrumented" ] && tree=$src
 mkdir -p "$out"
 
 if [ ! -f "$tree/auto/configure" ] && [ ! -f "$tree/configure" ]; then
@@ -170,7 +191,7 @@ if [ ! -f "$tree/auto/configure" ] && [ ! -f "$tree/configure" ]; then
 fi
 
 stamp=$( (printf '%s\n' "${flags[@]}" "$cc_opt" "$ld_opt"; cat "$repo/config"
-          [ "$mode" != asan ] || cat "$repo"/t/asan/*.c) \
+          [ -z "$instrumented" ] || cat "$repo"/t/asan/*.c) \
          | sha256sum | cut -d' ' -f1)
 
 cd "$tree"
@@ -189,12 +210,12 @@ jobs=$(nproc 2>/dev/null || echo 2)
 if [ "$mode" = static ]; then
     make -j"$jobs" -f objs/Makefile >/dev/null
     echo "$tree/objs/nginx"
-elif [ "$mode" = asan ]; then
+elif [ -n "$instrumented" ]; then
     make -j"$jobs" -f objs/Makefile >/dev/null
     for f in nginx ngx_http_secauth_module.so; do
-        cp "objs/$f" "$out/asan/$f.tmp"
-        mv -f "$out/asan/$f.tmp" "$out/asan/$f"
-        echo "$out/asan/$f"
+        cp "objs/$f" "$out/$mode/$f.tmp"
+        mv -f "$out/$mode/$f.tmp" "$out/$mode/$f"
+        echo "$out/$mode/$f"
     done
 else
     make -j"$jobs" -f objs/Makefile modules >/dev/null

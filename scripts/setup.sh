@@ -12,6 +12,8 @@
 #                            the sanitizer runtimes, and Debian's source
 #                            packages for `apt-get source nginx` (a deb-src
 #                            twin of debian.sources, see below)
+#   scripts/setup.sh valgrind the same for scripts/build.sh --valgrind,
+#                            with valgrind instead of the sanitizers
 #   scripts/setup.sh package what scripts/package.sh needs besides the
 #                            build: debhelper and its tools
 set -euo pipefail
@@ -19,8 +21,8 @@ set -euo pipefail
 what=${1:-all}
 
 case "$what" in
-    all|demo|asan|package) ;;
-    *) echo "usage: $0 [demo | asan | package]" >&2; exit 2 ;;
+    all|demo|asan|valgrind|package) ;;
+    *) echo "usage: $0 [demo | asan | valgrind | package]" >&2; exit 2 ;;
 esac
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -88,6 +90,11 @@ if [ "$what" = asan ]; then
     )
 fi
 
+if [ "$what" = valgrind ]; then
+    # the same nginx from source, and memcheck
+    packages+=(libpcre2-dev zlib1g-dev dpkg-dev valgrind)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null \
@@ -117,7 +124,7 @@ fi
 # followed by apt-get update only when it changes or when apt has no
 # source index for nginx yet; a stanza that already lists deb-src gets
 # no twin (apt would warn about a duplicate).
-if [ "$what" = asan ]; then
+if [ "$what" = asan ] || [ "$what" = valgrind ]; then
     sources=/etc/apt/sources.list.d/debian.sources
     twin=/etc/apt/sources.list.d/secauth-deb-src.sources
     [ -f "$sources" ] || { echo "setup: no $sources" >&2; exit 1; }

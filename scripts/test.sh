@@ -13,6 +13,14 @@
 #                                 report (a leak at exit included) fails
 #                                 the run and is printed at the end. Slow:
 #                                 not part of CI's run (docs/testing.md).
+#   scripts/test.sh --valgrind [...]
+#                                 the suites named (by default the gate's,
+#                                 an MFA login's and a reset's) with every
+#                                 nginx under valgrind's memcheck: nginx
+#                                 and the module from scripts/build.sh
+#                                 --valgrind; any error or definite leak
+#                                 fails the run. Slower still: not in CI's
+#                                 run (docs/testing.md).
 #   scripts/test.sh --check-leak [...]
 #                                 the gate paths' suites (or those named)
 #                                 in Test::Nginx's leak-check mode
@@ -33,6 +41,15 @@ if [ "${1:-}" = --asan ]; then
     shift
 fi
 
+valgrind=
+if [ "${1:-}" = --valgrind ]; then
+    valgrind=1
+    shift
+    # (the suites that pass at valgrind's speed: docs/testing.md)
+    [ $# -gt 0 ] || set -- t/gate.t t/session.t t/session-shm.t \
+        t/mfa/login.t t/password/reset.t
+fi
+
 if [ "${1:-}" = --check-leak ]; then
     shift
     export TEST_NGINX_CHECK_LEAK=1
@@ -45,6 +62,10 @@ scripts/setup.sh
 if [ -n "$asan" ]; then
     built=$(scripts/build.sh --asan)
     asan_nginx=$(sed -n 1p <<< "$built")
+    module=$(sed -n 2p <<< "$built")
+elif [ -n "$valgrind" ]; then
+    built=$(scripts/build.sh --valgrind)
+    vg_nginx=$(sed -n 1p <<< "$built")
     module=$(sed -n 2p <<< "$built")
 else
     module=$(scripts/build.sh)
@@ -83,6 +104,30 @@ if [ -n "$asan" ]; then
     LSAN_OPTIONS+=":print_suppressions=0"
     export SECAUTH_ASAN=1
     echo "test: ASan/UBSan: $TEST_NGINX_BINARY, reports in $reports"
+fi
+
+# --valgrind: every nginx of the suites runs under memcheck through a
+# wrapper (the suites only know TEST_NGINX_BINARY); each process (master,
+# workers, nginx -t) writes its report to a file of its own, empty when
+# it found nothing (--quiet), inspected at the end
+if [ -n "$valgrind" ]; then
+    reports=$(dirname "$vg_nginx")/reports
+    rm -rf "$reports"
+    mkdir -p "$reports"
+    wrapper=$(dirname "$vg_nginx")/nginx-memcheck
+    cat > "$wrapper.tmp" <<EOF
+#!/bin/sh
+exec valgrind --quiet --tool=memcheck --fair-sched=yes --num-callers=40 \\
+    --leak-check=full --show-leak-kinds=definite,indirect \\
+    --errors-for-leak-kinds=definite,indirect \\
+    --suppressions=$repo/t/valgrind/nginx.supp --gen-suppressions=all \\
+    --log-file=$reports/report.%p "$vg_nginx" "\$@"
+EOF
+    chmod +x "$wrapper.tmp"
+    mv -f "$wrapper.tmp" "$wrapper"
+    export TEST_NGINX_BINARY=$wrapper
+    export SECAUTH_VALGRIND=1
+    echo "test: valgrind: $vg_nginx, reports in $reports"
 fi
 
 free_port() {
@@ -183,6 +228,24 @@ if [ -n "$asan" ]; then
         [ "$status" -ne 0 ] || status=1
     else
         echo "test: no sanitizer reports"
+    fi
+fi
+
+if [ -n "$valgrind" ]; then
+    shopt -s nullglob
+    found=()
+    for f in "$reports"/report.*; do
+        [ -s "$f" ] && found+=("$f")
+    done
+    if [ ${#found[@]} -gt 0 ]; then
+        for f in "${found[@]}"; do
+            echo "=== $f"
+            head -n 80 "$f"
+        done
+        echo "test: ${#found[@]} valgrind report(s) in $reports" >&2
+        [ "$status" -ne 0 ] || status=1
+    else
+        echo "test: no valgrind reports"
     fi
 fi
 

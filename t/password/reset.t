@@ -261,7 +261,9 @@ ok(!(grep { index($_, $t2) >= 0 || index(redis('TYPE', $_) eq 'string'
 
 }
 
-# unknown and known users take the same time
+# unknown and known users take the same time (not judged under valgrind,
+# which runs a worker's threads one at a time); the requests are made in
+# any case: the confirmations below use alice's older tokens
 {
     my (@k, @u);
     for (1 .. 30) {
@@ -271,9 +273,13 @@ ok(!(grep { index($_, $t2) >= 0 || index(redis('TYPE', $_) eq 'string'
     my $med = sub { my @s = sort { $a <=> $b } @_; $s[@s / 2] };
     my ($mk, $mu) = ($med->(@k), $med->(@u));
     my $diff = abs($mk - $mu);
-    ok($diff <= 0.1 * ($mk > $mu ? $mk : $mu) || $diff < 0.00015,
-       sprintf('a request for a user and for nobody take the same time '
-               . '(medians %.2f and %.2f ms)', $mk * 1000, $mu * 1000));
+    SKIP: {
+        skip 'timing under valgrind', 1 if $ENV{SECAUTH_VALGRIND};
+        ok($diff <= 0.1 * ($mk > $mu ? $mk : $mu) || $diff < 0.00015,
+           sprintf('a request for a user and for nobody take the same '
+                   . 'time (medians %.2f and %.2f ms)', $mk * 1000,
+                   $mu * 1000));
+    }
 }
 
 # bad requests
