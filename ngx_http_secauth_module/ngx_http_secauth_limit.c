@@ -235,9 +235,10 @@ ngx_http_secauth_limit_status_variable(ngx_http_request_t *r,
 
 /*
  * The buckets of the request's keys; NGX_DECLINED when every key is empty
- * or no limit counts this request. At a secauth_login location a limit
- * counts credential submissions (POST) only, unless it says methods=all:
- * loading the form and the gate's redirect to it use up no budget.
+ * or no limit counts this request. At a secauth_login location (and at
+ * a password reset's request and confirmation) a limit counts
+ * submissions (POST) only, unless it says methods=all: loading the form
+ * and the gate's redirect to it use up no budget.
  */
 
 static ngx_int_t
