@@ -113,6 +113,11 @@ ngx_http_secauth_access_handler(ngx_http_request_t *r)
         || (ngx_http_secauth_mode_has_jwt(slcf->mode)
             && ctx->jwt == NGX_HTTP_SECAUTH_UNAVAILABLE))
     {
+        if (ctx->keys_unavailable) {
+            /* a token no key can check is never admitted, fail open or not */
+            return NGX_HTTP_SERVICE_UNAVAILABLE;
+        }
+
         rc = ngx_http_secauth_unavailable(r, slcf, "authentication");
         ctx->admitted = (rc == NGX_OK);
         return rc;
@@ -127,9 +132,10 @@ ngx_http_secauth_access_handler(ngx_http_request_t *r)
  * mirror): a gated location they reach is gated here, one phase earlier,
  * on the main request's credentials and in its context, whether or not
  * the main request was gated itself. Admitted, the next preaccess
- * handler runs (NGX_OK would skip them). The one exception is the
+ * handler runs (NGX_OK would skip them). The exceptions are the
  * module's own: a password reset's notify location is run for a client
- * that has no credentials by design (ngx_http_secauth_password_reset.c).
+ * that has no credentials by design (ngx_http_secauth_password_reset.c),
+ * and a key request is what checks them (_jwt_fetch.c).
  */
 
 ngx_int_t
@@ -144,7 +150,7 @@ ngx_http_secauth_subrequest_handler(ngx_http_request_t *r)
 
     ctx = ngx_http_secauth_get_ctx(r, 0);
 
-    if (ctx && ctx->notify == r) {
+    if (ctx && (ctx->notify == r || ctx->key_fetch == r)) {
         return NGX_DECLINED;
     }
 

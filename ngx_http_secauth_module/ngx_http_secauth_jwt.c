@@ -32,13 +32,13 @@
 
 static ngx_int_t ngx_http_secauth_jwt_decode(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, ngx_str_t *token,
-    ngx_http_secauth_jws_key_t *only, ngx_http_secauth_jws_key_t **verified,
-    json_t **claims, char **error);
+    ngx_http_secauth_jws_key_t *only, ngx_array_t *fetched,
+    ngx_http_secauth_jws_key_t **verified, json_t **claims, char **error);
 static void ngx_http_secauth_jwt_claims_cleanup(void *data);
 static ngx_int_t ngx_http_secauth_jwt_header(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_jws_key_t *only,
-    ngx_http_secauth_jws_parts_t *parts, ngx_array_t *candidates,
-    char **error);
+    ngx_array_t *fetched, ngx_http_secauth_jws_parts_t *parts,
+    ngx_array_t *candidates, char **error);
 static ngx_int_t ngx_http_secauth_jwt_signature(ngx_http_request_t *r,
     ngx_http_secauth_jws_parts_t *parts, ngx_array_t *candidates,
     ngx_http_secauth_jws_key_t **verified);
@@ -68,6 +68,7 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
     char                           *error;
     json_t                         *claims;
     ngx_int_t                       rc;
+    ngx_array_t                    *fetched;
     ngx_http_secauth_jws_key_t     *key;
     ngx_http_secauth_loc_conf_t    *slcf;
     ngx_http_secauth_jwt_cache_t   *cache;
@@ -97,6 +98,29 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
         return ngx_http_secauth_jwt_refuse(r, ctx, "too_large");
     }
 
+    /* the keys of secauth_jwt_key_request (_jwt_fetch.c), if any */
+
+    fetched = NULL;
+
+    if (slcf->jwt_fetch) {
+        rc = ngx_http_secauth_jwt_fetch_keys(r, ctx, slcf, &fetched);
+
+        if (rc == NGX_AGAIN || rc == NGX_ERROR) {
+            return rc;
+        }
+
+        if (fetched == NULL && slcf->jwt_keys == NULL) {
+            /* no key to check it with: not the client's fault, a 503 */
+            ctx->jwt = NGX_HTTP_SECAUTH_UNAVAILABLE;
+            ctx->keys_unavailable = 1;
+            ngx_str_set(&ctx->error, "keys_unavailable");
+            ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                          "secauth: bearer token not checked: no key "
+                          "from secauth_jwt_key_request yet");
+            return NGX_OK;
+        }
+    }
+
     /*
      * A token this worker has verified with one of this location's keys,
      * and that has not expired, is taken from the cache: no parsing, no
@@ -106,7 +130,7 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
 
     cache = ngx_http_secauth_jwt_cache(r);
     cached = cache ? ngx_http_secauth_jwt_cache_get(cache, token,
-                                                    slcf->jwt_keys)
+                                                    slcf->jwt_keys, fetched)
                    : NULL;
 
     if (cached) {
@@ -127,8 +151,18 @@ ngx_http_secauth_jwt_check(ngx_http_request_t *r, ngx_http_secauth_ctx_t *ctx,
         }
 
     } else {
-        rc = ngx_http_secauth_jwt_decode(r, slcf, token, NULL, &key,
-                                         &claims, &error);
+        rc = ngx_http_secauth_jwt_decode(r, slcf, token, NULL, fetched,
+                                         &key, &claims, &error);
+
+        if (rc == NGX_ABORT && slcf->jwt_fetch) {
+            /* no key for its kid or algorithm: perhaps a new one */
+            rc = ngx_http_secauth_jwt_fetch_again(r, ctx, slcf);
+
+            if (rc == NGX_AGAIN) {
+                return NGX_AGAIN;
+            }
+        }
+
         if (rc == NGX_ERROR) {
             return NGX_ERROR;
         }
@@ -180,16 +214,17 @@ ngx_http_secauth_jwt_ours(ngx_http_secauth_loc_conf_t *slcf,
 
 
 /*
- * Shape, header and signature (with the location's keys, or only one),
- * then the payload: NGX_OK and the claims (a reference for the caller),
- * NGX_DECLINED and why, or NGX_ERROR.
+ * Shape, header and signature (with the location's keys and the fetched
+ * ones, or only one), then the payload: NGX_OK and the claims (a
+ * reference for the caller), NGX_DECLINED and why, NGX_ABORT (and why)
+ * when no key has the token's kid or algorithm, or NGX_ERROR.
  */
 
 static ngx_int_t
 ngx_http_secauth_jwt_decode(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, ngx_str_t *token,
-    ngx_http_secauth_jws_key_t *only, ngx_http_secauth_jws_key_t **verified,
-    json_t **claims, char **error)
+    ngx_http_secauth_jws_key_t *only, ngx_array_t *fetched,
+    ngx_http_secauth_jws_key_t **verified, json_t **claims, char **error)
 {
     ngx_int_t                      rc;
     ngx_array_t                    candidates;
@@ -207,8 +242,8 @@ ngx_http_secauth_jwt_decode(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    rc = ngx_http_secauth_jwt_header(r, slcf, only, &parts, &candidates,
-                                     error);
+    rc = ngx_http_secauth_jwt_header(r, slcf, only, fetched, &parts,
+                                     &candidates, error);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -266,7 +301,7 @@ ngx_http_secauth_jwt_issued(ngx_http_request_t *r, ngx_str_t *token,
     }
 
     rc = ngx_http_secauth_jwt_decode(r, slcf, token, slcf->jwt_signing_key,
-                                     &verified, claims, &error);
+                                     NULL, &verified, claims, &error);
     if (rc == NGX_ERROR) {
         return "internal";
     }
@@ -299,16 +334,17 @@ ngx_http_secauth_jwt_claims_cleanup(void *data)
 static ngx_int_t
 ngx_http_secauth_jwt_header(ngx_http_request_t *r,
     ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_jws_key_t *only,
-    ngx_http_secauth_jws_parts_t *parts, ngx_array_t *candidates,
-    char **error)
+    ngx_array_t *fetched, ngx_http_secauth_jws_parts_t *parts,
+    ngx_array_t *candidates, char **error)
 {
     int                           alg;
     long                          n;
     u_char                       *buf;
     json_t                       *header, *v;
     size_t                        kid_len;
-    ngx_uint_t                    i, nkeys, alg_known;
+    ngx_uint_t                    i, s, nkeys, alg_known;
     const char                   *kid, **f;
+    ngx_array_t                  *set;
     json_error_t                  err;
     ngx_http_secauth_jws_key_t   *keys, **c;
 
@@ -390,45 +426,48 @@ ngx_http_secauth_jwt_header(ngx_http_request_t *r,
 
     alg_known = 0;
 
-    if (only) {
-        keys = only;
-        nkeys = 1;
+    /* only one key, or the location's and then the fetched ones */
 
-    } else if (slcf->jwt_keys) {
-        keys = slcf->jwt_keys->elts;
-        nkeys = slcf->jwt_keys->nelts;
+    for (s = 0; s < 2; s++) {
 
-    } else {
-        keys = NULL;
-        nkeys = 0;
-    }
+        if (only) {
+            keys = only;
+            nkeys = (s == 0);
 
-    for (i = 0; i < nkeys; i++) {
-
-        if (keys[i].alg != alg) {
-            continue;
+        } else {
+            set = (s == 0) ? slcf->jwt_keys : fetched;
+            keys = set ? set->elts : NULL;
+            nkeys = set ? set->nelts : 0;
         }
 
-        alg_known = 1;
+        for (i = 0; i < nkeys; i++) {
 
-        if (kid && (keys[i].kid_len != kid_len
-                    || ngx_memcmp(keys[i].kid, kid, kid_len) != 0))
-        {
-            continue;
+            if (keys[i].alg != alg) {
+                continue;
+            }
+
+            alg_known = 1;
+
+            if (kid && (keys[i].kid_len != kid_len
+                        || ngx_memcmp(keys[i].kid, kid, kid_len) != 0))
+            {
+                continue;
+            }
+
+            c = ngx_array_push(candidates);
+            if (c == NULL) {
+                json_decref(header);
+                return NGX_ERROR;
+            }
+
+            *c = &keys[i];
         }
-
-        c = ngx_array_push(candidates);
-        if (c == NULL) {
-            json_decref(header);
-            return NGX_ERROR;
-        }
-
-        *c = &keys[i];
     }
 
     if (candidates->nelts == 0) {
         *error = alg_known ? "unknown_kid" : "bad_alg";
-        goto refused;
+        json_decref(header);
+        return NGX_ABORT;
     }
 
     json_decref(header);

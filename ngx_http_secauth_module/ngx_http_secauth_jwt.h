@@ -48,6 +48,8 @@ char *ngx_http_secauth_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_secauth_jwt_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+char *ngx_http_secauth_jwt_key_request(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 char *ngx_http_secauth_jwt_merge(ngx_conf_t *cf,
     ngx_http_secauth_loc_conf_t *prev, ngx_http_secauth_loc_conf_t *conf);
 

@@ -38,7 +38,10 @@ struct ngx_http_secauth_jwt_cache_s {
 static uint32_t ngx_http_secauth_jwt_cache_key(ngx_str_t *token);
 static ngx_http_secauth_jwt_cached_t *ngx_http_secauth_jwt_cache_find(
     ngx_rbtree_node_t *node, ngx_rbtree_node_t *sentinel,
-    ngx_rbtree_key_t key, ngx_str_t *token, ngx_array_t *keys);
+    ngx_rbtree_key_t key, ngx_str_t *token, ngx_array_t *keys,
+    ngx_array_t *fetched);
+static ngx_flag_t ngx_http_secauth_jwt_cache_of(
+    ngx_http_secauth_jws_key_t *key, ngx_array_t *keys);
 static void ngx_http_secauth_jwt_cache_remove(
     ngx_http_secauth_jwt_cache_t *cache, ngx_http_secauth_jwt_cached_t *e);
 static void ngx_http_secauth_jwt_cache_cleanup(void *data);
@@ -97,18 +100,18 @@ ngx_http_secauth_jwt_cache_key(ngx_str_t *token)
 
 ngx_http_secauth_jwt_cached_t *
 ngx_http_secauth_jwt_cache_get(ngx_http_secauth_jwt_cache_t *cache,
-    ngx_str_t *token, ngx_array_t *keys)
+    ngx_str_t *token, ngx_array_t *keys, ngx_array_t *fetched)
 {
     ngx_http_secauth_jwt_cached_t  *e;
 
-    if (keys == NULL) {
+    if (keys == NULL && fetched == NULL) {
         return NULL;
     }
 
     e = ngx_http_secauth_jwt_cache_find(cache->tree.root,
                                         cache->tree.sentinel,
                                         ngx_http_secauth_jwt_cache_key(token),
-                                        token, keys);
+                                        token, keys, fetched);
     if (e == NULL) {
         return NULL;
     }
@@ -135,9 +138,8 @@ ngx_http_secauth_jwt_cache_get(ngx_http_secauth_jwt_cache_t *cache,
 static ngx_http_secauth_jwt_cached_t *
 ngx_http_secauth_jwt_cache_find(ngx_rbtree_node_t *node,
     ngx_rbtree_node_t *sentinel, ngx_rbtree_key_t key, ngx_str_t *token,
-    ngx_array_t *keys)
+    ngx_array_t *keys, ngx_array_t *fetched)
 {
-    ngx_http_secauth_jws_key_t     *k;
     ngx_http_secauth_jwt_cached_t  *e;
 
     while (node != sentinel && key != node->key) {
@@ -149,23 +151,39 @@ ngx_http_secauth_jwt_cache_find(ngx_rbtree_node_t *node,
     }
 
     e = (ngx_http_secauth_jwt_cached_t *) node;
-    k = keys->elts;
 
     if (e->len == token->len
         && ngx_memcmp(e->token, token->data, token->len) == 0
-        && e->key >= k && e->key < k + keys->nelts)
+        && (ngx_http_secauth_jwt_cache_of(e->key, keys)
+            || ngx_http_secauth_jwt_cache_of(e->key, fetched)))
     {
         return e;
     }
 
     e = ngx_http_secauth_jwt_cache_find(node->left, sentinel, key, token,
-                                        keys);
+                                        keys, fetched);
     if (e) {
         return e;
     }
 
     return ngx_http_secauth_jwt_cache_find(node->right, sentinel, key, token,
-                                           keys);
+                                           keys, fetched);
+}
+
+
+static ngx_flag_t
+ngx_http_secauth_jwt_cache_of(ngx_http_secauth_jws_key_t *key,
+    ngx_array_t *keys)
+{
+    ngx_http_secauth_jws_key_t  *k;
+
+    if (keys == NULL) {
+        return 0;
+    }
+
+    k = keys->elts;
+
+    return key >= k && key < k + keys->nelts;
 }
 
 
@@ -223,8 +241,13 @@ ngx_http_secauth_jwt_cache_remove(ngx_http_secauth_jwt_cache_t *cache,
 static void
 ngx_http_secauth_jwt_cache_cleanup(void *data)
 {
-    ngx_http_secauth_jwt_cache_t *cache = data;
+    ngx_http_secauth_jwt_cache_flush(data);
+}
 
+
+void
+ngx_http_secauth_jwt_cache_flush(ngx_http_secauth_jwt_cache_t *cache)
+{
     ngx_queue_t                    *q;
     ngx_http_secauth_jwt_cached_t  *e;
 

@@ -15,24 +15,24 @@
 #include "ngx_http_secauth_jwk.h"
 #include "ngx_http_secauth_jws.h"
 #include "ngx_http_secauth_jwt.h"
+#include "ngx_http_secauth_jwt_private.h"
 
 
 /*
- * The keys of secauth_jwt_key and secauth_jwt_signing_key: read, parsed
- * and bound to their algorithm at configuration time, freed with the
- * configuration's pool; and the merge of the JWT settings.
+ * The keys of secauth_jwt_key, secauth_jwt_signing_key and
+ * secauth_jwt_key_file: read, parsed and bound to their algorithm at
+ * configuration time, freed with the configuration's pool; the JWK Set
+ * import that secauth_jwt_key_request shares (_jwt_fetch.c); and the
+ * merge of the JWT settings.
  */
 
 
 static ssize_t ngx_http_secauth_jwt_key_read(ngx_conf_t *cf,
     ngx_command_t *cmd, ngx_str_t *path, size_t max, u_char **buf);
 static ngx_http_secauth_jws_key_t *ngx_http_secauth_jwt_key_push(
-    ngx_conf_t *cf, ngx_http_secauth_loc_conf_t *slcf);
-static char *ngx_http_secauth_jwt_key_set(ngx_conf_t *cf,
-    ngx_command_t *cmd, ngx_http_secauth_loc_conf_t *slcf, json_t *set,
-    int alg);
-static ngx_int_t ngx_http_secauth_jwt_key_keep(ngx_conf_t *cf,
-    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_jws_key_t *key);
+    ngx_pool_t *pool, ngx_array_t **keys);
+static ngx_int_t ngx_http_secauth_jwt_key_keep(ngx_pool_t *pool,
+    ngx_array_t *keys, ngx_http_secauth_jws_key_t *key);
 static void ngx_http_secauth_jwt_key_cleanup(void *data);
 
 
@@ -98,7 +98,7 @@ ngx_http_secauth_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    key = ngx_http_secauth_jwt_key_push(cf, slcf);
+    key = ngx_http_secauth_jwt_key_push(cf->pool, &slcf->jwt_keys);
     if (key == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -164,7 +164,9 @@ ngx_http_secauth_jwt_key(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         key->kid_len = kid.len;
     }
 
-    if (ngx_http_secauth_jwt_key_keep(cf, slcf, key) != NGX_OK) {
+    if (ngx_http_secauth_jwt_key_keep(cf->pool, slcf->jwt_keys, key)
+        != NGX_OK)
+    {
         return NGX_CONF_ERROR;
     }
 
@@ -244,9 +246,10 @@ ngx_http_secauth_jwt_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
         return NGX_CONF_ERROR;
     }
 
-    rv = ngx_http_secauth_jwt_key_set(cf, cmd, slcf, set, alg);
+    rv = ngx_http_secauth_jwt_key_set(cf->pool, cf->log, &cmd->name,
+                                      &slcf->jwt_keys, set, alg, 0);
 
-    if (rv != NGX_CONF_OK) {
+    if (rv != NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0, "\"%V\": \"%V\" %s",
                            &cmd->name, &path, rv);
         rv = NGX_CONF_ERROR;
@@ -258,27 +261,33 @@ ngx_http_secauth_jwt_key_file(ngx_conf_t *cf, ngx_command_t *cmd,
 }
 
 
-/* the keys of a JWK Set, or of a single JWK, into the location's keys */
+/*
+ * The keys of a JWK Set, or of a single JWK, into *keys (created in pool
+ * when unset), each freed with pool. A file (fetched 0) fails on a key
+ * that cannot be used, and may hold shared secrets; a fetched set skips
+ * such a key with a warning and never takes a secret (a key set served
+ * over HTTP is public). NULL, or why the set is refused.
+ */
 
-static char *
-ngx_http_secauth_jwt_key_set(ngx_conf_t *cf, ngx_command_t *cmd,
-    ngx_http_secauth_loc_conf_t *slcf, json_t *set, int alg)
+char *
+ngx_http_secauth_jwt_key_set(ngx_pool_t *pool, ngx_log_t *log,
+    ngx_str_t *what, ngx_array_t **keys, json_t *set, int alg,
+    ngx_flag_t fetched)
 {
     int                             rc;
     size_t                          i, n;
-    json_t                         *keys, *jwk;
-    ngx_uint_t                      imported;
+    json_t                         *list, *jwk;
+    ngx_uint_t                      imported, level;
     ngx_http_secauth_jws_key_t     *key;
     ngx_http_secauth_jwk_import_t   in;
 
-    keys = json_object_get(set, "keys");
+    list = json_object_get(set, "keys");
 
-    if (keys == NULL && json_object_get(set, "kty")) {
-        keys = NULL;
+    if (list == NULL && json_object_get(set, "kty")) {
         n = 1;
 
-    } else if (json_is_array(keys)) {
-        n = json_array_size(keys);
+    } else if (json_is_array(list)) {
+        n = json_array_size(list);
 
     } else {
         return "is neither a JWK Set (an object with a \"keys\" array) "
@@ -288,21 +297,21 @@ ngx_http_secauth_jwt_key_set(ngx_conf_t *cf, ngx_command_t *cmd,
     imported = 0;
 
     for (i = 0; i < n; i++) {
-        jwk = keys ? json_array_get(keys, i) : set;
+        jwk = list ? json_array_get(list, i) : set;
 
-        key = ngx_http_secauth_jwt_key_push(cf, slcf);
+        key = ngx_http_secauth_jwt_key_push(pool, keys);
         if (key == NULL) {
             return "cannot be loaded: out of memory";
         }
 
         ngx_memzero(&in, sizeof(ngx_http_secauth_jwk_import_t));
         in.alg_default = alg;
-        in.allow_secret = 1;
+        in.allow_secret = !fetched;
 
         rc = ngx_http_secauth_jwk_import(key, jwk, &in);
 
         if (rc == 0 && in.kid) {
-            key->kid = ngx_pnalloc(cf->pool, in.kid_len);
+            key->kid = ngx_pnalloc(pool, in.kid_len);
             if (key->kid == NULL) {
                 rc = -1;
                 in.err = "cannot be loaded: out of memory";
@@ -313,65 +322,60 @@ ngx_http_secauth_jwt_key_set(ngx_conf_t *cf, ngx_command_t *cmd,
             }
         }
 
-        if (rc == 0 && ngx_http_secauth_jwt_key_keep(cf, slcf, key) != NGX_OK) {
+        if (rc == 0 && ngx_http_secauth_jwt_key_keep(pool, *keys, key)
+                       != NGX_OK)
+        {
             return "cannot be loaded: out of memory";
         }
 
         if (rc != 0) {
             ngx_http_secauth_jws_key_free(key);
-            slcf->jwt_keys->nelts--;
+            (*keys)->nelts--;
         }
 
-        if (rc == -1) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "\"%V\": key %uz%s%*s%s %s",
-                               &cmd->name, i,
-                               in.kid ? " (kid \"" : "",
-                               in.kid ? (int) ngx_min(in.kid_len, 64) : 0,
-                               in.kid ? (char *) in.kid : "",
-                               in.kid ? "\")" : "", in.err);
-            return "has a key that cannot be used";
-        }
-
-        if (rc == 1) {
-            ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
-                               "\"%V\": key %uz%s%*s%s %s",
-                               &cmd->name, i,
-                               in.kid ? " (kid \"" : "",
-                               in.kid ? (int) ngx_min(in.kid_len, 64) : 0,
-                               in.kid ? (char *) in.kid : "",
-                               in.kid ? "\")" : "", in.err);
+        if (rc == 0) {
+            imported++;
             continue;
         }
 
-        imported++;
+        level = (rc == -1 && !fetched) ? NGX_LOG_EMERG : NGX_LOG_WARN;
+
+        ngx_log_error(level, log, 0, "\"%V\": key %uz%s%*s%s %s%s",
+                      what, i,
+                      in.kid ? " (kid \"" : "",
+                      in.kid ? (int) ngx_min(in.kid_len, 64) : 0,
+                      in.kid ? (char *) in.kid : "",
+                      in.kid ? "\")" : "", in.err,
+                      (rc == -1 && fetched) ? ", skipped" : "");
+
+        if (level == NGX_LOG_EMERG) {
+            return "has a key that cannot be used";
+        }
     }
 
     if (imported == 0) {
         return "has no key this module can verify with";
     }
 
-    return NGX_CONF_OK;
+    return NULL;
 }
 
 
-/* a new key slot of the location, freed with the configuration */
+/* a new key slot in *keys (created when unset), freed with pool */
 
 static ngx_http_secauth_jws_key_t *
-ngx_http_secauth_jwt_key_push(ngx_conf_t *cf,
-    ngx_http_secauth_loc_conf_t *slcf)
+ngx_http_secauth_jwt_key_push(ngx_pool_t *pool, ngx_array_t **keys)
 {
     ngx_http_secauth_jws_key_t  *key;
 
-    if (slcf->jwt_keys == NGX_CONF_UNSET_PTR) {
-        slcf->jwt_keys = ngx_array_create(cf->pool, 2,
-                                          sizeof(ngx_http_secauth_jws_key_t));
-        if (slcf->jwt_keys == NULL) {
+    if (*keys == NGX_CONF_UNSET_PTR || *keys == NULL) {
+        *keys = ngx_array_create(pool, 2, sizeof(ngx_http_secauth_jws_key_t));
+        if (*keys == NULL) {
             return NULL;
         }
     }
 
-    key = ngx_array_push(slcf->jwt_keys);
+    key = ngx_array_push(*keys);
     if (key == NULL) {
         return NULL;
     }
@@ -383,19 +387,19 @@ ngx_http_secauth_jwt_key_push(ngx_conf_t *cf,
 }
 
 
-/* the last key pushed, prepared: freed with the configuration */
+/* the last key pushed, prepared: freed with pool */
 
 static ngx_int_t
-ngx_http_secauth_jwt_key_keep(ngx_conf_t *cf,
-    ngx_http_secauth_loc_conf_t *slcf, ngx_http_secauth_jws_key_t *key)
+ngx_http_secauth_jwt_key_keep(ngx_pool_t *pool, ngx_array_t *keys,
+    ngx_http_secauth_jws_key_t *key)
 {
     ngx_pool_cleanup_t  *cln;
 
-    cln = ngx_pool_cleanup_add(cf->pool, 0);
+    cln = ngx_pool_cleanup_add(pool, 0);
 
     if (cln == NULL) {
         ngx_http_secauth_jws_key_free(key);
-        slcf->jwt_keys->nelts--;
+        keys->nelts--;
         return NGX_ERROR;
     }
 
@@ -466,6 +470,9 @@ ngx_http_secauth_jwt_merge(ngx_conf_t *cf, ngx_http_secauth_loc_conf_t *prev,
     ngx_http_secauth_loc_conf_t *conf)
 {
     ngx_conf_merge_ptr_value(conf->jwt_keys, prev->jwt_keys, NULL);
+    ngx_conf_merge_ptr_value(conf->jwt_fetch, prev->jwt_fetch, NULL);
+    ngx_conf_merge_sec_value(conf->jwt_key_cache, prev->jwt_key_cache,
+                             60 * 60);
     ngx_conf_merge_ptr_value(conf->jwt_signing_key, prev->jwt_signing_key,
                              NULL);
     ngx_conf_merge_str_value(conf->jwt_issuer, prev->jwt_issuer, "");
@@ -504,9 +511,13 @@ ngx_http_secauth_jwt_merge(ngx_conf_t *cf, ngx_http_secauth_loc_conf_t *prev,
         return NGX_CONF_ERROR;
     }
 
-    if (conf->mode == NGX_HTTP_SECAUTH_JWT && conf->jwt_keys == NULL) {
+    if (conf->mode == NGX_HTTP_SECAUTH_JWT && conf->jwt_keys == NULL
+        && conf->jwt_fetch == NULL)
+    {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"secauth jwt\" needs \"secauth_jwt_key\" or "
+                           "\"secauth jwt\" needs \"secauth_jwt_key\", "
+                           "\"secauth_jwt_key_file\", "
+                           "\"secauth_jwt_key_request\" or "
                            "\"secauth_jwt_signing_key\"");
         return NGX_CONF_ERROR;
     }

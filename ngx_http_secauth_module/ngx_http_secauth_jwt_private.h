@@ -76,13 +76,34 @@ char *ngx_http_secauth_jwt_when(ngx_http_secauth_loc_conf_t *slcf,
 /* the worker's cache, created on first use; NULL when out of memory */
 ngx_http_secauth_jwt_cache_t *ngx_http_secauth_jwt_cache(
     ngx_http_request_t *r);
-/* an unexpired exact copy of token verified by one of keys, or NULL */
+/* an unexpired exact copy of token verified by one of keys or fetched */
 ngx_http_secauth_jwt_cached_t *ngx_http_secauth_jwt_cache_get(
-    ngx_http_secauth_jwt_cache_t *cache, ngx_str_t *token, ngx_array_t *keys);
+    ngx_http_secauth_jwt_cache_t *cache, ngx_str_t *token, ngx_array_t *keys,
+    ngx_array_t *fetched);
 /* remembers a verified token (a reference to claims); best effort */
 void ngx_http_secauth_jwt_cache_put(ngx_http_secauth_jwt_cache_t *cache,
     ngx_str_t *token, ngx_http_secauth_jwt_times_t *t, json_t *claims,
     void *checked, ngx_http_secauth_jws_key_t *key, ngx_log_t *log);
+
+
+/* forgets every token (the keys that verified them are gone) */
+void ngx_http_secauth_jwt_cache_flush(ngx_http_secauth_jwt_cache_t *cache);
+
+/*
+ * The keys of a JWK Set (or of one JWK) into *keys (_jwt_key.c); fetched:
+ * from secauth_jwt_key_request. NULL, or why the set is refused.
+ */
+char *ngx_http_secauth_jwt_key_set(ngx_pool_t *pool, ngx_log_t *log,
+    ngx_str_t *what, ngx_array_t **keys, json_t *set, int alg,
+    ngx_flag_t fetched);
+
+/* the fetched keys (_jwt_fetch.c): NGX_OK, NGX_AGAIN, NGX_DECLINED */
+ngx_int_t ngx_http_secauth_jwt_fetch_keys(ngx_http_request_t *r,
+    ngx_http_secauth_ctx_t *ctx, ngx_http_secauth_loc_conf_t *slcf,
+    ngx_array_t **keys);
+/* a token's key is unknown: NGX_AGAIN (fetched again) or NGX_DECLINED */
+ngx_int_t ngx_http_secauth_jwt_fetch_again(ngx_http_request_t *r,
+    ngx_http_secauth_ctx_t *ctx, ngx_http_secauth_loc_conf_t *slcf);
 
 
 #endif /* _NGX_HTTP_SECAUTH_JWT_PRIVATE_H_INCLUDED_ */

@@ -120,6 +120,20 @@ static ngx_command_t  ngx_http_secauth_commands[] = {
       0,
       NULL },
 
+    { ngx_string("secauth_jwt_key_request"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_1MORE,
+      ngx_http_secauth_jwt_key_request,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("secauth_jwt_key_cache"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      offsetof(ngx_http_secauth_loc_conf_t, jwt_key_cache),
+      NULL },
+
     { ngx_string("secauth_jwt_signing_key"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_HTTP_LOC_CONF|NGX_CONF_TAKE23,
       ngx_http_secauth_jwt_key,
@@ -574,6 +588,8 @@ ngx_http_secauth_create_loc_conf(ngx_conf_t *cf)
     slcf->idle_timeout = NGX_CONF_UNSET;
     slcf->absolute_timeout = NGX_CONF_UNSET;
     slcf->jwt_keys = NGX_CONF_UNSET_PTR;
+    slcf->jwt_fetch = NGX_CONF_UNSET_PTR;
+    slcf->jwt_key_cache = NGX_CONF_UNSET;
     slcf->jwt_signing_key = NGX_CONF_UNSET_PTR;
     slcf->jwt_leeway = NGX_CONF_UNSET;
     slcf->jwt_max_size = NGX_CONF_UNSET_SIZE;

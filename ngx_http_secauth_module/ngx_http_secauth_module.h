@@ -65,6 +65,10 @@ typedef enum {
 #define NGX_HTTP_SECAUTH_SAMESITE_NONE    2
 
 
+/* secauth_jwt_key_request: its URI and this worker's key set */
+typedef struct ngx_http_secauth_jwt_fetch_s  ngx_http_secauth_jwt_fetch_t;
+
+
 typedef struct {
     ngx_flag_t                      enabled;  /* any "secauth" but off */
     ngx_flag_t                      store_used;   /* login, logout */
@@ -110,6 +114,8 @@ typedef struct {
     time_t                      absolute_timeout;
 
     ngx_array_t                *jwt_keys;    /* ngx_http_secauth_jws_key_t */
+    ngx_http_secauth_jwt_fetch_t *jwt_fetch;  /* secauth_jwt_key_request */
+    time_t                      jwt_key_cache;
     ngx_http_secauth_jws_key_t *jwt_signing_key;
     ngx_str_t                   jwt_issuer;
     ngx_str_t                   jwt_audience;
@@ -166,6 +172,10 @@ typedef struct {
     ngx_str_t                       reset_link; /* $secauth_reset_link */
     ngx_http_request_t             *notify;     /* the reset's notify
                                                    subrequest: not gated */
+    ngx_http_request_t             *key_fetch;  /* a key request's
+                                                   subrequest: not gated */
+    ngx_http_secauth_jwt_fetch_t   *key_fetch_state;
+    ngx_queue_t                     keys_wait;  /* in a key fetch's queue */
 
     /* store lookups in flight, and the event that resumes the request */
     ngx_http_secauth_store_op_t     op;
@@ -186,6 +196,11 @@ typedef struct {
                                                    answer */
     unsigned                        waiting:1;
     unsigned                        admitted:1; /* by the gate */
+    unsigned                        keys_queued:1;
+    unsigned                        keys_watched:1; /* its cleanup added */
+    unsigned                        keys_waited:1;  /* for a key fetch,
+                                                       once at most */
+    unsigned                        keys_unavailable:1;
 } ngx_http_secauth_ctx_t;
 
 

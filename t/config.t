@@ -250,7 +250,7 @@ WWW-Authenticate: Bearer realm="example"
     }
 --- must_die
 --- error_log
-"secauth jwt" needs "secauth_jwt_key" or "secauth_jwt_signing_key"
+"secauth jwt" needs "secauth_jwt_key", "secauth_jwt_key_file", "secauth_jwt_key_request" or "secauth_jwt_signing_key"
 
 
 

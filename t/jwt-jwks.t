@@ -10,38 +10,8 @@ use lib "$FindBin::Bin/lib";
 use JwtTest;
 use Test::Nginx::Socket 'no_plan';
 
-my $PYTHON = -x '/usr/bin/python3' ? '/usr/bin/python3' : 'python3';
-
-# NAME => [[PEM or secret file, kty maker, {extra members}], ...]
-sub jwks {
-    my ($name, $keys, $raw) = @_;
-    my $py = <<'PY';
-import json, sys
-from cryptography.hazmat.primitives.serialization import load_pem_public_key, load_pem_private_key
-from jwt.algorithms import RSAAlgorithm, ECAlgorithm, OKPAlgorithm, HMACAlgorithm
-out = []
-for path, kind, extra in json.loads(sys.argv[1]):
-    data = open(path, 'rb').read()
-    if kind == 'oct':
-        jwk = json.loads(HMACAlgorithm.to_jwk(data))
-    else:
-        key = load_pem_private_key(data, None) if kind.endswith('-private') else load_pem_public_key(data)
-        alg = {'RSA': RSAAlgorithm, 'EC': ECAlgorithm, 'OKP': OKPAlgorithm}[kind.split('-')[0]]
-        jwk = json.loads(alg.to_jwk(key))
-    jwk.update(extra)
-    out.append(jwk)
-print(json.dumps({'keys': out}))
-PY
-    my @spec = map { [JwtTest::key_path($_->[0]), $_->[1], $_->[2] // {}] }
-               @$keys;
-    open my $fh, '-|', $PYTHON, '-c', $py, JSON::PP->new->encode(\@spec)
-        or die "python3: $!";
-    my $json = do { local $/; <$fh> };
-    close $fh or die "python3 failed for $name\n";
-    open my $out, '>', JwtTest::key_path($name) or die;
-    print $out $raw // $json;
-    close $out;
-}
+# the JWK Set files of this suite (JwtTest::jwks)
+sub jwks { JwtTest::jwks(@_) }
 
 jwks('set.json', [
     ['rsa.pub', 'RSA', { kid => 'r1', alg => 'RS256', use => 'sig' }],

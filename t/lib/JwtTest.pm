@@ -195,6 +195,40 @@ sub at_block_start {
     });
 }
 
+# jwks(NAME, [[PEM or secret file, kty, {extra members}], ...], RAW): the
+# file NAME in the key directory, a JWK Set made by PyJWT's to_jwk from
+# the keys (kty: RSA, EC, OKP, oct; RSA-private for a private key), or
+# RAW as it is when given
+sub jwks {
+    my ($name, $keys, $raw) = @_;
+    my $py = <<'PY';
+import json, sys
+from cryptography.hazmat.primitives.serialization import load_pem_public_key, load_pem_private_key
+from jwt.algorithms import RSAAlgorithm, ECAlgorithm, OKPAlgorithm, HMACAlgorithm
+out = []
+for path, kind, extra in json.loads(sys.argv[1]):
+    data = open(path, 'rb').read()
+    if kind == 'oct':
+        jwk = json.loads(HMACAlgorithm.to_jwk(data))
+    else:
+        key = load_pem_private_key(data, None) if kind.endswith('-private') else load_pem_public_key(data)
+        alg = {'RSA': RSAAlgorithm, 'EC': ECAlgorithm, 'OKP': OKPAlgorithm}[kind.split('-')[0]]
+        jwk = json.loads(alg.to_jwk(key))
+    jwk.update(extra)
+    out.append(jwk)
+print(json.dumps({'keys': out}))
+PY
+    my @spec = map { [JwtTest::key_path($_->[0]), $_->[1], $_->[2] // {}] }
+               @$keys;
+    open my $fh, '-|', $PYTHON, '-c', $py, JSON::PP->new->encode(\@spec)
+        or die "python3: $!";
+    my $json = do { local $/; <$fh> };
+    close $fh or die "python3 failed for $name\n";
+    open my $out, '>', JwtTest::key_path($name) or die;
+    print $out $raw // $json;
+    close $out;
+}
+
 sub b64u {
     my ($data) = @_;
     return encode_base64url($data);
