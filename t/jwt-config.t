@@ -398,3 +398,69 @@ qr/\[emerg\].*secauth_jwt_leeway/
 --- must_die
 --- error_log eval
 qr/\[emerg\].*secauth_jwt_max_size/
+
+
+
+=== TEST 38: secauth_jwt_key_request: a fetched set holds no secret (alg=HS256 refused)
+--- config
+    secauth_jwt_key_request /_jwks alg=HS256;
+--- must_die
+--- error_log eval
+qr/\[emerg\].*"secauth_jwt_key_request": "alg=HS256" is not a public-key algorithm/
+
+
+
+=== TEST 39: secauth_jwt_key_request: a URI, not a URL
+--- config
+    secauth_jwt_key_request https://idp.example.com/jwks;
+--- must_die
+--- error_log eval
+qr/\[emerg\].*"secauth_jwt_key_request" needs a URI that starts with "\/"/
+
+
+
+=== TEST 40: secauth_jwt_key_request: refresh= and timeout= take positive times
+--- config
+    secauth_jwt_key_request /_jwks refresh=0;
+--- must_die
+--- error_log eval
+qr/\[emerg\].*invalid parameter "refresh=0" in "secauth_jwt_key_request"/
+
+
+
+=== TEST 41: secauth_jwt_key_request: unknown parameter
+--- config
+    secauth_jwt_key_request /_jwks timeout=soon;
+--- must_die
+--- error_log eval
+qr/\[emerg\].*invalid parameter "timeout=soon" in "secauth_jwt_key_request"/
+
+
+
+=== TEST 42: secauth_jwt_key_request: duplicate
+--- config
+    secauth_jwt_key_request /_jwks;
+    secauth_jwt_key_request /_other;
+--- must_die
+--- error_log eval
+qr/\[emerg\].*"secauth_jwt_key_request" directive is duplicate/
+
+
+
+=== TEST 43: secauth_jwt_key_request alone is a key source for secauth jwt
+--- config
+    location = /_jwks { internal; return 404; }
+    location /p {
+        secauth jwt;
+        secauth_jwt_key_request /_jwks;
+        add_header X-Error $secauth_error always;
+        alias html/p.txt;
+    }
+--- user_files
+>>> p.txt
+secret
+--- request
+GET /p
+--- error_code: 401
+--- response_headers
+X-Error: no_credentials
