@@ -6,7 +6,8 @@
 # by PyJWT. Shown: the first token waits for the set, later ones do not
 # fetch; rotation by kid (one fetch, the removed key's cached tokens
 # refused), an unknown-kid storm costs no fetch, at most one per
-# refresh=; Cache-Control max-age honoured; a fetch that fails (404, not
+# refresh=; Cache-Control max-age honoured; a set past its time used at
+# once while its refresh hangs; a fetch that fails (404, not
 # JSON, too big, no usable key) keeps the set in use; a provider that
 # never answers: 503 after timeout=, while other locations answer at
 # once; no set at all: 503, never admitted; mixed key types, a fetched
@@ -41,6 +42,12 @@ my $silent = IO::Socket::INET->new(Listen => 16, LocalAddr => '127.0.0.1',
                                    LocalPort => 0, ReuseAddr => 1)
     or die "listen: $!";
 my $SILENT = $silent->sockport;
+
+# a provider that answers its first fetch (max-age=1), then never again
+my $stale = IO::Socket::INET->new(Listen => 16, LocalAddr => '127.0.0.1',
+                                  LocalPort => 0, ReuseAddr => 1)
+    or die "listen: $!";
+my $STALE = $stale->sockport;
 
 my $ngx = NginxInstance->new(
     http => <<"HTTP",
@@ -127,6 +134,17 @@ HTTP
         location = /silent {
             secauth jwt;
             secauth_jwt_key_request /_silent timeout=1s;
+            alias html/p.txt;
+        }
+
+        location = /_stale {
+            internal;
+            proxy_pass http://127.0.0.1:$STALE/;
+            proxy_read_timeout 6s;
+        }
+        location = /stale {
+            secauth jwt;
+            secauth_jwt_key_request /_stale refresh=1s timeout=1s;
             alias html/p.txt;
         }
 
@@ -403,6 +421,40 @@ cmp_ok($waited, '<', 2.5, '... not the proxy timeout');
 undef $keep;
 like($ngx->error_log, qr/key request "\/_silent" timed out after 1000 ms/,
      '... logged');
+
+# --- a set past its time, the provider silent: nobody waits --------------
+
+JwtTest::jwks('stale.json', [$RSA]);
+my $set = JwtTest::slurp('stale.json');
+my $provider = fork // die;
+if (!$provider) {
+    my $first = $stale->accept;
+    sysread $first, my $req, 4096;
+    print $first "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        . "Cache-Control: max-age=1\r\nContent-Length: " . length($set)
+        . "\r\nConnection: close\r\n\r\n$set";
+    close $first;
+    my @held;
+    while (my $c = $stale->accept) { push @held, $c }   # never answered
+    exit 0;
+}
+
+my ($s1, $e1) = answered('/stale', @$k1);
+is($s1, 200, 'stale: the first fetch answered, admitted');
+sleep 1.3;                                  # past max-age=1 and refresh=1s
+my ($s2, $e2, $t2) = answered('/stale', @$k1);
+is($s2, 200, 'stale: past max-age, the provider silent: admitted');
+cmp_ok($t2, '<', 0.5, "... from the old set at once (${\ sprintf '%.3f', $t2} s)");
+my ($s3, $e3, $t3) = answered('/stale', @$k1);
+is($s3, 200, 'stale: again while the refresh hangs');
+cmp_ok($t3, '<', 0.5, '... at once');
+my ($s4, $e4, $t4) = answered('/stale', @$k2);
+is("$s4 $e4", '401 unknown_kid',
+   'stale: an unknown kid while a refresh is in flight waits for it');
+cmp_ok($t4, '>=', 0.9, '... at most timeout= (1 s)');
+cmp_ok($t4, '<', 2.5, '... and no more');
+kill 'KILL', $provider;
+waitpid $provider, 0;
 
 # --- no set at all, fail open or not: never admitted ----------------------
 
