@@ -73,6 +73,7 @@ static ngx_int_t ngx_http_secauth_jwt_fetch_wait(ngx_http_request_t *r,
     ngx_http_secauth_ctx_t *ctx, ngx_http_secauth_jwt_fetch_t *f);
 static ngx_int_t ngx_http_secauth_jwt_fetch_done(ngx_http_request_t *sr,
     void *data, ngx_int_t rc);
+static ngx_int_t ngx_http_secauth_jwt_fetch_rc(ngx_int_t rc);
 static char *ngx_http_secauth_jwt_fetch_take(ngx_http_request_t *sr,
     ngx_http_secauth_jwt_fetch_t *f, ngx_int_t rc);
 static time_t ngx_http_secauth_jwt_fetch_max_age(ngx_http_request_t *sr);
@@ -179,7 +180,8 @@ ngx_http_secauth_jwt_key_request(ngx_conf_t *cf, ngx_command_t *cmd,
 
     f->timer.handler = ngx_http_secauth_jwt_fetch_timeout;
     f->timer.data = f;
-    f->timer.log = cf->log;
+    /* (cf->log may be a reloading master's, freed with its cycle) */
+    f->timer.log = &cf->cycle->new_log;
     f->timer.cancelable = 1;
 
     /* the set a worker fetched goes with the configuration */
@@ -336,6 +338,7 @@ ngx_http_secauth_jwt_fetch_cleanup(void *data)
 
     if (f && ctx->key_fetch && f->sr == ctx->key_fetch) {
         f->sr = NULL;
+        f->last = 0;            /* not a fetch that counts for refresh= */
         ngx_log_error(NGX_LOG_WARN, ctx->request->connection->log, 0,
                       "secauth: key request \"%V\" abandoned with the "
                       "request that made it", &f->uri);
@@ -354,7 +357,9 @@ ngx_http_secauth_jwt_fetch_start(ngx_http_request_t *r,
     ngx_http_secauth_ctx_t *ctx, ngx_http_secauth_jwt_fetch_t *f,
     time_t cache)
 {
+    ngx_list_t                   headers;
     ngx_http_request_t          *sr;
+    ngx_http_request_body_t     *rb;
     ngx_http_post_subrequest_t  *ps;
 
     if (r->subrequest_in_memory) {
@@ -365,8 +370,25 @@ ngx_http_secauth_jwt_fetch_start(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
+    /*
+     * None of the client's: no body, and no header (its Authorization
+     * would go to the identity provider with a proxy_pass); allocated
+     * first, as once created the subrequest runs whatever comes after
+     */
+
     ps = ngx_palloc(r->pool, sizeof(ngx_http_post_subrequest_t));
     if (ps == NULL) {
+        return NGX_ERROR;
+    }
+
+    rb = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
+    if (rb == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_list_init(&headers, r->pool, 1, sizeof(ngx_table_elt_t))
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
@@ -381,26 +403,13 @@ ngx_http_secauth_jwt_fetch_start(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    /*
-     * None of the client's: no body, and no header (its Authorization
-     * would go to the identity provider with a proxy_pass)
-     */
-
-    sr->request_body = ngx_pcalloc(r->pool, sizeof(ngx_http_request_body_t));
-    if (sr->request_body == NULL) {
-        return NGX_ERROR;
-    }
+    sr->request_body = rb;
 
     ngx_memzero(&sr->headers_in, sizeof(ngx_http_headers_in_t));
+    sr->headers_in.headers = headers;
+    sr->headers_in.headers.last = &sr->headers_in.headers.part;
     sr->headers_in.content_length_n = -1;
     sr->headers_in.keep_alive_n = -1;
-
-    if (ngx_list_init(&sr->headers_in.headers, r->pool, 1,
-                      sizeof(ngx_table_elt_t))
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
 
     sr->method = NGX_HTTP_GET;
     ngx_str_set(&sr->method_name, "GET");
@@ -454,9 +463,14 @@ ngx_http_secauth_jwt_fetch_done(ngx_http_request_t *sr, void *data,
     char                    *err;
     ngx_http_secauth_ctx_t  *ctx;
 
+    if (rc == NGX_AGAIN || sr->buffered || sr->postponed) {
+        /* not over yet (aio): nginx finalizes it again when it is */
+        return rc;
+    }
+
     if (f->sr != sr) {
         /* already over: abandoned, or a second finalization */
-        return rc;
+        return ngx_http_secauth_jwt_fetch_rc(rc);
     }
 
     f->sr = NULL;
@@ -489,6 +503,13 @@ ngx_http_secauth_jwt_fetch_done(ngx_http_request_t *sr, void *data,
      * request (nginx terminates the main request on NGX_ERROR)
      */
 
+    return ngx_http_secauth_jwt_fetch_rc(rc);
+}
+
+
+static ngx_int_t
+ngx_http_secauth_jwt_fetch_rc(ngx_int_t rc)
+{
     return (rc == NGX_ERROR || rc >= NGX_HTTP_SPECIAL_RESPONSE) ? NGX_OK : rc;
 }
 
